@@ -1,0 +1,175 @@
+"""The ``reformkg`` command line. It prints; the library returns."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
+from graph.settings import Settings
+from graph.store import (
+    EXPORT_FORMATS,
+    QuerySyntaxError,
+    RdfSyntaxError,
+    Store,
+    StoreError,
+    open_store,
+)
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Government reforms as a knowledge graph.")
+out = Console()
+err = Console(stderr=True)
+
+
+class ResultFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+
+
+ExportFormat = Enum("ExportFormat", {name: name for name in EXPORT_FORMATS}, type=str)
+
+
+def _open(settings: Settings) -> Store:
+    return open_store(settings.store, update_url=settings.update_url, timeout=settings.http_timeout)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False, markup=True, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _load_with_progress(store: Store, path: Path, graph: str | None, fmt: str | None, settings: Settings):
+    if path.is_file() and path.stat().st_size > settings.progress_bytes:
+        columns = ("{task.description}", BarColumn(), DownloadColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=err, transient=True) as bar:
+            task = bar.add_task(path.name, total=path.stat().st_size)
+            return store.load_file(path, graph=graph, fmt=fmt, progress=lambda done, _t: bar.update(task, completed=done))
+    return store.load_file(path, graph=graph, fmt=fmt)
+
+
+@app.command()
+def load(
+    files: Annotated[list[Path], typer.Argument(help="Turtle, N-Triples, N-Quads, TriG, JSON-LD or RDF/XML files")],
+    graph: Annotated[str | None, typer.Option(help="Named graph IRI (one file only); default: the file's IRI")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="Format name when the extension does not tell")] = None,
+) -> None:
+    """Load files, each into its own named graph (replaced on reload). A bad file changes nothing."""
+    if graph and len(files) > 1:
+        raise _fail("--graph names one graph: give one file with it", 2)
+    settings = Settings()
+    store = _open(settings)
+    try:
+        for path in files:
+            report = _load_with_progress(store, path, graph, fmt, settings)
+            verb = "replaced" if report.replaced else "loaded"
+            out.print(f"{verb} {report.triples:,} triples from {path} into {', '.join(report.graphs)} "
+                      f"in {report.seconds:.2f} s", highlight=False)
+    except (RdfSyntaxError, StoreError) as error:
+        raise _fail(str(error)) from None
+    finally:
+        store.close()
+
+
+@app.command()
+def build() -> None:
+    """Build the graph from ontology/ and data/ into the store."""
+    from graph.build import build as build_graph
+    from graph.build import source_files
+
+    settings = Settings()
+    files = source_files(settings.ontology_dir, settings.data_dir)
+    store = _open(settings)
+    try:
+        report = build_graph(store, files)
+    except (RdfSyntaxError, StoreError) as error:
+        raise _fail(str(error)) from None
+    finally:
+        store.close()
+    total = sum(r.triples for r in report.loaded)
+    out.print(f"built {len(report.loaded)} files, {total:,} triples into {settings.store}", highlight=False)
+    for graph in report.dropped:
+        out.print(f"dropped {graph} (its file is gone)", highlight=False)
+
+
+@app.command()
+def query(
+    sparql: Annotated[str, typer.Argument(help="A SPARQL 1.1 query; '-' reads it from standard input")],
+    fmt: Annotated[ResultFormat, typer.Option("--format", help="How to print the answer")] = ResultFormat.table,
+) -> None:
+    """Run a SPARQL query against the store (the default graph is the union of all graphs)."""
+    text = sys.stdin.read() if sparql == "-" else sparql
+    store = _open(Settings())
+    try:
+        result = store.query(text)
+        if result.kind == "graph":
+            sys.stdout.write(result.serialize("nt" if fmt != ResultFormat.json else "jsonld").decode())
+        elif fmt != ResultFormat.table:
+            sys.stdout.write(result.serialize(fmt.value).decode())
+        elif result.kind == "ask":
+            out.print("yes" if result.boolean else "no")
+        else:
+            table = Table(*result.variables, show_lines=False)
+            rows = result.rows()
+            for row in rows:
+                table.add_row(*("" if row[v] is None else row[v] for v in result.variables))
+            out.print(table)
+            err.print(f"{len(rows)} rows")
+    except QuerySyntaxError as error:
+        raise _fail(f"query does not parse: {error}") from None
+    except StoreError as error:
+        raise _fail(str(error)) from None
+    finally:
+        store.close()
+
+
+@app.command()
+def export(
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="ttl, nt and jsonld write the union; nq and trig keep graphs")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write; default: standard output")] = None,
+) -> None:
+    """Write the whole store in an RDF format."""
+    store = _open(Settings())
+    try:
+        if output is None:
+            store.export(fmt.value, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        else:
+            with output.open("wb") as fh:
+                store.export(fmt.value, fh)
+    except StoreError as error:
+        raise _fail(str(error)) from None
+    finally:
+        store.close()
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on [REFORMKG_HOST]")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on [REFORMKG_PORT]")] = None,
+) -> None:
+    """Serve whatever the store holds over HTTP."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = Settings()
+    settings.host = host or settings.host
+    settings.port = port or settings.port
+    out.print(f"reformkg serving {settings.store} on http://{settings.host}:{settings.port}", highlight=False)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,20 @@
+"""Shared dependencies as typed aliases."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from graph.settings import Settings
+from graph.store import Store
+
+
+def get_store(request: Request) -> Store:
+    return request.app.state.store
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -1,0 +1,50 @@
+"""Build the graph: the ontology and the curated data, each file in its own named graph."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from graph import GRAPH_BASE, PROJECT_ROOT
+from graph.store import LOAD_FORMATS, LoadReport, Store
+
+
+@dataclass
+class BuildReport:
+    loaded: list[LoadReport] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+
+
+def source_files(ontology_dir: Path, data_dir: Path) -> list[Path]:
+    """The RDF files a build loads: the ontology folder's, then the data folder's, in a stable order."""
+    files: list[Path] = []
+    for folder in (ontology_dir, data_dir):
+        files += sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lstrip(".") in LOAD_FORMATS)
+    return files
+
+
+def graph_iri(path: Path) -> str:
+    """The named graph of a project file: stable, from its path in the project (``…/graph/data/x/core.ttl``)."""
+    try:
+        relative = path.resolve().relative_to(PROJECT_ROOT)
+    except ValueError:
+        relative = Path(path.parent.name) / path.name
+    return GRAPH_BASE + relative.as_posix()
+
+
+def build(
+    store: Store, files: list[Path], *, on_file: Callable[[Path], None] | None = None
+) -> BuildReport:
+    """Load each file into its graph (replacing it) and drop project graphs whose file is gone."""
+    report = BuildReport()
+    wanted = {graph_iri(f) for f in files}
+    for path in files:
+        if on_file:
+            on_file(path)
+        report.loaded.append(store.load_file(path, graph=graph_iri(path)))
+    for graph in store.graphs():
+        if graph.startswith(GRAPH_BASE) and graph not in wanted:
+            store.drop_graph(graph)
+            report.dropped.append(graph)
+    return report

@@ -1,0 +1,92 @@
+"""Shared fixtures: every store test runs on in-memory Oxigraph, on-disk Oxigraph and a real `oxigraph serve`."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from graph.store import OxigraphStore, RemoteStore, Store
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def oxigraph_binary() -> str:
+    found = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    if not Path(found).exists():
+        pytest.fail("the `oxigraph` command is missing: `make install` installs it with the dev extras")
+    return found
+
+
+class OxigraphServer:
+    """A real `oxigraph serve` on a free loopback port, with the union default graph like the embedded store."""
+
+    def __init__(self, location: Path | None = None):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        command = [oxigraph_binary(), "serve", "--bind", f"127.0.0.1:{self.port}", "--union-default-graph"]
+        if location is not None:
+            command += ["--location", str(location)]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(f"{self.base}/query", params={"query": "ASK {}"}, timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                pytest.fail(f"oxigraph serve did not start: {self.process.stderr.read().decode()[-500:]}")
+            time.sleep(0.05)
+
+    @property
+    def query_url(self) -> str:
+        return f"{self.base}/query"
+
+    @property
+    def update_url(self) -> str:
+        return f"{self.base}/update"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture
+def oxigraph_server():
+    server = OxigraphServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["memory", "disk", "remote"])
+def store(request, tmp_path) -> Store:
+    """A fresh, empty store of each backend."""
+    if request.param == "memory":
+        made: Store = OxigraphStore()
+    elif request.param == "disk":
+        made = OxigraphStore(tmp_path / "store")
+    else:
+        server = OxigraphServer()
+        request.addfinalizer(server.stop)
+        made = RemoteStore(server.query_url, server.update_url, timeout=30)
+    yield made
+    made.close()
