@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -27,7 +27,7 @@ out = Console()
 err = Console(stderr=True)
 
 
-class ResultFormat(str, Enum):
+class ResultFormat(StrEnum):
     table = "table"
     csv = "csv"
     tsv = "tsv"
@@ -51,7 +51,9 @@ def _load_with_progress(store: Store, path: Path, graph: str | None, fmt: str | 
         columns = ("{task.description}", BarColumn(), DownloadColumn(), TimeRemainingColumn())
         with Progress(*columns, console=err, transient=True) as bar:
             task = bar.add_task(path.name, total=path.stat().st_size)
-            return store.load_file(path, graph=graph, fmt=fmt, progress=lambda done, _t: bar.update(task, completed=done))
+            return store.load_file(
+                path, graph=graph, fmt=fmt, progress=lambda done, _t: bar.update(task, completed=done)
+            )
     return store.load_file(path, graph=graph, fmt=fmt)
 
 
@@ -70,8 +72,11 @@ def load(
         for path in files:
             report = _load_with_progress(store, path, graph, fmt, settings)
             verb = "replaced" if report.replaced else "loaded"
-            out.print(f"{verb} {report.triples:,} triples from {path} into {', '.join(report.graphs)} "
-                      f"in {report.seconds:.2f} s", highlight=False)
+            out.print(
+                f"{verb} {report.triples:,} triples from {path} into {', '.join(report.graphs)} "
+                f"in {report.seconds:.2f} s",
+                highlight=False,
+            )
     except (RdfSyntaxError, StoreError) as error:
         raise _fail(str(error)) from None
     finally:
@@ -132,8 +137,12 @@ def query(
 
 @app.command()
 def export(
-    fmt: Annotated[ExportFormat, typer.Option("--format", help="ttl, nt and jsonld write the union; nq and trig keep graphs")],
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write; default: standard output")] = None,
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", help="ttl, nt and jsonld write the union; nq and trig keep graphs")
+    ],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write; default: standard output")
+    ] = None,
 ) -> None:
     """Write the whole store in an RDF format."""
     store = _open(Settings())

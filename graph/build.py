@@ -33,9 +33,7 @@ def graph_iri(path: Path) -> str:
     return GRAPH_BASE + relative.as_posix()
 
 
-def build(
-    store: Store, files: list[Path], *, on_file: Callable[[Path], None] | None = None
-) -> BuildReport:
+def build(store: Store, files: list[Path], *, on_file: Callable[[Path], None] | None = None) -> BuildReport:
     """Load each file into its graph (replacing it) and drop project graphs whose file is gone."""
     report = BuildReport()
     wanted = {graph_iri(f) for f in files}

@@ -34,4 +34,3 @@ class Settings(BaseSettings):
     progress_bytes: int = Field(
         4_000_000, description="Files larger than this many bytes show a progress bar while they load."
     )
-

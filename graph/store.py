@@ -277,7 +277,7 @@ class Store(ABC):
     def rdflib(self):
         """This store as an ``rdflib.Dataset`` whose default graph is the union of its graphs."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - backends without resources need not override it
         """Release the store."""
 
 
@@ -367,8 +367,9 @@ class OxigraphStore(Store):
                 f"DROP SILENT GRAPH <{t}> ; ADD <{s}> TO <{t}> ; DROP SILENT GRAPH <{s}> ;" for t, s in staging.items()
             )
             # The commit point: swaps and the marker in one transaction.
-            self._ox.update(f"{swaps} INSERT DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ <urn:reformkg:load:{load_id}> "
-                            f"a <{COMMITTED}> }} }}")
+            self._ox.update(
+                f"{swaps} INSERT DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ <urn:reformkg:load:{load_id}> a <{COMMITTED}> }} }}"
+            )
         except BaseException:
             self._undo(writing.values())
             if self.path is not None:
@@ -441,7 +442,11 @@ class OxigraphStore(Store):
         journal.unlink(missing_ok=True)
 
     def close(self) -> None:
-        self._ox.flush()
+        """Flush and let go of the store, so another process (or the next command) can open the folder."""
+        if self._ox is not None:
+            self._ox.flush()
+        self._ox = None
+        self._rdflib = None
 
 
 class RemoteStore(Store):

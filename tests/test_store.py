@@ -114,8 +114,12 @@ def test_every_triple_format_loads(store, tmp_path, extension, fmt):
 def test_quad_formats_keep_their_graphs_and_default_triples_go_to_the_file_graph(store, tmp_path, fmt):
     named = "http://example.org/graph/named"
     quads = [
-        ox.Quad(ox.NamedNode("http://example.org/a"), ox.NamedNode("http://example.org/p"), ox.Literal("in named"),
-                ox.NamedNode(named)),
+        ox.Quad(
+            ox.NamedNode("http://example.org/a"),
+            ox.NamedNode("http://example.org/p"),
+            ox.Literal("in named"),
+            ox.NamedNode(named),
+        ),
         ox.Quad(ox.NamedNode("http://example.org/b"), ox.NamedNode("http://example.org/p"), ox.Literal("in default")),
     ]
     path = tmp_path / f"mixed.{fmt.file_extension}"
@@ -128,8 +132,10 @@ def test_quad_formats_keep_their_graphs_and_default_triples_go_to_the_file_graph
 
 def test_select_ask_and_construct(store):
     store.load_file(FARMS, graph=G)
-    select = store.query('SELECT ?l WHERE { <http://example.org/haikou> <http://www.w3.org/2000/01/rdf-schema#label> ?l '
-                         'FILTER(lang(?l) = "en") }')
+    select = store.query(
+        "SELECT ?l WHERE { <http://example.org/haikou> <http://www.w3.org/2000/01/rdf-schema#label> ?l "
+        'FILTER(lang(?l) = "en") }'
+    )
     assert select.kind == "select"
     assert select.rows() == [{"l": "Haikou Forest Farm"}]
     ask = store.query("ASK { <http://example.org/haikou> ?p ?o }")

@@ -25,8 +25,12 @@ OxigraphStore(sys.argv[1]).load_file(sys.argv[2], graph=sys.argv[3])
 def big_ntriples(path: Path, triples: int) -> Path:
     with path.open("w") as fh:
         for start in range(0, triples, 100_000):
-            fh.write("".join(f'<http://example.org/farm/{i}> <http://example.org/area> "{i}" .\n'
-                             for i in range(start, min(start + 100_000, triples))))
+            fh.write(
+                "".join(
+                    f'<http://example.org/farm/{i}> <http://example.org/area> "{i}" .\n'
+                    for i in range(start, min(start + 100_000, triples))
+                )
+            )
     return path
 
 
@@ -42,8 +46,9 @@ def load_and_kill(store_dir: Path, data: Path, graph: str) -> None:
     the engine: the assertions hold for any of those states, and the journal check shows that recovery ran.)
     """
     before = sst_files(store_dir)
-    process = subprocess.Popen([sys.executable, "-c", LOADER, str(store_dir), str(data), graph],
-                               cwd=Path(__file__).parent.parent)
+    process = subprocess.Popen(
+        [sys.executable, "-c", LOADER, str(store_dir), str(data), graph], cwd=Path(__file__).parent.parent
+    )
     journal = store_dir / JOURNAL
     deadline = time.monotonic() + 60
     while not journal.exists():

@@ -1,0 +1,85 @@
+"""The CLI through typer's CliRunner, on a store folder of its own."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+import rdflib
+from rdflib.compare import isomorphic
+from typer.testing import CliRunner
+
+from api.cli import app
+from tests.conftest import FIXTURES
+
+FARMS = FIXTURES / "farms.ttl"
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    monkeypatch.setenv("REFORMKG_STORE", str(tmp_path / "store"))
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None):
+        return runner.invoke(app, list(args), input=input)
+
+    return run
+
+
+def test_load_query_and_export(cli, tmp_path):
+    loaded = cli("load", str(FARMS))
+    assert loaded.exit_code == 0, loaded.output
+    assert "loaded 8 triples" in loaded.output
+    assert FARMS.resolve().as_uri() in loaded.output
+
+    as_csv = cli("query", "SELECT ?f WHERE { ?f a <http://example.org/ForestFarm> } ORDER BY ?f", "--format", "csv")
+    assert as_csv.exit_code == 0, as_csv.output
+    assert list(csv.reader(io.StringIO(as_csv.stdout))) == [
+        ["f"],
+        ["http://example.org/haikou"],
+        ["http://example.org/xishan"],
+    ]
+
+    as_json = cli("query", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "--format", "json")
+    assert json.loads(as_json.stdout)["results"]["bindings"][0]["n"]["value"] == "8"
+
+    table = cli("query", "SELECT ?f WHERE { ?f a <http://example.org/ForestFarm> }")
+    assert "http://example.org/haikou" in table.stdout
+
+    out = tmp_path / "all.trig"
+    exported = cli("export", "--format", "trig", "--output", str(out))
+    assert exported.exit_code == 0, exported.output
+    dataset = rdflib.Dataset().parse(out, format="trig")
+    assert isomorphic(dataset.graph(rdflib.URIRef(FARMS.resolve().as_uri())), rdflib.Graph().parse(FARMS))
+
+
+def test_reload_says_replaced(cli):
+    cli("load", str(FARMS))
+    again = cli("load", str(FARMS), "--graph", "http://example.org/g")
+    assert again.exit_code == 0
+    again = cli("load", str(FARMS), "--graph", "http://example.org/g")
+    assert "replaced 8 triples" in again.output
+
+
+def test_bad_file_names_file_line_and_column_and_changes_nothing(cli, tmp_path):
+    cli("load", str(FARMS), "--graph", "http://example.org/g")
+    bad = tmp_path / "bad.ttl"
+    bad.write_text('@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:a ex:b "unterminated .\n')
+    result = cli("load", str(bad), "--graph", "http://example.org/g")
+    assert result.exit_code == 1
+    assert f"{bad}:3:11:" in result.output
+    count = cli("query", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "--format", "csv")
+    assert count.stdout.splitlines()[1] == "8"
+
+
+def test_bad_query_is_reported(cli):
+    result = cli("query", "SELEKT nothing")
+    assert result.exit_code == 1
+    assert "query does not parse" in result.output
+
+
+def test_graph_option_takes_one_file(cli):
+    result = cli("load", str(FARMS), str(FARMS), "--graph", "http://example.org/g")
+    assert result.exit_code == 2
