@@ -23,8 +23,8 @@ from graph.store import (
 )
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Government reforms as a knowledge graph.")
-out = Console()
-err = Console(stderr=True)
+out = Console(emoji=False, highlight=False)
+err = Console(stderr=True, emoji=False, highlight=False)
 
 
 class ResultFormat(StrEnum):
@@ -83,21 +83,53 @@ def load(
         store.close()
 
 
+def _print_findings(report) -> None:
+    for finding in report.findings:
+        colour = "red" if finding.severity == "violation" else "yellow"
+        err.print(
+            f"[{colour}]{finding.severity}[/{colour}]: {finding.label} <{finding.focus}>"
+            f"{' ' + finding.path if finding.path else ''}: {finding.message}",
+            markup=True,
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
 @app.command()
-def build() -> None:
-    """Build the graph from ontology/ and data/ into the store."""
-    from graph.build import build as build_graph
-    from graph.build import source_files
+def validate() -> None:
+    """Check ontology/ and data/ against the SHACL shapes; exit 1 on violations (warnings do not fail)."""
+    from graph.build import BuildError, validate_project
 
     settings = Settings()
-    files = source_files(settings.ontology_dir, settings.data_dir)
+    try:
+        report = validate_project(settings.ontology_dir, settings.data_dir)
+    except (RdfSyntaxError, BuildError) as error:
+        raise _fail(str(error)) from None
+    _print_findings(report)
+    out.print(f"{len(report.violations)} violations, {len(report.warnings)} warnings", highlight=False)
+    if not report.conforms:
+        raise typer.Exit(1)
+
+
+@app.command()
+def build() -> None:
+    """Validate, then build the graph from ontology/ and data/ into the store (nothing loads on violations)."""
+    from graph.build import BuildError, build_project
+
+    settings = Settings()
     store = _open(settings)
     try:
-        report = build_graph(store, files)
+        report = build_project(store, settings.ontology_dir, settings.data_dir)
+    except BuildError as error:
+        if error.validation is not None:
+            _print_findings(error.validation)
+        raise _fail(str(error)) from None
     except (RdfSyntaxError, StoreError) as error:
         raise _fail(str(error)) from None
     finally:
         store.close()
+    if report.validation is not None:
+        _print_findings(report.validation)
     total = sum(r.triples for r in report.loaded)
     out.print(f"built {len(report.loaded)} files, {total:,} triples into {settings.store}", highlight=False)
     for graph in report.dropped:
@@ -157,6 +189,23 @@ def export(
         raise _fail(str(error)) from None
     finally:
         store.close()
+
+
+@app.command()
+def sources(
+    text: Annotated[Path, typer.Argument(help="A newsletter as plain UTF-8 text")],
+    issue_iri: Annotated[str, typer.Option(help="IRI of the issue; sentences are minted under it")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Turtle file to write")],
+) -> None:
+    """Mint one source-sentence resource per sentence of a newsletter (quote and character offsets)."""
+    from graph.sources import sentences_turtle
+
+    try:
+        content = text.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise _fail(f"{text}: {error}") from None
+    output.write_text(sentences_turtle(content, issue_iri=issue_iri, source_file=text.as_posix()), encoding="utf-8")
+    out.print(f"wrote {output}", highlight=False)
 
 
 @app.command()

@@ -8,12 +8,35 @@ from pathlib import Path
 
 from graph import GRAPH_BASE, PROJECT_ROOT
 from graph.store import LOAD_FORMATS, LoadReport, Store
+from graph.validate import ValidationReport, validate_files
+
+SHAPES_FILE = "shapes.ttl"
 
 
 @dataclass
 class BuildReport:
     loaded: list[LoadReport] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
+    validation: ValidationReport | None = None
+
+
+class BuildError(RuntimeError):
+    """The build was refused; nothing was loaded."""
+
+    def __init__(self, message: str, validation: ValidationReport | None = None):
+        super().__init__(message)
+        self.validation = validation
+
+
+def validate_project(ontology_dir: Path, data_dir: Path) -> ValidationReport:
+    """SHACL-validate the curated data and the ontology against ``ontology/shapes.ttl``."""
+    files = source_files(ontology_dir, data_dir)
+    shapes = ontology_dir / SHAPES_FILE
+    if not shapes.is_file():
+        raise BuildError(f"{shapes}: no shapes file")
+    ontology = [f for f in files if f.parent == ontology_dir and f.name != SHAPES_FILE]
+    data = [f for f in files if f not in ontology and f != shapes]
+    return validate_files(shapes, ontology, data)
 
 
 def source_files(ontology_dir: Path, data_dir: Path) -> list[Path]:

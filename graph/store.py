@@ -204,7 +204,7 @@ def _parse_file(path: Path, fmt: ox.RdfFormat, target: ox.NamedNode) -> list[ox.
     ]
 
 
-def _check_file(path: Path, fmt: ox.RdfFormat) -> None:
+def check_file(path: Path, fmt: ox.RdfFormat) -> None:
     """Parse a file to the end without keeping it, so a syntax error is found before anything is written."""
     try:
         for _ in ox.parse(path=path, format=fmt, base_iri=path.resolve().as_uri(), lenient=True):
@@ -349,7 +349,7 @@ class OxigraphStore(Store):
             quads = _parse_file(path, rdf_fmt, target)
             targets = sorted({q.graph_name.value for q in quads} | {target.value})
         else:
-            _check_file(path, rdf_fmt)
+            check_file(path, rdf_fmt)
             quads, targets = None, [target.value]
         existing = [t for t in targets if self._ox.contains_named_graph(ox.NamedNode(t))]
         staging = {t: f"{t}#reformkg-staging-{load_id}" for t in existing}
