@@ -56,6 +56,16 @@ def graph_iri(path: Path) -> str:
     return GRAPH_BASE + relative.as_posix()
 
 
+def build_project(store: Store, ontology_dir: Path, data_dir: Path) -> BuildReport:
+    """Validate, then load the ontology and data; loads nothing when the data has SHACL violations."""
+    validation = validate_project(ontology_dir, data_dir)
+    if not validation.conforms:
+        raise BuildError(f"{len(validation.violations)} SHACL violations: nothing loaded", validation)
+    report = build(store, source_files(ontology_dir, data_dir))
+    report.validation = validation
+    return report
+
+
 def build(store: Store, files: list[Path], *, on_file: Callable[[Path], None] | None = None) -> BuildReport:
     """Load each file into its graph (replacing it) and drop project graphs whose file is gone."""
     report = BuildReport()
