@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install build serve test lint bench clean
+.PHONY: install build serve test lint bench clean browser
 
 install: $(STAMP)
 
@@ -24,7 +24,13 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: install
+# Browser tests drive Debian's chromium. Install it where we can (root with apt); elsewhere those tests skip and say why.
+browser:
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	  echo "chromium not installed: browser tests will be skipped"; }
+
+test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from api.routers import health, sparql
 from graph.settings import Settings
 from graph.store import Store, open_store
+
+
+STATIC = Path(__file__).parent / "static"
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
@@ -17,6 +23,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app = FastAPI(title="reformkg", version="0.1.0", description="Government reforms as a knowledge graph.")
     app.state.settings = settings
     app.state.store = store
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(health.router)
     app.include_router(sparql.router)
     return app

@@ -228,6 +228,12 @@ class Store(ABC):
     """What every backend offers. The default graph of a query is the union of all graphs."""
 
     backend: str = "abstract"
+    #: Bumped by every write made through this object, so caches of derived data know when to refresh. Writes made
+    #: by other processes or other clients of a remote endpoint are not seen.
+    generation: int = 0
+
+    def _changed(self) -> None:
+        self.generation += 1
 
     @abstractmethod
     def query(
@@ -313,6 +319,7 @@ class OxigraphStore(Store):
             raise StoreError(str(error)) from None
 
     def update(self, sparql: str) -> None:
+        self._changed()
         try:
             self._ox.update(sparql)
         except SyntaxError as error:
@@ -376,6 +383,7 @@ class OxigraphStore(Store):
                 (self.path / JOURNAL).unlink(missing_ok=True)
             raise
         self._finish(load_id)
+        self._changed()
         triples = sum(self.count(t) for t in targets)
         return LoadReport(str(path), targets, triples, existing, time.perf_counter() - started)
 
@@ -508,6 +516,7 @@ class RemoteStore(Store):
 
         if not self.update_url:
             raise StoreError("this remote store is read-only: set REFORMKG_UPDATE_URL to write to it")
+        self._changed()
         try:
             response = self._http.post(
                 self.update_url, content=sparql.encode(), headers={"Content-Type": "application/sparql-update"}

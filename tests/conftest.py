@@ -90,3 +90,74 @@ def store(request, tmp_path) -> Store:
         made = RemoteStore(server.query_url, server.update_url, timeout=30)
     yield made
     made.close()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright; skips with the reason when either is missing."""
+    if not CHROMIUM.exists():
+        pytest.skip("browser test: /usr/bin/chromium is missing (`make test` installs Debian's chromium as root)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("browser test: the playwright package is missing (`make install` installs it)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield launched
+        launched.close()
+
+
+class LiveServer:
+    """The app under a real uvicorn on a free loopback port, in a thread of this process."""
+
+    def __init__(self, app):
+        import threading
+
+        import uvicorn
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 20
+        while not self._server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def seed_store():
+    """An in-memory store holding the built seed graph (ontology + data), shared read-only by a module's tests."""
+    from graph.build import build, source_files
+    from graph.settings import Settings
+
+    settings = Settings()
+    store = OxigraphStore()
+    build(store, source_files(settings.ontology_dir, settings.data_dir))
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def live_seed_app(seed_store):
+    """reformkg's app over the seed graph, served by a real uvicorn on loopback."""
+    from api.app import create_app
+    from graph.settings import Settings
+
+    server = LiveServer(create_app(Settings(store="memory"), seed_store))
+    yield server
+    server.stop()
