@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.routers import health, sparql
+from api.routers import analytics, entities, health, search, sparql, trace, ui, views
+from graph.executor import QueryExecutor
 from graph.settings import Settings
 from graph.store import Store, open_store
-
 
 STATIC = Path(__file__).parent / "static"
 
@@ -20,10 +23,45 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     settings = settings or Settings()
     if store is None:
         store = open_store(settings.store, update_url=settings.update_url, timeout=settings.http_timeout)
-    app = FastAPI(title="reformkg", version="0.1.0", description="Government reforms as a knowledge graph.")
+    executor = QueryExecutor(
+        store, timeout=settings.query_timeout, workers=settings.query_workers, row_limit=settings.result_limit
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        executor.close()
+
+    app = FastAPI(
+        title="reformkg",
+        version="0.1.0",
+        description="Government reforms as a knowledge graph.",
+        lifespan=lifespan,
+        docs_url=None,  # FastAPI's own /docs loads Swagger UI from a CDN; ours is served from /static
+        redoc_url=None,
+    )
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url,
+            title="reformkg API",
+            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
+            swagger_ui_parameters={"validatorUrl": None},  # no call to the online validator
+        )
+
     app.state.settings = settings
     app.state.store = store
+    app.state.executor = executor
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(health.router)
     app.include_router(sparql.router)
+    app.include_router(analytics.router)
+    app.include_router(views.router)
+    app.include_router(ui.router)
+    app.include_router(entities.router)
+    app.include_router(search.router)
+    app.include_router(trace.router)
     return app

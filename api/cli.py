@@ -226,6 +226,9 @@ def serve(
 
 
 def main() -> None:
+    from api.cli_analytics import analytics_app
+
+    app.add_typer(analytics_app, name="analytics", help="Analytics: agency ranking, ownership, paths, exports.")
     app()
 
 

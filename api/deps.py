@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from graph.executor import QueryExecutor
 from graph.settings import Settings
 from graph.store import Store
 
@@ -16,5 +17,10 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+def get_executor(request: Request) -> QueryExecutor:
+    return request.app.state.executor
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
+ExecutorDep = Annotated[QueryExecutor, Depends(get_executor)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

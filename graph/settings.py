@@ -31,6 +31,20 @@ class Settings(BaseSettings):
         PROJECT_ROOT / "ontology", description="Folder of the ontology and SHACL shapes that `reformkg build` loads."
     )
     data_dir: Path = Field(PROJECT_ROOT / "data", description="Folder of curated data that `reformkg build` loads.")
+    query_timeout: float = Field(
+        10.0, description="Seconds a SPARQL query sent to `/sparql` may run; past it the query is stopped (503)."
+    )
+    query_workers: int = Field(
+        4, description="Worker processes that run `/sparql` queries against an on-disk store (each can be stopped)."
+    )
+    result_limit: int = Field(
+        10_000, description="Most solutions `/sparql` returns for a SELECT or CONSTRUCT without its own LIMIT."
+    )
+    max_body_bytes: int = Field(1_000_000, description="Largest request body `/sparql` accepts (413 past it).")
+    update_token: str | None = Field(
+        None,
+        description="Bearer token that SPARQL updates to `/sparql` must carry; unset, updates are refused (403).",
+    )
     progress_bytes: int = Field(
         4_000_000, description="Files larger than this many bytes show a progress bar while they load."
     )

@@ -305,12 +305,15 @@ class OxigraphStore(Store):
     # -- queries -------------------------------------------------------------------------------------------------
     def query(self, sparql, *, default_graphs=None, named_graphs=None) -> QueryResult:
         options: dict[str, Any] = {}
-        if default_graphs:
-            options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-        else:
-            options["use_default_graph_as_union"] = True
-        if named_graphs:
-            options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        try:
+            if default_graphs:
+                options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+            else:
+                options["use_default_graph_as_union"] = True
+            if named_graphs:
+                options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        except ValueError as error:
+            raise StoreError(f"a graph name is not an absolute IRI: {error}") from None
         try:
             return QueryResult(self._ox.query(sparql, **options))
         except SyntaxError as error:

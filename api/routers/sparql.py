@@ -1,26 +1,335 @@
-"""The SPARQL endpoint. Handlers are plain ``def``: FastAPI runs them in its thread pool, off the event loop."""
+"""The SPARQL 1.1 Protocol endpoint at ``/sparql``: queries, updates, content negotiation and clear 4xx errors.
 
+Handlers read the request on the event loop and hand every store call to the thread pool (``run_in_threadpool``), so
+a slow query never stalls the server. Users' queries run through the QueryExecutor, which stops them at the time limit.
+"""
+
+from __future__ import annotations
+
+import hmac
 from typing import Annotated
+from urllib.parse import parse_qs
 
-from fastapi import APIRouter, HTTPException, Query
-from fastapi.responses import Response
+import pyoxigraph as ox
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import StringConstraints
 
-from api.deps import StoreDep
-from graph.store import QuerySyntaxError, StoreError
+from api.deps import ExecutorDep, SettingsDep, StoreDep
+from api.negotiation import negotiate, prefers_html
+from graph.executor import ExecutorBusy, QueryExecutor, QueryTimeout, query_form
+from graph.settings import Settings
+from graph.store import QuerySyntaxError, Store, StoreError
 
 router = APIRouter(tags=["sparql"])
+NonEmpty = Annotated[str, StringConstraints(min_length=1)]
 
-MEDIA = {"json": "application/sparql-results+json", "ttl": "text/turtle"}
+#: What a SELECT or ASK answer can be sent as, in the server's order of preference.
+RESULT_OFFERS = [
+    ("application/sparql-results+json", "json"),
+    ("application/sparql-results+xml", "xml"),
+    ("text/csv", "csv"),
+    ("text/tab-separated-values", "tsv"),
+    ("application/json", "json"),
+    ("application/xml", "xml"),
+    ("text/xml", "xml"),
+]
+#: What a CONSTRUCT or DESCRIBE answer can be sent as.
+GRAPH_OFFERS = [
+    ("text/turtle", "ttl"),
+    ("application/n-triples", "nt"),
+    ("application/ld+json", "jsonld"),
+    ("application/rdf+xml", "xml"),
+    ("application/trig", "trig"),
+    ("application/n-quads", "nq"),
+    ("application/x-turtle", "ttl"),
+    ("text/plain", "nt"),
+    ("application/json", "jsonld"),
+    ("application/xml", "xml"),
+]
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FORM = "application/x-www-form-urlencoded"
 
 
-@router.get("/sparql", summary="Run a SPARQL 1.1 query (GET ?query=)")
-def sparql_get(store: StoreDep, query: Annotated[str, Query(description="A SPARQL 1.1 query")]) -> Response:
-    """Answer SELECT and ASK as SPARQL JSON, CONSTRUCT and DESCRIBE as Turtle."""
+class ProtocolError(Exception):
+    """A request the protocol refuses: the status and a short message that says what is wrong."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, headers or {}
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse({"detail": message}, status_code=status, headers=headers)
+
+
+def _one(values: list[str], name: str) -> str | None:
+    if len(values) > 1:
+        raise ProtocolError(400, f"give the {name} parameter once, not {len(values)} times")
+    return values[0] if values else None
+
+
+def _negotiate_query(sparql: str, accept: str | None) -> tuple[dict[str, str], str]:
+    """The formats to serialise in and the media type to answer with; 406 when the client accepts none."""
+    form = query_form(sparql)
+    graph = form in ("construct", "describe")
+    offers = GRAPH_OFFERS if graph else RESULT_OFFERS
+    choice = negotiate(accept, offers)
+    if choice is None:
+        kinds = "RDF graphs" if graph else "SPARQL results"
+        served = ", ".join(sorted({m for m, _ in offers}))
+        raise ProtocolError(406, f"cannot answer {kinds} as {accept!r}; acceptable: {served}")
+    media, name = choice
+    formats = {"results": name if not graph else "json", "graph": name if graph else "ttl"}
+    return formats, media
+
+
+def _run_query(
+    executor: QueryExecutor,
+    sparql: str,
+    accept: str | None,
+    default_graphs: list[str],
+    named_graphs: list[str],
+) -> Response:
+    formats, media = _negotiate_query(sparql, accept)
+    for graph in default_graphs + named_graphs:
+        try:
+            ox.NamedNode(graph)
+        except ValueError as error:
+            raise ProtocolError(400, f"graph {graph!r} is not an absolute IRI: {error}") from None
     try:
-        result = store.query(query)
-        fmt = "ttl" if result.kind == "graph" else "json"
-        return Response(result.serialize(fmt), media_type=MEDIA[fmt])
+        answer = executor.query(
+            sparql, formats, default_graphs=default_graphs or None, named_graphs=named_graphs or None
+        )
     except QuerySyntaxError as error:
-        raise HTTPException(400, f"query does not parse: {error}") from None
+        raise ProtocolError(400, f"the query does not parse: {error}") from None
+    except (QueryTimeout, ExecutorBusy) as error:
+        raise ProtocolError(503, str(error)) from None
     except StoreError as error:
-        raise HTTPException(502 if store.backend == "remote" else 400, str(error)) from None
+        status = 502 if executor.store.backend == "remote" else 400
+        raise ProtocolError(status, f"the query failed: {error}") from None
+    headers = {"Vary": "Accept"}
+    if answer.limited:
+        headers["X-Reformkg-Row-Limit"] = str(executor.row_limit)
+    if media.startswith("text/") and "charset" not in media:
+        media = f"{media}; charset=utf-8"
+    return Response(answer.body, media_type=media, headers=headers)
+
+
+def _run_update(
+    executor: QueryExecutor,
+    settings: Settings,
+    update: str,
+    authorization: str | None,
+    using_graphs: list[str],
+) -> Response:
+    if not settings.update_token:
+        raise ProtocolError(403, "updates are disabled on this server (set REFORMKG_UPDATE_TOKEN to allow them)")
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip(), settings.update_token):
+        raise ProtocolError(401, "an update needs 'Authorization: Bearer <token>'", {"WWW-Authenticate": "Bearer"})
+    if using_graphs:
+        import re
+
+        if re.search(r"\bUSING\b", update, re.IGNORECASE):
+            raise ProtocolError(400, "using-graph-uri and using-named-graph-uri cannot be given with a USING clause")
+        raise ProtocolError(400, "using-graph-uri and using-named-graph-uri are not supported: write USING clauses")
+    try:
+        executor.update(update)
+    except QuerySyntaxError as error:
+        raise ProtocolError(400, f"the update does not parse: {error}") from None
+    except StoreError as error:
+        raise ProtocolError(400, f"the update failed and changed nothing: {error}") from None
+    return Response(status_code=204)
+
+
+def service_description(request: Request, store: Store, settings: Settings, accept: str | None) -> Response:
+    """The SPARQL 1.1 Service Description of this endpoint, as Turtle or RDF/XML."""
+    choice = negotiate(
+        accept, [("text/turtle", "ttl"), ("application/rdf+xml", "xml"), ("application/n-triples", "nt")]
+    )
+    if choice is None:
+        raise ProtocolError(406, "the service description is served as text/turtle or application/rdf+xml")
+    endpoint = ox.NamedNode(str(request.url.replace(query="")))
+    service = ox.BlankNode()
+    dataset = ox.BlankNode()
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+    def sd(name: str) -> ox.NamedNode:
+        return ox.NamedNode(SD + name)
+
+    triples = [
+        ox.Triple(service, rdf_type, sd("Service")),
+        ox.Triple(service, sd("endpoint"), endpoint),
+        ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Query")),
+        ox.Triple(service, sd("feature"), sd("UnionDefaultGraph")),
+        ox.Triple(service, sd("defaultDataset"), dataset),
+        ox.Triple(dataset, rdf_type, sd("Dataset")),
+    ]
+    if settings.update_token:
+        triples.append(ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Update")))
+    for media in sorted({m for m, _ in RESULT_OFFERS[:4] + GRAPH_OFFERS[:6]}):
+        triples.append(ox.Triple(service, sd("resultFormat"), ox.Literal(media)))
+    for graph in store.graphs():
+        named = ox.BlankNode()
+        triples += [
+            ox.Triple(dataset, sd("namedGraph"), named),
+            ox.Triple(named, sd("name"), ox.NamedNode(graph)),
+        ]
+    media, name = choice
+    body = ox.serialize(
+        triples, format={"ttl": ox.RdfFormat.TURTLE, "xml": ox.RdfFormat.RDF_XML}.get(name, ox.RdfFormat.N_TRIPLES)
+    )
+    return Response(body, media_type=media, headers={"Vary": "Accept"})
+
+
+@router.get(
+    "/sparql",
+    summary="SPARQL 1.1 query by GET",
+    response_class=Response,
+    responses={
+        200: {"description": "SELECT/ASK as SPARQL results (JSON, XML, CSV, TSV); CONSTRUCT/DESCRIBE as RDF"},
+        400: {"description": "a bad request: a query that does not parse, a repeated parameter"},
+        406: {"description": "no acceptable format for this kind of answer"},
+        503: {"description": "the query ran past the time limit and was stopped"},
+    },
+)
+async def sparql_get(
+    request: Request,
+    store: StoreDep,
+    executor: ExecutorDep,
+    settings: SettingsDep,
+    query: Annotated[list[NonEmpty] | None, Query(description="A SPARQL 1.1 query (exactly once)")] = None,
+    default_graph_uri: Annotated[
+        list[NonEmpty] | None, Query(alias="default-graph-uri", description="IRI of a graph for the default graph")
+    ] = None,
+    named_graph_uri: Annotated[
+        list[NonEmpty] | None, Query(alias="named-graph-uri", description="IRI of a graph the query may name")
+    ] = None,
+    accept: Annotated[str | None, Header()] = None,
+) -> Response:
+    """Answer ``?query=``; without a query, the service description (or the query UI for a browser)."""
+    try:
+        if request.query_params.getlist("update"):
+            raise ProtocolError(400, "updates must be sent by POST, not GET")
+        text = _one(query or [], "query")
+        if text is None:
+            if prefers_html(accept):
+                return RedirectResponse("/", status_code=303)
+            return await run_in_threadpool(service_description, request, store, settings, accept)
+        return await run_in_threadpool(
+            _run_query, executor, text, accept, default_graph_uri or [], named_graph_uri or []
+        )
+    except ProtocolError as error:
+        return _error(error.status, error.message, error.headers)
+
+
+@router.post(
+    "/sparql",
+    summary="SPARQL 1.1 query or update by POST",
+    response_class=Response,
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                FORM: {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"query": {"type": "string"}, "update": {"type": "string"}},
+                    }
+                },
+                "application/sparql-query": {"schema": {"type": "string"}},
+                "application/sparql-update": {"schema": {"type": "string"}},
+            }
+        }
+    },
+    responses={
+        204: {"description": "the update was applied"},
+        400: {"description": "a bad request: no or repeated query/update, a body that is not UTF-8, a syntax error"},
+        401: {"description": "an update without the right bearer token"},
+        403: {"description": "updates are disabled"},
+        406: {"description": "no acceptable format for this kind of answer"},
+        413: {"description": "the request body is too large"},
+        415: {"description": "a Content-Type the protocol does not define"},
+        503: {"description": "the query ran past the time limit and was stopped"},
+    },
+)
+async def sparql_post(
+    request: Request,
+    executor: ExecutorDep,
+    settings: SettingsDep,
+    accept: Annotated[str | None, Header()] = None,
+    authorization: Annotated[str | None, Header()] = None,
+    content_type: Annotated[str | None, Header()] = None,
+) -> Response:
+    """Run a query (form ``query=`` or ``application/sparql-query``) or an update (form ``update=`` or
+    ``application/sparql-update``)."""
+    try:
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > settings.max_body_bytes:
+            raise ProtocolError(413, f"the request body is larger than {settings.max_body_bytes} bytes")
+        body = await request.body()
+        if len(body) > settings.max_body_bytes:
+            raise ProtocolError(413, f"the request body is larger than {settings.max_body_bytes} bytes")
+        media, _, parameters = (content_type or "").partition(";")
+        media = media.strip().lower()
+        charset = next(
+            (
+                p.split("=", 1)[1].strip().strip('"').lower()
+                for p in parameters.split(";")
+                if p.strip().lower().startswith("charset=")
+            ),
+            "utf-8",
+        )
+        if not media:
+            raise ProtocolError(
+                400,
+                "a POST needs a Content-Type: application/x-www-form-urlencoded, "
+                "application/sparql-query or application/sparql-update",
+            )
+        if charset not in ("utf-8", "utf8"):
+            raise ProtocolError(415, f"the body must be UTF-8, not {charset}")
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise ProtocolError(400, f"the body is not UTF-8 (byte {error.start})") from None
+        url_params = request.query_params
+        if media == FORM:
+            try:
+                fields = parse_qs(text, keep_blank_values=True, strict_parsing=bool(text), errors="strict")
+            except UnicodeDecodeError:
+                raise ProtocolError(400, "the form body is not UTF-8 once percent-decoded") from None
+            except ValueError as error:
+                raise ProtocolError(400, f"the form body does not parse: {error}") from None
+            queries, updates = fields.get("query", []), fields.get("update", [])
+            get = fields.get
+        elif media == "application/sparql-query":
+            queries, updates, get = [text], [], lambda name, default=None: url_params.getlist(name) or default
+        elif media == "application/sparql-update":
+            queries, updates, get = [], [text], lambda name, default=None: url_params.getlist(name) or default
+        else:
+            raise ProtocolError(
+                415,
+                f"unsupported Content-Type {media!r}; use {FORM}, application/sparql-query "
+                "or application/sparql-update",
+            )
+        if queries and updates:
+            raise ProtocolError(400, "give a query or an update, not both")
+        if not queries and not updates:
+            raise ProtocolError(400, "no query or update in the request")
+        if updates:
+            update = _one(updates, "update")
+            using = (get("using-graph-uri") or []) + (get("using-named-graph-uri") or [])
+            return await run_in_threadpool(_run_update, executor, settings, update, authorization, using)
+        query = _one(queries, "query")
+        return await run_in_threadpool(
+            _run_query, executor, query, accept, get("default-graph-uri") or [], get("named-graph-uri") or []
+        )
+    except ProtocolError as error:
+        return _error(error.status, error.message, error.headers)
+
+
+@router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH", "OPTIONS"], include_in_schema=False)
+def sparql_wrong_method(request: Request) -> Response:
+    """The protocol defines GET and POST only; say so, with the Allow header listing both."""
+    return _error(405, f"{request.method} is not part of the SPARQL protocol: use GET or POST", {"Allow": "GET, POST"})

@@ -16,6 +16,11 @@ def names() -> list[str]:
     return sorted(p.stem for p in FOLDER.glob("*.rq"))
 
 
+def examples() -> list[str]:
+    """The queries meant for people (the query UI's examples): all but the projection's plumbing."""
+    return [name for name in names() if not name.startswith("projection-")]
+
+
 def text(name: str) -> str:
     """The SPARQL of a named query."""
     path = FOLDER / f"{name}.rq"

@@ -1,0 +1,125 @@
+"""``reformkg analytics …``: agency influence, ownership tracing, paths and exports on the command line."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from graph.settings import Settings
+from graph.store import Store, StoreError, open_store
+
+analytics_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Graph analytics over the store.")
+out = Console(emoji=False, highlight=False)
+err = Console(stderr=True, emoji=False, highlight=False)
+
+
+class GraphExport(StrEnum):
+    graphml = "graphml"
+    gexf = "gexf"
+    csv = "csv"
+
+
+def _open() -> Store:
+    settings = Settings()
+    return open_store(settings.store, update_url=settings.update_url, timeout=settings.http_timeout)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", markup=True, soft_wrap=True)
+    return typer.Exit(code)
+
+
+@analytics_app.command()
+def agencies(limit: Annotated[int, typer.Option(help="Show the top N")] = 20) -> None:
+    """Agencies ranked by PageRank on the agency-reform-measure-place projection, with degree and betweenness."""
+    from graph.analytics import rank_agencies
+
+    store = _open()
+    try:
+        ranking = rank_agencies(store, limit=limit)
+    except StoreError as error:
+        raise _fail(str(error)) from None
+    finally:
+        store.close()
+    table = Table("rank", "agency", "名称", "degree", "PageRank", "betweenness")
+    for row in ranking["agencies"]:
+        b = "" if row["betweenness"] is None else f"{row['betweenness']:.4f}"
+        pagerank = f"{row['pagerank']:.4f}"
+        table.add_row(str(row["rank"]), row["label_en"], row["label_zh"], str(row["degree"]), pagerank, b)
+    out.print(table)
+    p = ranking["projection"]
+    err.print(f"typed projection: {p['nodes']:,} nodes, {p['edges']:,} edges; betweenness {ranking['betweenness']}")
+
+
+@analytics_app.command()
+def trace(agency_iri: Annotated[str, typer.Argument(help="The agency's IRI")]) -> None:
+    """Every reform an agency owns, directly or through its sub-organisations, with the path."""
+    from graph.analytics import UnknownEntity, trace_ownership
+
+    store = _open()
+    try:
+        found = trace_ownership(store, agency_iri)
+    except UnknownEntity as error:
+        raise _fail(str(error)) from None
+    except StoreError as error:
+        raise _fail(str(error)) from None
+    finally:
+        store.close()
+    for row in found:
+        role = f" ({row['role_label']})" if row["role_label"] else ""
+        out.print(" → ".join(row["path_labels"]) + role)
+    err.print(f"{len(found)} reforms")
+
+
+@analytics_app.command()
+def path(
+    source: Annotated[str, typer.Argument(metavar="FROM", help="IRI the path starts at")],
+    target: Annotated[str, typer.Argument(metavar="TO", help="IRI the path ends at")],
+) -> None:
+    """The shortest path between two entities, each edge named."""
+    from graph.analytics import NoPath, UnknownEntity, shortest_path
+
+    store = _open()
+    try:
+        found = shortest_path(store, source, target)
+    except (UnknownEntity, NoPath) as error:
+        raise _fail(str(error)) from None
+    except StoreError as error:
+        raise _fail(str(error)) from None
+    finally:
+        store.close()
+    labels = {n["iri"]: n["label_en"] for n in found["nodes"]}
+    out.print(labels[source])
+    for edge in found["edges"]:
+        arrow = f"--{edge['label']}-->" if edge["direction"] == "forward" else f"<--{edge['label']}--"
+        out.print(f"  {arrow} {labels[edge['to']]}")
+    err.print(f"{found['length']} links")
+
+
+@analytics_app.command()
+def export(
+    fmt: Annotated[GraphExport, typer.Option("--format", help="graphml or gexf (the graph), csv (agency ranking)")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write; default: stdout")] = None,
+) -> None:
+    """Export the projected graph as GraphML or GEXF (Gephi), or the agency ranking as CSV."""
+    from graph.analytics import export_text
+
+    store = _open()
+    try:
+        body = export_text(store, fmt.value)
+    except StoreError as error:
+        raise _fail(str(error)) from None
+    finally:
+        store.close()
+    if output is None:
+        sys.stdout.buffer.write(body)
+        sys.stdout.buffer.flush()
+    else:
+        output.write_bytes(body)
+        err.print(f"wrote {len(body):,} bytes to {output}")

@@ -1,0 +1,106 @@
+"""Graph analytics as JSON: agency influence, ownership tracing, paths, co-ownership, components, places, exports.
+
+Handlers are plain ``def``: FastAPI runs them in its thread pool, so projecting a large store never blocks the loop.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import Response
+
+from api.deps import StoreDep
+from graph import analytics
+from graph.store import StoreError
+
+router = APIRouter(prefix="/analytics", tags=["analytics"])
+
+Iri = Annotated[
+    str, Query(description="An entity's IRI, e.g. https://w3id.org/reformkg/id/org/kunming-municipal-government")
+]
+
+
+class ExportFormat(StrEnum):
+    graphml = "graphml"
+    gexf = "gexf"
+    csv = "csv"
+
+
+EXPORT_TYPES = {
+    "graphml": ("application/graphml+xml", "reformkg.graphml"),
+    "gexf": ("application/gexf+xml", "reformkg.gexf"),
+    "csv": ("text/csv; charset=utf-8", "reformkg-agency-ranking.csv"),
+}
+
+
+def _answer(fn, *args, **kwargs) -> Any:
+    try:
+        return fn(*args, **kwargs)
+    except (analytics.UnknownEntity, analytics.NoPath) as error:
+        raise HTTPException(404, str(error)) from None
+    except StoreError as error:
+        raise HTTPException(503, f"the store could not answer: {error}") from None
+
+
+@router.get("/agencies", summary="Agencies ranked by influence")
+def agencies(
+    store: StoreDep,
+    limit: Annotated[int | None, Query(ge=1, description="Return only the top N agencies")] = None,
+) -> dict:
+    """Agencies ranked by PageRank on the agency–reform–measure–place projection, with degree and betweenness
+    (betweenness is exact on that typed projection, and omitted when it is too large)."""
+    return _answer(analytics.rank_agencies, store, limit=limit)
+
+
+@router.get("/ownership", summary="Every reform an agency owns, with the path")
+def ownership(store: StoreDep, agency: Iri) -> list[dict]:
+    """The reforms an agency owns directly or through its sub-organisations (``org:subOrganizationOf``), each with
+    the role and the path agency → … → owning sub-organisation → reform. Unknown agency: 404."""
+    return _answer(analytics.trace_ownership, store, agency)
+
+
+@router.get("/path", summary="Shortest path between two entities")
+def path(
+    store: StoreDep,
+    source: Annotated[str, Query(alias="from", description="IRI of the entity the path starts at")],
+    target: Annotated[str, Query(alias="to", description="IRI of the entity the path ends at")],
+) -> dict:
+    """The shortest path between two entities, ignoring direction and skipping provenance and vocabulary links;
+    each edge names its predicate and whether it is walked forward or inverse. Unknown entity or no path: 404."""
+    return _answer(analytics.shortest_path, store, source, target)
+
+
+@router.get("/coownership", summary="Agencies that own reforms together")
+def coownership(store: StoreDep) -> dict:
+    """The co-ownership network: agencies linked when they own the same reform, with the shared reforms."""
+    return _answer(analytics.coownership, store)
+
+
+@router.get("/components", summary="Connected components")
+def components(
+    store: StoreDep,
+    typed: Annotated[bool, Query(description="On the agency–reform–measure–place projection instead of all")] = False,
+    sample: Annotated[int, Query(ge=0, le=100, description="Members listed per component")] = 10,
+) -> dict:
+    """Weakly connected components, largest first, with sizes, kinds and a sample of members."""
+    return _answer(analytics.components, store, typed=typed, sample=sample)
+
+
+@router.get("/places", summary="Reforms and outcomes per place")
+def places(store: StoreDep) -> list[dict]:
+    """Per place: the reforms that apply there (directly, through a measure, or by an outcome measured there) and
+    the number of outcome figures per reform."""
+    return _answer(analytics.place_summary, store)
+
+
+@router.get("/export", summary="The projection as GraphML or GEXF, or the agency ranking as CSV")
+def export(
+    store: StoreDep,
+    fmt: Annotated[ExportFormat, Query(alias="format", description="graphml, gexf (Gephi): graph; csv: ranking")],
+) -> Response:
+    """Download the projected graph (GraphML, GEXF) or the agency ranking (CSV)."""
+    body = _answer(analytics.export_text, store, fmt.value)
+    media_type, filename = EXPORT_TYPES[fmt.value]
+    return Response(body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,0 +1,93 @@
+"""Entity pages: every IRI reformkg mints dereferences, as HTML for people and Turtle or JSON-LD for programs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from api.deps import StoreDep
+from api.routers.ui import negotiate, page_url, templates
+from graph import entities
+from graph.entities import ID_BASE, InvalidIri
+from graph.store import Store
+
+router = APIRouter(tags=["entities"])
+
+#: What an entity answers with, by media type, and the result format that writes it.
+RDF_MEDIA = {"text/turtle": "ttl", "application/ld+json": "jsonld", "application/n-triples": "nt"}
+OFFERED = ["text/html", *RDF_MEDIA]
+#: ``?format=`` overrides the Accept header, so a link can name a format.
+FORMAT_PARAM = {
+    "html": "text/html",
+    "ttl": "text/turtle",
+    "jsonld": "application/ld+json",
+    "nt": "application/n-triples",
+}
+
+FormatParam = Annotated[
+    str | None,
+    Query(description="Override the Accept header: html, ttl, jsonld or nt", pattern="^(html|ttl|jsonld|nt)$"),
+]
+RESPONSES = {
+    200: {
+        "description": "The entity: an HTML page, or its triples (outgoing, blank nodes it points at, incoming)",
+        "content": {media: {} for media in OFFERED},
+    },
+    400: {"description": "Not an IRI"},
+    404: {"description": "The store holds no triple about this IRI"},
+    406: {"description": "None of text/html, text/turtle, application/ld+json, application/n-triples is acceptable"},
+}
+
+
+def _error(request: Request, status: int, message: str, title: str) -> Response:
+    """An error as HTML for a browser, else as JSON."""
+    if negotiate(request.headers.get("accept"), ["application/json", "text/html"]) == "text/html":
+        return templates.TemplateResponse(
+            request, "entity_error.html", {"title": title, "message": message}, status_code=status
+        )
+    return JSONResponse({"detail": message}, status_code=status)
+
+
+def entity_response(request: Request, store: Store, iri: str, fmt: str | None) -> Response:
+    """The entity's page or triples, as the Accept header (or ``?format=``) asks."""
+    media = FORMAT_PARAM[fmt] if fmt else negotiate(request.headers.get("accept"), OFFERED)
+    try:
+        found = entities.exists(store, iri)
+    except InvalidIri as error:
+        return _error(request, 400, str(error), "Not an IRI")
+    if not found:
+        return _error(request, 404, f"no entity {iri}: the graph holds no triple about it", "Unknown entity")
+    if media is None:
+        supported = ", ".join(OFFERED)
+        return JSONResponse({"detail": f"cannot answer in any type the request accepts; try {supported}"}, 406)
+    headers = {"Vary": "Accept"}
+    if media == "text/html":
+        description = entities.describe(store, iri)
+        context = {"title": description.label, "entity": description, "page_url": page_url}
+        return templates.TemplateResponse(request, "entity.html", context, headers=headers)
+    body = entities.triples(store, iri).serialize(RDF_MEDIA[media])
+    return Response(body, media_type=media, headers=headers)
+
+
+@router.get(
+    "/id/{path:path}",
+    summary="Dereference an IRI reformkg minted (https://w3id.org/reformkg/id/…)",
+    responses=RESPONSES,
+    response_class=Response,
+)
+def minted_entity(path: str, request: Request, store: StoreDep, format: FormatParam = None) -> Response:
+    """HTML with labels, properties, incoming links and source sentences; Turtle or JSON-LD by Accept."""
+    return entity_response(request, store, ID_BASE + path, format)
+
+
+@router.get("/entity", summary="Describe any IRI in the graph", responses=RESPONSES, response_class=Response)
+def any_entity(
+    request: Request,
+    store: StoreDep,
+    iri: Annotated[str, Query(description="The IRI to describe", min_length=1)],
+    format: FormatParam = None,
+) -> Response:
+    """Like ``/id/…``, for IRIs reformkg did not mint (ontology terms, vocabularies)."""
+    return entity_response(request, store, iri, format)

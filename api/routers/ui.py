@@ -1,0 +1,112 @@
+"""The query UI at ``/``: YASGUI served from /static, with the named competency queries as example tabs.
+
+Also the HTML helpers the other page routers share: the autoescaping Jinja2 environment and content negotiation.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
+
+from api import negotiation
+from graph import queries
+from graph.entities import ID_BASE
+
+router = APIRouter(tags=["ui"])
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+#: Short names for IRIs on pages, longest namespace first so ``kb107:`` wins over ``src:``.
+PREFIXES = sorted(
+    {
+        "rko": "https://w3id.org/reformkg/ontology#",
+        "reform": ID_BASE + "reform/",
+        "ag": ID_BASE + "org/",
+        "pl": ID_BASE + "place/",
+        "ms": ID_BASE + "measure/",
+        "ob": ID_BASE + "observation/",
+        "ind": ID_BASE + "indicator/",
+        "ds": ID_BASE + "dataset/",
+        "doc": ID_BASE + "document/",
+        "own": ID_BASE + "ownership/",
+        "st": ID_BASE + "status/",
+        "note": ID_BASE + "note/",
+        "src": ID_BASE + "source/",
+        "kb107": ID_BASE + "source/kunming-gaige-kuaibao-107/",
+        "org": "http://www.w3.org/ns/org#",
+        "prov": "http://www.w3.org/ns/prov#",
+        "qb": "http://purl.org/linked-data/cube#",
+        "sdmx-dimension": "http://purl.org/linked-data/sdmx/2009/dimension#",
+        "sdmx-measure": "http://purl.org/linked-data/sdmx/2009/measure#",
+        "sdmx-attribute": "http://purl.org/linked-data/sdmx/2009/attribute#",
+        "skos": "http://www.w3.org/2004/02/skos/core#",
+        "schema": "https://schema.org/",
+        "eli": "http://data.europa.eu/eli/ontology#",
+        "dcterms": "http://purl.org/dc/terms/",
+        "oa": "http://www.w3.org/ns/oa#",
+        "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+        "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+        "owl": "http://www.w3.org/2002/07/owl#",
+        "xsd": "http://www.w3.org/2001/XMLSchema#",
+    }.items(),
+    key=lambda item: -len(item[1]),
+)
+
+
+def page_url(iri: str) -> str:
+    """Where an IRI's page is: ``/id/…`` for the IRIs reformkg mints, ``/entity?iri=…`` for any other."""
+    if iri.startswith(ID_BASE):
+        return "/id/" + quote(iri[len(ID_BASE) :], safe="/-._~")
+    return "/entity?iri=" + quote(iri, safe="")
+
+
+def short_name(iri: str) -> str:
+    """``rko:ReformInitiative`` for the IRI, or the IRI itself when no known prefix fits."""
+    for prefix, namespace in PREFIXES:
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace) :]}"
+    return iri
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(page_url=page_url, short_name=short_name)
+    env.filters["param"] = lambda value: quote(str(value), safe="")
+    return env
+
+
+templates = Jinja2Templates(env=_environment())
+
+
+def negotiate(accept: str | None, offered: list[str]) -> str | None:
+    """The offered media type the Accept header likes best (ties go to the earlier offer); None if none will do."""
+    choice = negotiation.negotiate(accept, [(media, media) for media in offered])
+    return choice[0] if choice else None
+
+
+def example_queries() -> list[dict[str, str]]:
+    """The named competency queries as example tabs: name, title (the first comment line), tab name and SPARQL."""
+    examples = []
+    for name in queries.examples():
+        title = queries.title(name)
+        tab = re.split(r"[,:;.(]", title, maxsplit=1)[0].strip() or name
+        examples.append({"name": name, "title": title, "tab": tab, "query": queries.text(name)})
+    return examples
+
+
+@router.get("/", response_class=HTMLResponse, summary="The query UI (YASGUI), with the competency questions as tabs")
+def query_ui(
+    request: Request,
+    query: Annotated[str | None, Query(description="A SPARQL query to open in a new tab (shareable URL)")] = None,
+) -> HTMLResponse:
+    """YASGUI over ``/sparql``; ``/?query=…`` opens that query, so a query can be shared as a link."""
+    return templates.TemplateResponse(
+        request, "ui_index.html", {"examples": example_queries(), "shared_query": query, "title": "Query"}
+    )

@@ -1,0 +1,69 @@
+"""Interactive graph views: HTML pages of pyvis networks, fully offline (vis-network from /static/vis-network/)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import HTMLResponse
+
+from api.deps import StoreDep
+from graph import views
+from graph.analytics import UnknownEntity
+from graph.store import StoreError
+
+router = APIRouter(prefix="/graph", tags=["views"])
+
+
+class Lang(StrEnum):
+    en = "en"
+    zh = "zh"
+
+
+LangQuery = Annotated[Lang, Query(description="Label language shown first; the page can switch")]
+
+
+def _page(build, lang: Lang) -> HTMLResponse:
+    try:
+        return HTMLResponse(views.render(build(), lang=lang.value))
+    except UnknownEntity as error:
+        raise HTTPException(404, str(error)) from None
+    except StoreError as error:
+        raise HTTPException(503, f"the store could not answer: {error}") from None
+
+
+@router.get("/ego", response_class=HTMLResponse, summary="The neighbourhood of an entity")
+def ego(
+    store: StoreDep,
+    iri: Annotated[str, Query(description="The entity at the centre")],
+    hops: Annotated[int, Query(ge=1, le=3, description="How many links away to go (1 to 3)")] = 1,
+    kind: Annotated[
+        list[str] | None,
+        Query(description="Show only neighbours of these kinds: " + ", ".join(views.KIND_STYLES)),
+    ] = None,
+    predicate: Annotated[list[str] | None, Query(description="Follow only links with these predicate IRIs")] = None,
+    lang: LangQuery = Lang.en,
+) -> HTMLResponse:
+    """Entities up to ``hops`` links from ``iri``, at most 150; beyond that one "+N more" node per predicate.
+    Unknown IRI: 404; hops outside 1..3: 422."""
+    return _page(lambda: views.ego_data(store, iri, hops=hops, kinds=kind, predicates=predicate), lang)
+
+
+@router.get("/overview", response_class=HTMLResponse, summary="The whole graph")
+def overview(store: StoreDep, lang: LangQuery = Lang.en) -> HTMLResponse:
+    """Every entity and link (above 1,500 entities, the best connected ones)."""
+    return _page(lambda: views.overview_data(store), lang)
+
+
+@router.get("/ownership", response_class=HTMLResponse, summary="Agencies → reforms → measures")
+def ownership(store: StoreDep, lang: LangQuery = Lang.en) -> HTMLResponse:
+    """Which agencies own which reforms (lead or co-owner), their organisation tree, and the reforms' measures."""
+    return _page(lambda: views.ownership_data(store), lang)
+
+
+@router.get("/forest-farms", response_class=HTMLResponse, summary="The state forest farm reform")
+def forest_farms(store: StoreDep, lang: LangQuery = Lang.en) -> HTMLResponse:
+    """The three forest farms (sites and institutions), their pilots and acceptance, the provincial leading group
+    that accepted them, and the next steps of the reform."""
+    return _page(lambda: views.forest_farms_data(store), lang)

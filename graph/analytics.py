@@ -1,0 +1,351 @@
+"""Graph analytics over the projection: agency influence, ownership tracing, paths, co-ownership, components,
+places, and exports for Gephi and spreadsheets. Everything reads the store through SPARQL, so every backend works.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+from collections import defaultdict, deque
+from typing import IO, Any
+
+from graph import queries
+from graph.projection import Projection, entity_url, local_name, project
+from graph.store import Store
+
+ORG_SUB = "http://www.w3.org/ns/org#subOrganizationOf"
+#: Above this many nodes the typed projection is too big for exact betweenness within the ranking's time budget.
+BETWEENNESS_MAX_NODES = 5000
+#: Predicates a shortest path does not walk: provenance and vocabulary links join unrelated entities through a
+#: shared sentence, unit or scheme, which says nothing about how the entities relate.
+PATH_SKIP_PREDICATES = frozenset(
+    {
+        "http://www.w3.org/ns/prov#wasDerivedFrom",
+        "https://w3id.org/reformkg/ontology#reportedIn",
+        "http://www.w3.org/2004/02/skos/core#inScheme",
+        "http://www.w3.org/2004/02/skos/core#topConceptOf",
+        "http://www.w3.org/2004/02/skos/core#hasTopConcept",
+        "http://purl.org/linked-data/sdmx/2009/attribute#unitMeasure",
+        "https://w3id.org/reformkg/ontology#valueKind",
+        "https://w3id.org/reformkg/ontology#valueQualifier",
+        "https://w3id.org/reformkg/ontology#stage",
+        "http://purl.org/linked-data/cube#dataSet",
+        "http://purl.org/linked-data/cube#structure",
+    }
+)
+
+
+class UnknownEntity(LookupError):
+    """An IRI that is not a node of the projection."""
+
+    def __init__(self, iri: str):
+        super().__init__(f"no entity {iri} in the graph")
+        self.iri = iri
+
+
+class NoPath(LookupError):
+    """Two entities the graph does not connect."""
+
+
+def node_info(proj: Projection, iri: str) -> dict[str, Any]:
+    """An entity as JSON: IRI, class, kind, zh and en labels, entity page."""
+    data = proj.graph.nodes.get(iri, {})
+    return {
+        "iri": iri,
+        "cls": data.get("cls", ""),
+        "kind": data.get("kind", "other"),
+        "label_zh": data.get("label_zh", ""),
+        "label_en": data.get("label_en", "") or proj.label(iri),
+        "url": entity_url(iri),
+    }
+
+
+# -- agency influence ------------------------------------------------------------------------------------------------
+def rank_agencies(store: Store, *, limit: int | None = None) -> dict[str, Any]:
+    """Agencies ranked by PageRank on the agency-reform-measure-place projection, with degree and betweenness.
+
+    PageRank follows the statements' direction (reform -> owner, agency -> parent agency), so influence flows to the
+    agencies that own reforms and up the organisation tree. Betweenness is computed on the typed projection only,
+    and only when it has at most ``BETWEENNESS_MAX_NODES`` nodes (else it is ``None`` and ``betweenness`` says why).
+    """
+    import networkx as nx
+
+    proj = project(store)
+    typed = proj.typed
+    agencies = [n for n, kind in typed.nodes(data="kind") if kind == "agency"]
+    pagerank = nx.pagerank(typed) if typed.number_of_nodes() else {}
+    if typed.number_of_nodes() <= BETWEENNESS_MAX_NODES:
+        betweenness: dict[str, float] | None = nx.betweenness_centrality(typed.to_undirected(as_view=True))
+        note = "exact, on the undirected typed projection"
+    else:
+        betweenness = None
+        note = f"omitted: the typed projection has more than {BETWEENNESS_MAX_NODES:,} nodes"
+    rows = []
+    for agency in agencies:
+        row = node_info(proj, agency)
+        row.update(
+            degree=typed.degree(agency),
+            pagerank=round(pagerank.get(agency, 0.0), 8),
+            betweenness=None if betweenness is None else round(betweenness.get(agency, 0.0), 8),
+        )
+        rows.append(row)
+    rows.sort(key=lambda r: (-r["pagerank"], -r["degree"], r["iri"]))
+    for rank, row in enumerate(rows, 1):
+        row["rank"] = rank
+    return {
+        "projection": {"nodes": typed.number_of_nodes(), "edges": typed.number_of_edges(), "kinds": sorted(_kinds())},
+        "betweenness": note,
+        "agencies": rows[:limit] if limit else rows,
+    }
+
+
+def _kinds() -> set[str]:
+    from graph.projection import TYPED_KINDS
+
+    return set(TYPED_KINDS)
+
+
+def rankings_csv(ranking: dict[str, Any], output: IO[str]) -> None:
+    """Write an agency ranking as CSV (one row per agency)."""
+    fields = ["rank", "iri", "label_zh", "label_en", "degree", "pagerank", "betweenness"]
+    writer = csv.DictWriter(output, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in ranking["agencies"]:
+        writer.writerow({**row, "betweenness": "" if row["betweenness"] is None else row["betweenness"]})
+
+
+# -- ownership -------------------------------------------------------------------------------------------------------
+def _ownership(store: Store) -> dict[str, dict[str, str | None]]:
+    """reform -> {owner: role or None}."""
+    owned: dict[str, dict[str, str | None]] = defaultdict(dict)
+    for row in queries.run(store, "ownership").rows():
+        roles = owned[row["reform"]]
+        if row["role"] or row["owner"] not in roles:
+            roles[row["owner"]] = row["role"] or roles.get(row["owner"])
+    return owned
+
+
+def _parents(store: Store) -> dict[str, list[str]]:
+    parents: dict[str, list[str]] = defaultdict(list)
+    rows = store.query(f"SELECT ?child ?parent WHERE {{ ?child <{ORG_SUB}> ?parent }}").rows()
+    for row in rows:
+        parents[row["child"]].append(row["parent"])
+    for value in parents.values():
+        value.sort()
+    return parents
+
+
+def _chain_up(parents: dict[str, list[str]], start: str, goal: str) -> list[str] | None:
+    """The shortest chain start -> ... -> goal up ``org:subOrganizationOf`` links, or None."""
+    previous: dict[str, str | None] = {start: None}
+    queue = deque([start])
+    while queue:
+        node = queue.popleft()
+        if node == goal:
+            chain = [node]
+            while previous[chain[-1]] is not None:
+                chain.append(previous[chain[-1]])  # type: ignore[arg-type]
+            return list(reversed(chain))
+        for parent in parents.get(node, ()):
+            if parent not in previous:
+                previous[parent] = node
+                queue.append(parent)
+    return None
+
+
+def trace_ownership(store: Store, agency: str) -> list[dict[str, Any]]:
+    """Every reform an agency owns, directly or through sub-organisations, with the path agency -> ... -> reform."""
+    proj = project(store)
+    if agency not in proj.graph:
+        raise UnknownEntity(agency)
+    parents = _parents(store)
+    found = []
+    for reform, owners in _ownership(store).items():
+        for owner, role in owners.items():
+            chain = _chain_up(parents, owner, agency)
+            if chain is None:
+                continue
+            path = [*reversed(chain), reform]
+            found.append(
+                {
+                    "reform": node_info(proj, reform),
+                    "owner": node_info(proj, owner),
+                    "role": role,
+                    "role_label": local_name(role) if role else None,
+                    "direct": owner == agency,
+                    "path": path,
+                    "path_labels": [proj.label(n) for n in path],
+                }
+            )
+    found.sort(key=lambda r: (not r["direct"], len(r["path"]), r["reform"]["iri"], r["owner"]["iri"]))
+    return found
+
+
+def coownership_network(store: Store):
+    """Agencies linked when they own the same reform; ``weight`` counts the reforms, ``reforms`` lists them."""
+    import networkx as nx
+
+    proj = project(store)
+    network = nx.Graph()
+    for reform, owners in sorted(_ownership(store).items()):
+        names = sorted(owners)
+        for owner in names:
+            network.add_node(owner, **{k: v for k, v in node_info(proj, owner).items() if k != "iri"})
+        for i, a in enumerate(names):
+            for b in names[i + 1 :]:
+                if network.has_edge(a, b):
+                    network[a][b]["weight"] += 1
+                    network[a][b]["reforms"] += " " + reform
+                else:
+                    network.add_edge(a, b, weight=1, reforms=reform)
+    return network
+
+
+def coownership(store: Store) -> dict[str, Any]:
+    """The co-ownership network as JSON."""
+    network = coownership_network(store)
+    proj = project(store)
+    edges = [
+        {
+            "a": node_info(proj, a),
+            "b": node_info(proj, b),
+            "weight": data["weight"],
+            "reforms": [node_info(proj, r) for r in data["reforms"].split()],
+        }
+        for a, b, data in sorted(network.edges(data=True))
+    ]
+    return {"agencies": network.number_of_nodes(), "edges": edges}
+
+
+# -- paths and components --------------------------------------------------------------------------------------------
+def shortest_path(store: Store, source: str, target: str) -> dict[str, Any]:
+    """The shortest path between two entities, ignoring direction; each edge named with its predicate."""
+    import networkx as nx
+
+    proj = project(store)
+    for iri in (source, target):
+        if iri not in proj.graph:
+            raise UnknownEntity(iri)
+    graph = proj.graph
+    view = nx.subgraph_view(proj.undirected, filter_edge=lambda a, b: _walkable(graph, a, b) or _walkable(graph, b, a))
+    try:
+        nodes = nx.shortest_path(view, source, target)
+    except nx.NetworkXNoPath:
+        raise NoPath(f"no path between {source} and {target}") from None
+    edges = []
+    for a, b in itertools.pairwise(nodes):
+        forward = _walkable(graph, a, b)
+        s, o = (a, b) if forward else (b, a)
+        data = graph.edges[s, o]
+        edges.append(
+            {
+                "from": a,
+                "to": b,
+                "subject": s,
+                "object": o,
+                "predicate": data["predicate"],
+                "label": data["label"],
+                "direction": "forward" if forward else "inverse",
+            }
+        )
+    return {
+        "from": source,
+        "to": target,
+        "length": len(edges),
+        "nodes": [node_info(proj, n) for n in nodes],
+        "edges": edges,
+    }
+
+
+def _walkable(graph, s: str, o: str) -> bool:
+    data = graph.get_edge_data(s, o)
+    return data is not None and data["predicate"] not in PATH_SKIP_PREDICATES
+
+
+def components(store: Store, *, typed: bool = False, sample: int = 10) -> dict[str, Any]:
+    """Weakly connected components, largest first, each with its size, kinds and a sample of members."""
+    import networkx as nx
+
+    proj = project(store)
+    graph = proj.typed if typed else proj.graph
+    found = sorted(nx.weakly_connected_components(graph), key=lambda c: (-len(c), min(c)))
+    result = []
+    for members in found:
+        kinds: dict[str, int] = defaultdict(int)
+        for n in members:
+            kinds[graph.nodes[n]["kind"]] += 1
+        result.append(
+            {
+                "size": len(members),
+                "kinds": dict(sorted(kinds.items())),
+                "sample": [node_info(proj, n) for n in sorted(members)[:sample]],
+            }
+        )
+    return {"projection": "typed" if typed else "full", "count": len(result), "components": result}
+
+
+# -- places ----------------------------------------------------------------------------------------------------------
+def place_summary(store: Store) -> list[dict[str, Any]]:
+    """Per place: the reforms that apply there (and how) and the number of outcome figures per reform."""
+    proj = project(store)
+    reforms: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    outcomes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in queries.run(store, "place-reforms-outcomes").rows():
+        place, reform = row["place"], row["reform"]
+        reforms[place][reform].add(row["how"])
+        if row["observation"]:
+            outcomes[place][reform] += 1
+    summary = []
+    for place in sorted(reforms):
+        entries = []
+        for reform in sorted(reforms[place]):
+            entry = node_info(proj, reform)
+            entry["how"] = sorted(reforms[place][reform])
+            entry["outcomes"] = outcomes[place].get(reform, 0)
+            entries.append(entry)
+        info = node_info(proj, place)
+        info["reforms"] = entries
+        info["outcomes"] = sum(outcomes[place].values())
+        summary.append(info)
+    return summary
+
+
+# -- exports ---------------------------------------------------------------------------------------------------------
+def _export_graph(store: Store, typed: bool):
+    proj = project(store)
+    return proj.typed if typed else proj.graph
+
+
+def export_graphml(store: Store, output: IO[bytes], *, typed: bool = False) -> None:
+    """The projection as GraphML (node attributes: class, kind, labels; edge attributes: predicate, label)."""
+    import networkx as nx
+
+    nx.write_graphml(_export_graph(store, typed), output)
+
+
+def export_gexf(store: Store, output: IO[bytes], *, typed: bool = False) -> None:
+    """The projection as GEXF, for Gephi."""
+    import networkx as nx
+
+    graph = _export_graph(store, typed).copy()
+    # GEXF's own "label" attribute names nodes: give it the English label.
+    for node, data in graph.nodes(data=True):
+        data["label"] = data.get("label_en") or data.get("label_zh") or local_name(node)
+    nx.write_gexf(graph, output)
+
+
+def export_text(store: Store, fmt: str) -> bytes:
+    """An export as bytes: ``graphml``, ``gexf`` or ``csv`` (the agency ranking)."""
+    if fmt == "csv":
+        text = io.StringIO()
+        rankings_csv(rank_agencies(store), text)
+        return text.getvalue().encode()
+    buffer = io.BytesIO()
+    if fmt == "graphml":
+        export_graphml(store, buffer)
+    elif fmt == "gexf":
+        export_gexf(store, buffer)
+    else:
+        raise ValueError(f"cannot export as {fmt!r}; use graphml, gexf or csv")
+    return buffer.getvalue()

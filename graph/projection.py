@@ -1,0 +1,251 @@
+"""The store as a typed networkx graph: entities are nodes, IRI-to-IRI statements are edges.
+
+Two SPARQL SELECTs build it, so it works on every backend: one for the edges (``projection-edges.rq``) and one for
+each node's class and zh/en labels (``projection-nodes.rq``). The graph is built from the plain strings of
+``QueryResult.rows()``, never from rdflib terms (on 1.6M triples that is the difference between 41 s and ~10 s).
+A projection is cached per store until the store's ``generation`` changes.
+
+Nodes are IRIs with ``cls`` (the most specific known class), ``kind`` (the class family views colour by),
+``label_zh`` and ``label_en``. Edges carry ``predicate`` (an IRI) and ``label``; when two entities are linked by
+several predicates, the edge keeps the first in sorted order and ``label`` joins all their labels.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import weakref
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from graph import queries
+from graph.store import Store
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+RKO = "https://w3id.org/reformkg/ontology#"
+ORG = "http://www.w3.org/ns/org#"
+PROV = "http://www.w3.org/ns/prov#"
+QB = "http://purl.org/linked-data/cube#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+SCHEMA = "https://schema.org/"
+DCTERMS = "http://purl.org/dc/terms/"
+SDMX_DIMENSION = "http://purl.org/linked-data/sdmx/2009/dimension#"
+ENTITY_BASE = "https://w3id.org/reformkg/id/"
+
+#: Class IRI -> kind, most specific classes first: a node with several types takes the first one listed here.
+CLASS_KINDS: dict[str, str] = {
+    f"{RKO}ReformPilot": "reform",
+    f"{RKO}ReformInitiative": "reform",
+    f"{RKO}LeadingGroup": "agency",
+    f"{RKO}Agency": "agency",
+    f"{RKO}StateForestFarm": "organisation",
+    f"{RKO}Enterprise": "organisation",
+    f"{ORG}FormalOrganization": "organisation",
+    f"{ORG}Organization": "organisation",
+    f"{RKO}NextStep": "measure",
+    f"{RKO}Model": "measure",
+    f"{RKO}PolicyArea": "measure",
+    f"{RKO}Measure": "measure",
+    f"{RKO}ForestFarmSite": "place",
+    f"{RKO}Village": "place",
+    f"{RKO}Town": "place",
+    f"{RKO}County": "place",
+    f"{RKO}District": "place",
+    f"{RKO}City": "place",
+    f"{RKO}Province": "place",
+    f"{RKO}AdministrativeArea": "place",
+    f"{SCHEMA}AdministrativeArea": "place",
+    f"{SCHEMA}Place": "place",
+    f"{QB}Observation": "observation",
+    f"{RKO}StatusRecord": "status",
+    f"{RKO}PolicyDocument": "document",
+    f"{RKO}Indicator": "indicator",
+    f"{PROV}Association": "ownership",
+    f"{RKO}DataQualityNote": "note",
+    f"{RKO}SourceSentence": "source",
+    f"{RKO}NewsletterItem": "source",
+    f"{RKO}NewsletterIssue": "source",
+    f"{SCHEMA}Periodical": "source",
+    f"{QB}DataSet": "dataset",
+    f"{SCHEMA}Dataset": "dataset",
+    f"{RKO}ReformStage": "concept",
+    f"{RKO}Unit": "concept",
+    f"{RKO}ValueKind": "concept",
+    f"{RKO}ValueQualifier": "concept",
+    f"{RKO}OwnerRole": "concept",
+    f"{SKOS}Concept": "concept",
+    f"{SKOS}ConceptScheme": "concept",
+}
+_CLASS_RANK = {c: i for i, c in enumerate(CLASS_KINDS)}
+#: Predicates whose object (or, for containedInPlace, whose subject too) is a place even when it has no type.
+PLACE_OBJECT_PREDICATES = (
+    f"{DCTERMS}spatial",
+    f"{SDMX_DIMENSION}refArea",
+    f"{SCHEMA}containedInPlace",
+    f"{SCHEMA}legislationJurisdiction",
+)
+#: The kinds of the typed projection agencies are ranked on.
+TYPED_KINDS = frozenset({"agency", "reform", "measure", "place"})
+
+
+@dataclass
+class Projection:
+    """A projected graph and what it was built from."""
+
+    graph: nx.DiGraph
+    predicate_labels: dict[str, str] = field(default_factory=dict)
+    generation: int = 0
+    seconds: float = 0.0
+    _undirected: nx.Graph | None = field(default=None, repr=False)
+    _typed: nx.DiGraph | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def label(self, node: str, lang: str = "en") -> str:
+        """A node's label in a language, else in the other, else the IRI's last segment."""
+        data = self.graph.nodes.get(node, {})
+        other = "zh" if lang == "en" else "en"
+        return data.get(f"label_{lang}") or data.get(f"label_{other}") or local_name(node)
+
+    def predicate_label(self, predicate: str) -> str:
+        return self.predicate_labels.get(predicate) or humanise(local_name(predicate))
+
+    @property
+    def undirected(self) -> nx.Graph:
+        """The graph without edge direction (a read-only view), for neighbourhoods and paths."""
+        with self._lock:
+            if self._undirected is None:
+                self._undirected = self.graph.to_undirected(as_view=True)
+            return self._undirected
+
+    @property
+    def typed(self) -> nx.DiGraph:
+        """The agency-reform-measure-place projection: only nodes of those kinds, and the edges among them."""
+        with self._lock:
+            if self._typed is None:
+                keep = [n for n, kind in self.graph.nodes(data="kind") if kind in TYPED_KINDS]
+                self._typed = self.graph.subgraph(keep).copy()
+            return self._typed
+
+
+def local_name(iri: str) -> str:
+    """The part of an IRI after its last ``#`` or ``/``."""
+    return re.split(r"[#/]", iri.rstrip("/#"))[-1] or iri
+
+
+def humanise(name: str) -> str:
+    """``subOrganizationOf`` -> ``sub organization of``."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).replace("-", " ").lower()
+
+
+def build_projection(store: Store) -> Projection:
+    """Project the whole store into a typed DiGraph (two SPARQL queries; no caching)."""
+    import networkx as nx
+
+    started = time.perf_counter()
+    generation = store.generation
+    edges = store.query(queries.text("projection-edges")).rows()
+    info = store.query(queries.text("projection-nodes")).rows()
+
+    interned: dict[str, str] = {}
+    intern = interned.setdefault
+    types: dict[str, str] = {}
+    zh: dict[str, str] = {}
+    en: dict[str, str] = {}
+    for row in info:
+        s, key, value = row["s"], row["key"], row["value"]
+        if key == "type":
+            best = types.get(s)
+            if best is None or _class_rank(value) < _class_rank(best):
+                types[s] = intern(value, value)
+        elif key == "zh":
+            zh.setdefault(s, value)
+        elif value is not None:
+            # @en beats a plain literal: keep the first @en, else the first plain one.
+            en.setdefault(s, value)
+
+    graph = nx.DiGraph()
+    by_pair: dict[tuple[str, str], list[str]] = {}
+    for row in edges:
+        s, p, o = row["s"], intern(row["p"], row["p"]), row["o"]
+        preds = by_pair.get((s, o))
+        if preds is None:
+            by_pair[(s, o)] = [p]
+        elif p not in preds:
+            preds.append(p)
+    predicates = {p for preds in by_pair.values() for p in preds}
+    predicate_labels = {p: en.get(p) or humanise(local_name(p)) for p in predicates}
+
+    untyped_places: set[str] = set()
+    for (s, o), preds in by_pair.items():
+        preds.sort()
+        label = " / ".join(predicate_labels[p] for p in preds) if len(preds) > 1 else predicate_labels[preds[0]]
+        graph.add_edge(s, o, predicate=preds[0], label=intern(label, label))
+        for p in preds:
+            if p in PLACE_OBJECT_PREDICATES:
+                untyped_places.add(o)
+                if p == f"{SCHEMA}containedInPlace":
+                    untyped_places.add(s)
+    del by_pair
+
+    for node, data in graph.nodes(data=True):
+        cls = types.get(node)
+        kind = CLASS_KINDS.get(cls, "other") if cls else ("place" if node in untyped_places else "other")
+        data["cls"] = cls or ""
+        data["kind"] = kind
+        data["label_zh"] = zh.get(node, "")
+        data["label_en"] = en.get(node, "")
+    return Projection(graph, predicate_labels, generation=generation, seconds=time.perf_counter() - started)
+
+
+def _class_rank(cls: str) -> tuple[int, str]:
+    return (_CLASS_RANK.get(cls, len(_CLASS_RANK)), cls)
+
+
+_cache: dict[tuple[int, int], tuple[weakref.ref, Projection]] = {}
+_cache_lock = threading.Lock()
+_build_locks: dict[int, threading.Lock] = {}
+CACHE_SIZE = 4
+
+
+def project(store: Store) -> Projection:
+    """The store's projection, cached until the store changes (keyed by ``(id(store), store.generation)``).
+
+    Concurrent callers wait for one build instead of each building their own. A weak reference guards against a
+    new store that happens to reuse a dead one's id.
+    """
+    key = (id(store), store.generation)
+    hit = _cache.get(key)
+    if hit is not None and hit[0]() is store:
+        return hit[1]
+    with _cache_lock:
+        lock = _build_locks.setdefault(id(store), threading.Lock())
+    with lock:
+        hit = _cache.get(key)
+        if hit is not None and hit[0]() is store:
+            return hit[1]
+        built = build_projection(store)
+        with _cache_lock:
+            for old in [k for k in _cache if k[0] == id(store)]:
+                del _cache[old]
+            while len(_cache) >= CACHE_SIZE:
+                del _cache[next(iter(_cache))]
+            _cache[key] = (weakref.ref(store), built)
+        return built
+
+
+def clear_cache() -> None:
+    """Forget every cached projection."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def entity_url(iri: str) -> str:
+    """The entity page of an IRI: ``/id/<rest>`` for reformkg's own IRIs, else ``/entity?iri=<encoded>``."""
+    from urllib.parse import quote
+
+    if iri.startswith(ENTITY_BASE):
+        return "/id/" + iri[len(ENTITY_BASE) :]
+    return "/entity?iri=" + quote(iri, safe="")

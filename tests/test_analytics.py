@@ -1,0 +1,192 @@
+"""Analytics answer the newsletter's own questions, on every store backend."""
+
+from __future__ import annotations
+
+import io
+import itertools
+
+import networkx as nx
+import pytest
+from typer.testing import CliRunner
+
+from graph import analytics
+from graph.projection import build_projection, entity_url, project
+
+AG = "https://w3id.org/reformkg/id/org/"
+REFORM = "https://w3id.org/reformkg/id/reform/"
+PL = "https://w3id.org/reformkg/id/place/"
+OFFICE = f"{AG}kunming-poverty-alleviation-office"
+GOVERNMENT = f"{AG}kunming-municipal-government"
+POVERTY = f"{REFORM}kunming-precision-poverty-alleviation"
+CADRE = f"{REFORM}kunming-cadre-error-tolerance-system"
+CADRE_OWNERS = (f"{AG}kunming-discipline-inspection-commission-general-office", f"{AG}kunming-organization-department")
+XUNDIAN = f"{PL}xundian-county"
+
+
+def _build_seed(store) -> None:
+    from graph.build import build, source_files
+    from graph.settings import Settings
+
+    settings = Settings()
+    build(store, source_files(settings.ontology_dir, settings.data_dir))
+
+
+def test_analytics_answer_on_every_backend(store):
+    _build_seed(store)
+    # Ownership: the office owns the reform itself; the government owns it through the office.
+    office = analytics.trace_ownership(store, OFFICE)
+    assert [(r["reform"]["iri"], r["direct"], r["path"]) for r in office] == [(POVERTY, True, [OFFICE, POVERTY])]
+    assert office[0]["role"].endswith("#leadOwner")
+    via = {r["reform"]["iri"]: r for r in analytics.trace_ownership(store, GOVERNMENT)}
+    assert via[POVERTY]["path"] == [GOVERNMENT, OFFICE, POVERTY]
+    assert via[POVERTY]["direct"] is False
+    # Co-ownership: the cadre reform's two co-owners co-own it.
+    edges = analytics.coownership(store)["edges"]
+    cadre = [e for e in edges if (e["a"]["iri"], e["b"]["iri"]) == CADRE_OWNERS]
+    assert len(cadre) == 1
+    assert [r["iri"] for r in cadre[0]["reforms"]] == [CADRE]
+    # Path: every edge named, joining the two ends.
+    path = analytics.shortest_path(store, OFFICE, XUNDIAN)
+    assert path["nodes"][0]["iri"] == OFFICE and path["nodes"][-1]["iri"] == XUNDIAN
+    assert path["length"] == len(path["edges"]) >= 1
+    for edge, (a, b) in zip(path["edges"], itertools.pairwise(path["nodes"]), strict=True):
+        assert (edge["from"], edge["to"]) == (a["iri"], b["iri"])
+        assert edge["predicate"].startswith("http") and edge["label"]
+    # Ranking: the office and the government are agencies with influence.
+    ranking = {r["iri"]: r for r in analytics.rank_agencies(store)["agencies"]}
+    assert ranking[OFFICE]["degree"] >= 1 and ranking[OFFICE]["pagerank"] > 0
+    assert ranking[GOVERNMENT]["betweenness"] is not None
+
+
+def test_trace_names_roles_and_the_chain(seed_store):
+    rows = analytics.trace_ownership(seed_store, GOVERNMENT)
+    by_reform = {r["reform"]["iri"]: r for r in rows}
+    assert by_reform[POVERTY]["owner"]["iri"] == OFFICE
+    assert by_reform[POVERTY]["role_label"] == "leadOwner"
+    assert all(r["path"][0] == GOVERNMENT and r["path"][-1] == r["reform"]["iri"] for r in rows)
+
+
+def test_unknown_entity_is_reported(seed_store):
+    with pytest.raises(analytics.UnknownEntity):
+        analytics.trace_ownership(seed_store, f"{AG}no-such-agency")
+    with pytest.raises(analytics.UnknownEntity):
+        analytics.shortest_path(seed_store, OFFICE, f"{PL}atlantis")
+
+
+def test_projection_is_typed_and_cached(seed_store):
+    proj = project(seed_store)
+    assert project(seed_store) is proj
+    office = proj.graph.nodes[OFFICE]
+    assert office["kind"] == "agency"
+    assert office["label_zh"] and office["label_en"]
+    edge = proj.graph.edges[POVERTY, OFFICE]
+    assert edge["predicate"] == "http://www.w3.org/ns/prov#wasAssociatedWith" and edge["label"]
+    assert proj.graph.nodes[XUNDIAN]["kind"] == "place"
+    assert proj.graph.nodes[POVERTY]["kind"] == "reform"
+
+
+def test_cache_refreshes_when_the_store_changes():
+    from graph.store import OxigraphStore
+
+    store = OxigraphStore()
+    store.update("INSERT DATA { <urn:a> <urn:p> <urn:b> }")
+    first = project(store)
+    assert first.graph.number_of_nodes() == 2
+    store.update("INSERT DATA { <urn:b> <urn:p> <urn:c> }")
+    assert project(store).graph.number_of_nodes() == 3
+
+
+def test_components_and_places(seed_store):
+    comps = analytics.components(seed_store)
+    assert comps["count"] >= 1 and comps["components"][0]["size"] == project(seed_store).graph.number_of_nodes()
+    places = {p["iri"]: p for p in analytics.place_summary(seed_store)}
+    xundian = places[XUNDIAN]
+    assert [r["iri"] for r in xundian["reforms"]] == [POVERTY]
+    assert xundian["outcomes"] == 6
+
+
+def test_graphml_and_gexf_parse_back(seed_store):
+    nodes = build_projection(seed_store).graph.number_of_nodes()
+    buffer = io.BytesIO()
+    analytics.export_graphml(seed_store, buffer)
+    buffer.seek(0)
+    graphml = nx.read_graphml(buffer)
+    assert graphml.number_of_nodes() == nodes
+    assert graphml.nodes[OFFICE]["kind"] == "agency"
+    buffer = io.BytesIO()
+    analytics.export_gexf(seed_store, buffer)
+    buffer.seek(0)
+    assert nx.read_gexf(buffer).number_of_nodes() == nodes
+
+
+def test_rankings_csv(seed_store):
+    text = analytics.export_text(seed_store, "csv").decode()
+    header, *rows = text.splitlines()
+    assert header == "rank,iri,label_zh,label_en,degree,pagerank,betweenness"
+    assert any(OFFICE in row for row in rows)
+
+
+def test_entity_urls():
+    assert entity_url(OFFICE) == "/id/org/kunming-poverty-alleviation-office"
+    assert (
+        entity_url("http://www.w3.org/ns/org#Organization")
+        == "/entity?iri=http%3A%2F%2Fwww.w3.org%2Fns%2Forg%23Organization"
+    )
+
+
+def test_analytics_endpoints(seed_store):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from graph.settings import Settings
+
+    client = TestClient(create_app(Settings(store="memory"), seed_store))
+    top = client.get("/analytics/agencies", params={"limit": 3}).json()
+    assert len(top["agencies"]) == 3 and top["agencies"][0]["rank"] == 1
+    traced = client.get("/analytics/ownership", params={"agency": GOVERNMENT}).json()
+    assert [n for r in traced for n in r["path"] if r["reform"]["iri"] == POVERTY][1:] == [OFFICE, POVERTY]
+    assert client.get("/analytics/ownership", params={"agency": f"{AG}nobody"}).status_code == 404
+    path = client.get("/analytics/path", params={"from": OFFICE, "to": XUNDIAN})
+    assert path.status_code == 200 and all(e["label"] for e in path.json()["edges"])
+    missing = client.get("/analytics/path", params={"from": OFFICE, "to": f"{PL}atlantis"})
+    assert missing.status_code == 404 and "atlantis" in missing.json()["detail"]
+    assert client.get("/analytics/coownership").json()["edges"]
+    assert client.get("/analytics/components", params={"typed": True}).json()["count"] >= 1
+    assert client.get("/analytics/places").status_code == 200
+    gexf = client.get("/analytics/export", params={"format": "gexf"})
+    assert gexf.status_code == 200 and gexf.content.startswith(b"<?xml")
+    assert client.get("/analytics/export", params={"format": "png"}).status_code == 422
+    docs = client.get("/openapi.json").json()["paths"]
+    assert {"/analytics/agencies", "/analytics/path", "/analytics/ownership"} <= set(docs)
+    params = {p["name"]: p for p in docs["/analytics/path"]["get"]["parameters"]}
+    assert params["from"]["description"] and params["to"]["description"]
+
+
+def test_cli(seed_store, monkeypatch, tmp_path):
+    import api.cli_analytics as cli
+
+    monkeypatch.setattr(cli, "_open", lambda: _Unclosable(seed_store))
+    runner = CliRunner()
+    result = runner.invoke(cli.analytics_app, ["agencies", "--limit", "3"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli.analytics_app, ["trace", GOVERNMENT])
+    assert result.exit_code == 0 and "Kunming Poverty Alleviation" in result.output
+    result = runner.invoke(cli.analytics_app, ["path", OFFICE, XUNDIAN])
+    assert result.exit_code == 0 and "Xundian" in result.output
+    out = tmp_path / "g.graphml"
+    result = runner.invoke(cli.analytics_app, ["export", "--format", "graphml", "-o", str(out)])
+    assert result.exit_code == 0 and nx.read_graphml(out).number_of_nodes() > 0
+    assert runner.invoke(cli.analytics_app, ["trace", f"{AG}nobody"]).exit_code == 1
+
+
+class _Unclosable:
+    """The shared seed store, with close() a no-op so the CLI cannot close it for the next test."""
+
+    def __init__(self, store):
+        self._store = store
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+    def close(self) -> None:
+        pass

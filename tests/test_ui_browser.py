@@ -1,0 +1,143 @@
+"""The query UI, entity pages and search box in headless Chromium, with every request off loopback blocked."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlparse
+
+import pyoxigraph as ox
+import pytest
+
+from api.app import create_app
+from graph.settings import Settings
+from graph.store import OxigraphStore
+from tests.conftest import LiveServer
+
+OFFICE_EN = "Kunming Poverty Alleviation and Development Office"
+XSS = "<script>alert(1)</script>"
+
+
+class OfflinePage:
+    """A page whose requests to anything but 127.0.0.1 are aborted and recorded; so are failures, errors, dialogs."""
+
+    def __init__(self, browser):
+        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
+        self.outside: list[str] = []
+        self.failed: list[str] = []
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.page.route("**/*", self._guard)
+        self.page.on("requestfailed", self._failed)
+        self.page.on("response", self._response)
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on("dialog", self._dialog)
+
+    def _guard(self, route):
+        if urlparse(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            self.outside.append(route.request.url)
+            route.abort()
+
+    def _failed(self, request):
+        # A fetch cut short by the page navigating away (ERR_ABORTED) is not a failure; blocked ones are in outside.
+        if request.failure != "net::ERR_ABORTED":
+            self.failed.append(f"{request.url}: {request.failure}")
+
+    def _response(self, response):
+        if response.status >= 400:
+            self.failed.append(f"{response.url}: HTTP {response.status}")
+
+    def _dialog(self, dialog):
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def assert_clean(self):
+        assert self.outside == [], f"requests off loopback: {self.outside}"
+        assert self.failed == [], f"failed requests: {self.failed}"
+        assert self.errors == [], f"script errors: {self.errors}"
+        assert self.dialogs == [], f"dialogs opened (script ran from data?): {self.dialogs}"
+
+    def close(self):
+        self.page.close()
+
+
+@pytest.fixture
+def offline(browser):
+    page = OfflinePage(browser)
+    yield page
+    page.close()
+
+
+def run_active_tab(page):
+    page.locator(".tabPanel.active .yasqe_queryButton").click()
+    return page.locator(".tabPanel.active .yasr table tbody tr")
+
+
+def test_example_query_runs_and_shows_rows(offline, live_seed_app):
+    page = offline.page
+    page.goto(live_seed_app.url + "/")
+    page.locator(".tabsList .tab", has_text="Which agencies own which reforms").click()
+    rows = run_active_tab(page)
+    rows.filter(has_text=OFFICE_EN).first.wait_for(timeout=15000)
+    assert rows.count() >= 3
+    offline.assert_clean()
+
+
+def test_shared_url_restores_the_query(offline, live_seed_app):
+    page = offline.page
+    query = (
+        "SELECT ?label WHERE { <https://w3id.org/reformkg/id/org/kunming-poverty-alleviation-office> "
+        "<http://www.w3.org/2000/01/rdf-schema#label> ?label }"
+    )
+    page.goto(f"{live_seed_app.url}/?query={quote(query)}")
+    editor = page.locator(".tabPanel.active .CodeMirror")
+    editor.wait_for()
+    assert "kunming-poverty-alleviation-office" in editor.inner_text()
+    rows = run_active_tab(page)
+    rows.filter(has_text=OFFICE_EN).first.wait_for(timeout=15000)
+    offline.assert_clean()
+
+
+def test_entity_page_and_search_box(offline, live_seed_app):
+    page = offline.page
+    page.goto(live_seed_app.url + "/id/org/kunming-poverty-alleviation-office")
+    assert OFFICE_EN in page.locator("h1").inner_text()
+    page.locator("input[name=q]").fill("lu feng cun")
+    first = page.locator(".suggestions a").first
+    first.wait_for(timeout=10000)
+    assert "Lufengcun" in first.inner_text()
+    first.click()
+    page.wait_for_url("**/id/*/yiliang-lufengcun-forest-farm")
+    assert "宜良国有禄丰村林场" in page.locator("h1").inner_text()
+    # submitting the box opens the HTML results page
+    page.locator("input[name=q]").fill("扶贫办")
+    page.locator("input[name=q]").press("Enter")
+    page.wait_for_url("**/search?q=*")
+    assert OFFICE_EN in page.locator("ol.results").inner_text()
+    offline.assert_clean()
+
+
+def test_data_never_runs_as_script(offline):
+    store = OxigraphStore()
+    thing = ox.NamedNode("https://w3id.org/reformkg/id/org/xss")
+    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    store.oxigraph.add(ox.Quad(thing, label, ox.Literal(XSS, language="en")))
+    store.oxigraph.add(ox.Quad(thing, label, ox.Literal('"><img src=x onerror=alert(2)>', language="zh")))
+    server = LiveServer(create_app(Settings(store="memory"), store))
+    try:
+        page = offline.page
+        page.goto(server.url + "/id/org/xss")
+        assert XSS in page.locator("h1").inner_text()  # shown as text
+        page.locator("input[name=q]").fill("script")
+        page.locator(".suggestions a").first.wait_for(timeout=10000)
+        assert XSS in page.locator(".suggestions a").first.inner_text()
+        page.goto(server.url + "/search?q=script")
+        assert XSS in page.locator("ol.results").inner_text()
+        query = "SELECT ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label }"
+        page.goto(f"{server.url}/?query={quote(query)}")
+        rows = run_active_tab(page)
+        rows.filter(has_text=XSS).first.wait_for(timeout=15000)
+        page.wait_for_timeout(300)  # give any injected handler a chance to fire
+        offline.assert_clean()
+    finally:
+        server.stop()

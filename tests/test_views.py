@@ -1,0 +1,93 @@
+"""The graph views: offline HTML, the right errors, the node cap, and data shown as text."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from graph import views
+from graph.settings import Settings
+from graph.store import OxigraphStore
+
+RKO = "https://w3id.org/reformkg/ontology#"
+KUNMING = "https://w3id.org/reformkg/id/place/kunming"
+VIEWS = ["/graph/overview", "/graph/ownership", "/graph/forest-farms", f"/graph/ego?iri={KUNMING}&hops=2"]
+#: Anything the browser would fetch: src/href attributes, CSS url(...) and @import.
+LOADS = re.compile(r"""(?:\b(?:src|href)\s*=\s*["']?|url\(\s*["']?|@import\s+["']?)([^"')\s>]+)""", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def client(seed_store):
+    return TestClient(create_app(Settings(store="memory"), seed_store))
+
+
+@pytest.mark.parametrize("url", VIEWS)
+def test_view_is_offline_html(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    html = response.text
+    assert 'src="/static/vis-network/vis-network.min.js"' in html
+    loads = LOADS.findall(html)
+    assert loads, "the page should load vis-network"
+    for target in loads:
+        assert not re.match(r"(?i)(https?:)?//", target) or re.match(r"(?i)https?://(127\.0\.0\.1|localhost)", target)
+    assert "cdn" not in html.lower() and "bootstrap" not in html.lower()
+    assert "innerHTML" not in html
+    assert client.get("/static/vis-network/vis-network.min.js").status_code == 200
+
+
+def test_forest_farm_view_shows_the_farms_acceptance_and_next_steps(client):
+    html = client.get("/graph/forest-farms").text
+    for name in ("Haikou Forest Farm", "Xishan Forest Farm", "Lufengcun", "Provincial State Forest Farm Reform"):
+        assert name in html
+    assert html.count("measure/forest-farm-next-step") >= 1 or "NextStep" in html
+
+
+def test_ego_errors(client):
+    unknown = client.get("/graph/ego", params={"iri": "https://w3id.org/reformkg/id/place/atlantis"})
+    assert unknown.status_code == 404 and "atlantis" in unknown.json()["detail"]
+    for hops in (0, 4):
+        assert client.get("/graph/ego", params={"iri": KUNMING, "hops": hops}).status_code == 422
+
+
+def test_ego_is_capped_with_more_nodes(seed_store):
+    view = views.ego_data(seed_store, f"{RKO}IndicatorScheme", hops=2)
+    real = [n for n in view.nodes if n["kind"] != "more"]
+    more = [n for n in view.nodes if n["kind"] == "more"]
+    assert len(real) <= views.EGO_CAP
+    assert more and all(re.match(r"\+\d+ more", n["label"]) for n in more)
+    assert len(view.nodes) <= views.EGO_CAP + len(more) <= views.EGO_CAP + 20
+    html = views.render(view)
+    assert "+" in html and " more: " in html
+
+
+def test_ego_filters(seed_store):
+    view = views.ego_data(seed_store, KUNMING, hops=1, kinds=["place"])
+    assert {n["kind"] for n in view.nodes} == {"place"}
+    sub = "https://schema.org/containedInPlace"
+    view = views.ego_data(seed_store, KUNMING, hops=1, predicates=[sub])
+    assert len(view.nodes) > 1 and all(e["title"].endswith(sub) for e in view.edges)
+
+
+def test_labels_are_text_not_markup():
+    store = OxigraphStore()
+    store.update(
+        "INSERT DATA { <https://w3id.org/reformkg/id/x> <http://www.w3.org/2000/01/rdf-schema#label> "
+        '"<script>alert(1)</script>"@en ; <urn:p> <https://w3id.org/reformkg/id/y> . '
+        "<https://w3id.org/reformkg/id/y> <http://www.w3.org/2000/01/rdf-schema#label> "
+        '"<img src=x onerror=alert(2)>"@zh }'
+    )
+    client = TestClient(create_app(Settings(store="memory"), store))
+    html = client.get("/graph/ego", params={"iri": "https://w3id.org/reformkg/id/x"}).text
+    assert "<script>alert(1)" not in html and "<img src=x" not in html
+    assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in html
+
+
+def test_ego_nodes_link_to_entity_pages(seed_store):
+    view = views.ego_data(seed_store, KUNMING)
+    urls = {n["id"]: n["url"] for n in view.nodes}
+    assert urls[KUNMING] == "/id/place/kunming"
