@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install build serve test lint bench clean browser
+.PHONY: install build serve test lint bench load clean browser
 
 install: $(STAMP)
 
@@ -36,6 +36,10 @@ test: install browser
 
 bench: install
 	$(BIN)/python -m graph.bench
+	$(BIN)/python -m graph.bench_views
+
+load: install
+	$(BIN)/python -m api.loadtest
 
 clean:
 	rm -rf $(VENV) var

@@ -10,7 +10,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.routers import analytics, entities, health, search, sparql, trace, ui, views
+from api.routers import analytics, entities, health, search, sparql, timeline, trace, ui, views
 from graph.executor import QueryExecutor
 from graph.settings import Settings
 from graph.store import Store, open_store
@@ -64,4 +64,5 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(entities.router)
     app.include_router(search.router)
     app.include_router(trace.router)
+    app.include_router(timeline.router)
     return app

@@ -95,6 +95,10 @@ def check_iri(iri: str) -> str:
     """The IRI itself if it is absolute and safe to put between ``<>`` in SPARQL; else InvalidIri."""
     if not iri or _BAD_IRI.search(iri) or not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", iri):
         raise InvalidIri(f"not an absolute IRI: {iri!r}")
+    try:  # the grammar is not all: the query parser also checks the IRI itself (RFC 3987), as NamedNode does
+        ox.NamedNode(iri)
+    except ValueError:
+        raise InvalidIri(f"not an absolute IRI: {iri!r}") from None
     return iri
 
 

@@ -160,7 +160,7 @@ class _ProcessPool:
             while self._paused or not self._idle:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or not self._available.wait(remaining):
-                    raise ExecutorBusy("every query worker stayed busy for the whole time limit; try again")
+                    raise ExecutorBusy("every query worker stayed busy too long; try again")
             worker = self._idle.pop()
             self._busy += 1
             return worker
@@ -171,9 +171,10 @@ class _ProcessPool:
             self._idle.append(worker if worker is not None else _Worker(self._context, self._path))
             self._available.notify()
 
-    def run(self, request: tuple, timeout: float) -> tuple[str, object]:
+    def run(self, request: tuple, timeout: float, queue_timeout: float) -> tuple[str, object]:
+        """Run one request; ``timeout`` bounds the query's own run, ``queue_timeout`` the wait for a free worker."""
+        worker = self._take(time.monotonic() + queue_timeout)
         deadline = time.monotonic() + timeout
-        worker = self._take(deadline)
         try:
             if not worker.wait_ready(max(0.0, deadline - time.monotonic())):
                 raise QueryTimeout(f"the query worker did not start within {timeout:g} s")
@@ -222,8 +223,19 @@ class _ProcessPool:
 class QueryExecutor:
     """Runs users' SPARQL queries against a store with a time limit and a row cap, and serialises the answers."""
 
-    def __init__(self, store: Store, *, timeout: float = 10.0, workers: int = 4, row_limit: int = 10_000):
+    def __init__(
+        self,
+        store: Store,
+        *,
+        timeout: float = 10.0,
+        workers: int = 4,
+        row_limit: int = 10_000,
+        queue_timeout: float | None = None,
+    ):
         self.store, self.timeout, self.row_limit, self.workers = store, timeout, row_limit, workers
+        #: How long a query may wait for a free worker before it is refused as busy (503); its own run is then
+        #: bounded by ``timeout``.
+        self.queue_timeout = queue_timeout if queue_timeout is not None else max(30.0, 3 * timeout)
         self._pool: _ProcessPool | None = None
         self._threads: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
@@ -256,7 +268,9 @@ class QueryExecutor:
         self._ensure_open()
         sparql, limited = with_row_limit(sparql, self.row_limit)
         if self._pool is not None:
-            status, payload = self._pool.run((sparql, formats, default_graphs, named_graphs), self.timeout)
+            status, payload = self._pool.run(
+                (sparql, formats, default_graphs, named_graphs), self.timeout, self.queue_timeout
+            )
             if status == "syntax":
                 raise QuerySyntaxError(str(payload))
             if status == "error":
@@ -271,8 +285,17 @@ class QueryExecutor:
         if self._threads is None:  # remote: the HTTP client's timeout bounds the wait
             answer = run()
         else:
-            future = self._threads.submit(run)
+            started = threading.Event()
+
+            def timed() -> Answer:
+                started.set()
+                return run()
+
+            future = self._threads.submit(timed)
             try:
+                if not started.wait(self.queue_timeout):
+                    future.cancel()
+                    raise ExecutorBusy("every query thread stayed busy too long; try again")
                 answer = future.result(timeout=self.timeout)
             except FutureTimeout:
                 raise QueryTimeout(

@@ -190,3 +190,40 @@ class _Unclosable:
 
     def close(self) -> None:
         pass
+
+
+def test_analytics_iri_parameters_are_checked_and_errors_documented(seed_store):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from graph.settings import Settings
+
+    client = TestClient(create_app(Settings(store="memory"), seed_store))
+    # Empty or not an absolute IRI: FastAPI's 422, since the schema declares the pattern.
+    for params in ({"agency": ""}, {"agency": "nobody"}, {"agency": "http://x/a b"}):
+        assert client.get("/analytics/ownership", params=params).status_code == 422, params
+    for params in ({"from": "", "to": ""}, {"from": OFFICE, "to": "x> }"}):
+        assert client.get("/analytics/path", params=params).status_code == 422, params
+    # Well-formed but not in the graph (even one the IRI parser would refuse): a 404 with a message.
+    odd = client.get("/analytics/ownership", params={"agency": "http://x/\x7f"})
+    assert odd.status_code == 404 and odd.json()["detail"]
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/analytics/ownership", "/analytics/path"):
+        get = paths[path]["get"]
+        assert get["responses"]["404"]["content"]["application/json"]["schema"]["required"] == ["detail"]
+        assert all("pattern" in p["schema"] for p in get["parameters"])
+
+
+def test_export_content_types_are_documented(seed_store):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from graph.settings import Settings
+
+    client = TestClient(create_app(Settings(store="memory"), seed_store))
+    documented = client.get("/openapi.json").json()["paths"]["/analytics/export"]["get"]["responses"]["200"]
+    for fmt in ("csv", "graphml", "gexf"):
+        answer = client.get("/analytics/export", params={"format": fmt})
+        assert answer.status_code == 200
+        assert answer.headers["content-type"].split(";")[0] in documented["content"]
+    assert "application/json" not in documented["content"]

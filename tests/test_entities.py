@@ -152,3 +152,27 @@ def test_query_ui_examples_escape_their_titles(tmp_path, monkeypatch, seed_store
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text  # the example link
     assert "\\u003cscript\\u003e" in page.text  # the example tab's JSON
     assert "/static/yasgui/yasgui.min.js" in page.text and "https://" not in page.text.split("<body>")[0]
+
+
+@pytest.mark.parametrize("iri", ["http://example.org/\x7f", "http://example.org/%zz", "http://[::1/x", ""])
+def test_iri_the_query_parser_would_refuse_is_invalid(iri):
+    # These pass the SPARQL grammar's character test, but not the IRI parser behind it: still never a query.
+    with pytest.raises(entities.InvalidIri):
+        entities.check_iri(iri)
+
+
+@pytest.mark.parametrize("path", ["/id/%7F", "/id/%25zz", "/id/org/%7F"])
+def test_minted_path_that_makes_no_iri_is_400_not_500(client, path):
+    answer = client.get(path)
+    assert answer.status_code == 400 and "not an absolute IRI" in answer.json()["detail"]
+    assert client.get(path, headers=HTML).headers["content-type"].startswith("text/html")
+    entity = client.get("/entity", params={"iri": "http://example.org/\x7f"})
+    assert entity.status_code == 400 and "not an absolute IRI" in entity.json()["detail"]
+
+
+def test_openapi_documents_entity_errors_as_json_or_html(client):
+    responses = client.get("/openapi.json").json()["paths"]["/id/{path}"]["get"]["responses"]
+    for status in ("400", "404"):
+        assert set(responses[status]["content"]) == {"application/json", "text/html"}
+        assert responses[status]["content"]["application/json"]["schema"]["required"] == ["detail"]
+    assert "application/json" in responses["406"]["content"]

@@ -7,6 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.routers.ui import ValidationFailure
 from graph.search import EmptyQuery, index_for, match_keys, normalise, search
 from graph.settings import Settings
 from graph.store import OxigraphStore
@@ -121,3 +122,14 @@ def test_search_html_escapes_data():
     assert XSS not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
     searched = client.get("/search", params={"q": XSS}, headers=HTML)  # the query echoed back is escaped too
     assert XSS not in searched.text
+
+
+@pytest.mark.parametrize("q", ["", "   ", "-"])
+def test_refusals_match_the_documented_422(client, q):
+    spec = client.get("/openapi.json").json()
+    for path in ("/search", "/search/suggest"):
+        schema = spec["paths"][path]["get"]["responses"]["422"]["content"]["application/json"]["schema"]
+        assert schema["$ref"].endswith("/ValidationFailure")
+        answer = client.get(path, params={"q": q})
+        assert answer.status_code == 422
+        ValidationFailure.model_validate(answer.json())  # a sentence, or FastAPI's list for an empty suggest q

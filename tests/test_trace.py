@@ -104,3 +104,18 @@ def test_openapi_documents_the_tracing_endpoints(client):
     assert {"owners", "measures", "places", "outcomes", "status_history", "sources"} <= set(
         spec["components"]["schemas"]["ReformTrace"]["properties"]
     )
+
+
+@pytest.mark.parametrize("slug", ["%7F", "%25zz", "a%20b", "%5C"])
+def test_slug_that_cannot_end_an_iri_is_404_not_500(client, slug):
+    for path in (f"/api/agencies/{slug}/reforms", f"/api/reforms/{slug}"):
+        answer = client.get(path)
+        assert answer.status_code == 404, path
+        assert answer.json()["detail"].startswith("no ")
+
+
+def test_openapi_documents_the_404_message(client):
+    spec = client.get("/openapi.json").json()
+    for path in ("/api/agencies/{slug}/reforms", "/api/reforms/{slug}"):
+        schema = spec["paths"][path]["get"]["responses"]["404"]["content"]["application/json"]["schema"]
+        assert schema["required"] == ["detail"]

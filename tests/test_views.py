@@ -91,3 +91,12 @@ def test_ego_nodes_link_to_entity_pages(seed_store):
     view = views.ego_data(seed_store, KUNMING)
     urls = {n["id"]: n["url"] for n in view.nodes}
     assert urls[KUNMING] == "/id/place/kunming"
+
+
+def test_ego_iri_is_checked_and_its_404_documented_as_json(client):
+    for iri in ("", "kunming", "http://x/a b"):
+        answer = client.get("/graph/ego", params={"iri": iri})
+        assert answer.status_code == 422, iri
+    responses = client.get("/openapi.json").json()["paths"]["/graph/ego"]["get"]["responses"]
+    assert set(responses["200"]["content"]) == {"text/html"}
+    assert set(responses["404"]["content"]) == {"application/json"}  # not filed under the page's text/html

@@ -12,14 +12,25 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
 from api.deps import StoreDep
+from api.routers.ui import IRI_PATTERN, error_response
 from graph import analytics
 from graph.store import StoreError
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 
 Iri = Annotated[
-    str, Query(description="An entity's IRI, e.g. https://w3id.org/reformkg/id/org/kunming-municipal-government")
+    str,
+    Query(
+        min_length=1,
+        pattern=IRI_PATTERN,
+        description="An entity's IRI, e.g. https://w3id.org/reformkg/id/org/kunming-municipal-government",
+    ),
 ]
+
+#: Every answer may be a 503 when the store fails; the ones about an entity may also be a 404.
+STORE_DOWN = {503: error_response("The store could not answer")}
+UNKNOWN = {404: error_response("No such entity in the graph"), **STORE_DOWN}
+NO_PATH = {404: error_response("An entity is not in the graph, or the graph does not connect the two"), **STORE_DOWN}
 
 
 class ExportFormat(StrEnum):
@@ -33,6 +44,16 @@ EXPORT_TYPES = {
     "gexf": ("application/gexf+xml", "reformkg.gexf"),
     "csv": ("text/csv; charset=utf-8", "reformkg-agency-ranking.csv"),
 }
+EXPORT_RESPONSES = {
+    200: {
+        "description": "A file download: GraphML, GEXF or CSV, as ``format`` asks",
+        "content": {
+            media.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+            for media, _filename in EXPORT_TYPES.values()
+        },
+    },
+    **STORE_DOWN,
+}
 
 
 def _answer(fn, *args, **kwargs) -> Any:
@@ -44,7 +65,7 @@ def _answer(fn, *args, **kwargs) -> Any:
         raise HTTPException(503, f"the store could not answer: {error}") from None
 
 
-@router.get("/agencies", summary="Agencies ranked by influence")
+@router.get("/agencies", summary="Agencies ranked by influence", responses=STORE_DOWN)
 def agencies(
     store: StoreDep,
     limit: Annotated[int | None, Query(ge=1, description="Return only the top N agencies")] = None,
@@ -54,31 +75,37 @@ def agencies(
     return _answer(analytics.rank_agencies, store, limit=limit)
 
 
-@router.get("/ownership", summary="Every reform an agency owns, with the path")
+@router.get("/ownership", summary="Every reform an agency owns, with the path", responses=UNKNOWN)
 def ownership(store: StoreDep, agency: Iri) -> list[dict]:
     """The reforms an agency owns directly or through its sub-organisations (``org:subOrganizationOf``), each with
-    the role and the path agency → … → owning sub-organisation → reform. Unknown agency: 404."""
+    the role and the path agency → … → owning sub-organisation → reform. Not an absolute IRI: 422; unknown agency:
+    404."""
     return _answer(analytics.trace_ownership, store, agency)
 
 
-@router.get("/path", summary="Shortest path between two entities")
+@router.get("/path", summary="Shortest path between two entities", responses=NO_PATH)
 def path(
     store: StoreDep,
-    source: Annotated[str, Query(alias="from", description="IRI of the entity the path starts at")],
-    target: Annotated[str, Query(alias="to", description="IRI of the entity the path ends at")],
+    source: Annotated[
+        str, Query(alias="from", min_length=1, pattern=IRI_PATTERN, description="IRI of the entity the path starts at")
+    ],
+    target: Annotated[
+        str, Query(alias="to", min_length=1, pattern=IRI_PATTERN, description="IRI of the entity the path ends at")
+    ],
 ) -> dict:
     """The shortest path between two entities, ignoring direction and skipping provenance and vocabulary links;
-    each edge names its predicate and whether it is walked forward or inverse. Unknown entity or no path: 404."""
+    each edge names its predicate and whether it is walked forward or inverse. Not an absolute IRI: 422; unknown
+    entity or no path: 404."""
     return _answer(analytics.shortest_path, store, source, target)
 
 
-@router.get("/coownership", summary="Agencies that own reforms together")
+@router.get("/coownership", summary="Agencies that own reforms together", responses=STORE_DOWN)
 def coownership(store: StoreDep) -> dict:
     """The co-ownership network: agencies linked when they own the same reform, with the shared reforms."""
     return _answer(analytics.coownership, store)
 
 
-@router.get("/components", summary="Connected components")
+@router.get("/components", summary="Connected components", responses=STORE_DOWN)
 def components(
     store: StoreDep,
     typed: Annotated[bool, Query(description="On the agency–reform–measure–place projection instead of all")] = False,
@@ -88,14 +115,19 @@ def components(
     return _answer(analytics.components, store, typed=typed, sample=sample)
 
 
-@router.get("/places", summary="Reforms and outcomes per place")
+@router.get("/places", summary="Reforms and outcomes per place", responses=STORE_DOWN)
 def places(store: StoreDep) -> list[dict]:
     """Per place: the reforms that apply there (directly, through a measure, or by an outcome measured there) and
     the number of outcome figures per reform."""
     return _answer(analytics.place_summary, store)
 
 
-@router.get("/export", summary="The projection as GraphML or GEXF, or the agency ranking as CSV")
+@router.get(
+    "/export",
+    summary="The projection as GraphML or GEXF, or the agency ranking as CSV",
+    response_class=Response,
+    responses=EXPORT_RESPONSES,
+)
 def export(
     store: StoreDep,
     fmt: Annotated[ExportFormat, Query(alias="format", description="graphml, gexf (Gephi): graph; csv: ranking")],

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.deps import StoreDep
-from api.routers.ui import negotiate, page_url, templates
+from api.routers.ui import error_response, negotiate, page_url, templates
 from graph import entities
 from graph.entities import ID_BASE, InvalidIri
 from graph.store import Store
@@ -35,9 +35,9 @@ RESPONSES = {
         "description": "The entity: an HTML page, or its triples (outgoing, blank nodes it points at, incoming)",
         "content": {media: {} for media in OFFERED},
     },
-    400: {"description": "Not an IRI"},
-    404: {"description": "The store holds no triple about this IRI"},
-    406: {"description": "None of text/html, text/turtle, application/ld+json, application/n-triples is acceptable"},
+    400: error_response("Not an absolute IRI that can be looked up (as HTML for a browser)", html=True),
+    404: error_response("The store holds no triple about this IRI (as HTML for a browser)", html=True),
+    406: error_response("None of text/html, text/turtle, application/ld+json, application/n-triples is acceptable"),
 }
 
 
@@ -78,7 +78,9 @@ def entity_response(request: Request, store: Store, iri: str, fmt: str | None) -
     response_class=Response,
 )
 def minted_entity(path: str, request: Request, store: StoreDep, format: FormatParam = None) -> Response:
-    """HTML with labels, properties, incoming links and source sentences; Turtle or JSON-LD by Accept."""
+    """HTML with labels, properties, incoming links and source sentences; Turtle or JSON-LD by Accept.
+
+    A path that cannot end an IRI (a control character, ``<``, ``>``, a bad percent-escape …): 400."""
     return entity_response(request, store, ID_BASE + path, format)
 
 

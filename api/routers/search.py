@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from api.deps import StoreDep
-from api.routers.ui import negotiate, page_url, templates
+from api.routers.ui import ValidationFailure, negotiate, page_url, templates
 from graph.search import EmptyQuery, Hit, search
 
 router = APIRouter(tags=["search"])
@@ -56,12 +56,21 @@ def _search(store, q: str, limit: int) -> list[Hit]:
 
 Q = Annotated[str | None, Query(description="What to look for: 禄丰村, Lufengcun, Lùfēngcūn, lu feng cun …")]
 
+#: A 422 is FastAPI's list of failed parameters, or the sentence above when q holds nothing to search for.
+REFUSED = {
+    "model": ValidationFailure,
+    "description": "q is missing, or holds nothing to search for (only spaces or punctuation)",
+}
+
 
 @router.get(
     "/search",
     summary="Find entities by label in Chinese, English or pinyin",
     response_model=SearchResults,
-    responses={200: {"content": {"text/html": {}}}, 422: {"description": "q is missing or empty"}},
+    responses={
+        200: {"content": {"text/html": {"schema": {"type": "string"}}}},
+        422: {**REFUSED, "content": {"text/html": {"schema": {"type": "string"}}}},
+    },
 )
 def search_entities(
     request: Request,
@@ -86,11 +95,14 @@ def search_entities(
 
 
 @router.get(
-    "/search/suggest", summary="Autocomplete: a few entities whose labels match", response_model=list[Suggestion]
+    "/search/suggest",
+    summary="Autocomplete: a few entities whose labels match",
+    response_model=list[Suggestion],
+    responses={422: REFUSED},
 )
 def suggest(
     store: StoreDep,
-    q: Annotated[str, Query(description="What has been typed so far")],
+    q: Annotated[str, Query(min_length=1, description="What has been typed so far")],
     limit: Annotated[int, Query(ge=1, le=20)] = 8,
 ) -> list[Suggestion]:
     return [

@@ -214,6 +214,8 @@ async def sparql_get(
         if request.query_params.getlist("update"):
             raise ProtocolError(400, "updates must be sent by POST, not GET")
         text = _one(query or [], "query")
+        if text is None and (default_graph_uri or named_graph_uri):
+            raise ProtocolError(400, "default-graph-uri and named-graph-uri go with a query; no query was given")
         if text is None:
             if prefers_html(accept):
                 return RedirectResponse("/", status_code=303)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
 from api.deps import StoreDep
-from api.routers.ui import page_url
+from api.routers.ui import error_response, page_url
 from graph import entities, queries
 from graph.entities import ID_BASE, InvalidIri
 from graph.store import Store
@@ -155,7 +155,7 @@ def _iri_for(base: str, slug: str, what: str) -> str:
     "/agencies/{slug}/reforms",
     summary="An agency's reforms: owned directly or through its sub-organisations, with role and path",
     response_model=AgencyReforms,
-    responses={404: {"description": "No agency with this slug"}},
+    responses={404: error_response("No agency with this slug (or the slug cannot be part of an IRI)")},
 )
 def agency_reforms(slug: str, store: StoreDep) -> AgencyReforms:
     """``slug`` is the part after https://w3id.org/reformkg/id/org/ (e.g. ``kunming-municipal-government``)."""
@@ -183,7 +183,7 @@ def agency_reforms(slug: str, store: StoreDep) -> AgencyReforms:
     "/reforms/{slug}",
     summary="A reform's owners, measures, places, outcomes, status history and sources",
     response_model=ReformTrace,
-    responses={404: {"description": "No reform with this slug"}},
+    responses={404: error_response("No reform with this slug (or the slug cannot be part of an IRI)")},
 )
 def reform_trace(slug: str, store: StoreDep) -> ReformTrace:
     """``slug`` is the part after https://w3id.org/reformkg/id/reform/ (e.g. ``kunming-state-forest-farm-reform``)."""

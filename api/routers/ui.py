@@ -1,25 +1,66 @@
 """The query UI at ``/``: YASGUI served from /static, with the named competency queries as example tabs.
 
-Also the HTML helpers the other page routers share: the autoescaping Jinja2 environment and content negotiation.
+Also what the other routers share: the autoescaping Jinja2 environment, content negotiation, the error models their
+schemas document, and the pattern an IRI given as a parameter must match.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
+from pydantic import BaseModel, ConfigDict, Field
 
 from api import negotiation
 from graph import queries
 from graph.entities import ID_BASE
 
 router = APIRouter(tags=["ui"])
+
+#: An absolute IRI that can go between ``<>`` in SPARQL: a scheme, a colon, then none of the characters an IRIREF
+#: forbids (``<>"{}|^`\`` and U+0000 to the space). Parameters declare it, so FastAPI answers 422 for anything else.
+IRI_PATTERN = r'^[A-Za-z][A-Za-z0-9+.-]*:[^<>"{}|^`\\\x00-\x20]*$'
+
+
+class Message(BaseModel):
+    """An error, in words."""
+
+    detail: str = Field(description="What went wrong")
+
+
+class FieldError(BaseModel):
+    """One parameter that failed validation (FastAPI's own shape)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    loc: list[str | int] = Field(description="Where: the parameter's location and name")
+    msg: str
+    type: str
+
+
+class ValidationFailure(BaseModel):
+    """A 422: FastAPI's list of failed parameters, or a sentence when the handler itself refuses the value."""
+
+    detail: str | list[FieldError]
+
+
+def error_response(description: str, *, html: bool = False) -> dict[str, Any]:
+    """An entry of a route's ``responses=``: a JSON ``{"detail": …}`` (and an HTML page for browsers if ``html``).
+
+    The schema is written inline under ``application/json``, so it stays right on routes whose response class is
+    not JSON (FastAPI files a ``model`` under the route's own media type, which for an HTML route is text/html).
+    """
+    content: dict[str, Any] = {"application/json": {"schema": Message.model_json_schema()}}
+    if html:
+        content["text/html"] = {"schema": {"type": "string"}}
+    return {"description": description, "content": content}
+
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 

@@ -1,0 +1,162 @@
+"""``reformkg ingest | accept | withdraw | diff | timeline``: next month's newsletter, from text to reviewed graph.
+
+The commands live on ``ingest_app``; ``api/cli.py`` mounts them at the top level.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from graph.settings import Settings
+from graph.store import Store, StoreError, open_store
+
+ingest_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Ingest newsletters and track reforms.")
+out = Console(emoji=False, highlight=False)
+err = Console(stderr=True, emoji=False, highlight=False)
+
+
+def _open() -> Store:
+    settings = Settings()
+    return open_store(settings.store, update_url=settings.update_url, timeout=settings.http_timeout)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", markup=True, soft_wrap=True, highlight=False)
+    return typer.Exit(code)
+
+
+def _reform_iri(reform: str) -> str:
+    from graph.timeline import REFORM_BASE
+
+    return reform if reform.startswith(("http://", "https://")) else REFORM_BASE + reform
+
+
+@ingest_app.command()
+def ingest(
+    path: Annotated[Path, typer.Argument(help="The newsletter: UTF-8 text in the seed's layout")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for draft.ttl, report.md and source.txt")],
+) -> None:
+    """Draft RDF from a newsletter for review: header, items, owners, candidates, figures, each with its sentence."""
+    from graph.ingest import IngestError
+    from graph.ingest import ingest as ingest_newsletter
+
+    store = _open()
+    try:
+        draft = ingest_newsletter(path, out_dir, store)
+    except (IngestError, StoreError) as error:
+        raise _fail(str(error)) from None
+    finally:
+        store.close()
+    header = draft.newsletter.header
+    out.print(
+        f"drafted {header.periodical}第{header.issue_number}期(总第{header.overall_number}期) "
+        f"{header.date.isoformat()}: {len(draft.items)} items, "
+        f"{sum(len(i.owners) for i in draft.items)} owners, {len(draft.figures)} figures, "
+        f"{len(draft.statuses)} status records, {len(draft.minted)} new entities, "
+        f"{len(draft.uncertain)} points to check"
+    )
+    out.print(f"review {out_dir / 'report.md'} and {out_dir / 'draft.ttl'}, then: reformkg accept {out_dir}")
+
+
+@ingest_app.command()
+def accept(draft_dir: Annotated[Path, typer.Argument(help="The folder `reformkg ingest` wrote")]) -> None:
+    """Validate a reviewed draft (SHACL) and load it as its issue's named graph; violations load nothing."""
+    from graph.ingest import AcceptError, IngestError
+    from graph.ingest import accept as accept_draft
+
+    store = _open()
+    try:
+        report = accept_draft(draft_dir, store)
+    except AcceptError as error:
+        for finding in error.findings:
+            err.print(str(finding), soft_wrap=True, highlight=False)
+        raise _fail(str(error)) from None
+    except (IngestError, StoreError) as error:
+        raise _fail(str(error)) from None
+    finally:
+        store.close()
+    for finding in report.findings:
+        err.print(str(finding), soft_wrap=True, highlight=False)
+    verb = "replaced" if report.replaced else "loaded"
+    out.print(f"{verb} {report.triples:,} triples into {report.graph} ({len(report.findings)} warnings)")
+
+
+@ingest_app.command()
+def withdraw(issue: Annotated[str, typer.Argument(help="Overall number (108), slug or graph IRI")]) -> None:
+    """Drop one issue's named graph; every other graph stays as it is."""
+    from graph.ingest import IngestError
+    from graph.ingest import withdraw as withdraw_issue
+
+    store = _open()
+    try:
+        graph = withdraw_issue(store, issue)
+    except (IngestError, StoreError) as error:
+        raise _fail(str(error)) from None
+    finally:
+        store.close()
+    out.print(f"withdrew {graph}")
+
+
+@ingest_app.command()
+def diff(
+    issue_a: Annotated[str, typer.Argument(help="The earlier issue: overall number (107), slug or IRI")],
+    issue_b: Annotated[str, typer.Argument(help="The later issue")],
+) -> None:
+    """What changed between two issues: reforms added or no longer reported, stage changes, figures."""
+    from graph.timeline import UnknownEntity, diff_issues
+
+    store = _open()
+    try:
+        result = diff_issues(store, issue_a, issue_b)
+    except (UnknownEntity, StoreError) as error:
+        raise _fail(str(error)) from None
+    finally:
+        store.close()
+    out.print(f"{result.issue_a} → {result.issue_b}")
+    for title, rows in (("added", result.added), ("no longer reported", result.removed)):
+        for reform, label in rows:
+            out.print(f"{title}: {label or ''} <{reform}>")
+    for change in result.stage_changes:
+        out.print(
+            f"stage changed: {change.label or ''} <{change.reform}>: {', '.join(change.before)} → "
+            f"{', '.join(change.after)}"
+        )
+    for title, figures in (("figure added", result.figures_added), ("figure removed", result.figures_removed)):
+        for reform, value, unit, text in figures:
+            out.print(f"{title}: <{reform}> {value} {unit} ({text})")
+    out.print(
+        f"{len(result.added)} added, {len(result.removed)} no longer reported, "
+        f"{len(result.stage_changes)} stage changes, {len(result.unchanged)} unchanged, "
+        f"{len(result.figures_added)} figures added, {len(result.figures_removed)} removed"
+    )
+
+
+@ingest_app.command()
+def timeline(reform: Annotated[str, typer.Argument(help="Reform slug (after …/id/reform/) or IRI")]) -> None:
+    """A reform's status records in date order, with the issue and sentence behind each."""
+    from graph.timeline import UnknownEntity, reform_timeline
+
+    store = _open()
+    try:
+        result = reform_timeline(store, _reform_iri(reform))
+    except (UnknownEntity, StoreError) as error:
+        raise _fail(str(error)) from None
+    finally:
+        store.close()
+    table = Table(title=f"{result.label_zh or ''} {result.label_en or ''}".strip() or result.reform)
+    for column in ("reported on", "stage", "issue", "assessed by", "sentence"):
+        table.add_column(column)
+    for entry in result.entries:
+        table.add_row(
+            entry.reported_on,
+            entry.stage_label_zh or entry.stage,
+            entry.issue_label or entry.issue or "",
+            entry.assessor_label or "",
+            "\n".join(e.quote or e.sentence for e in entry.sentences),
+        )
+    out.print(table)

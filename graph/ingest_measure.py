@@ -1,0 +1,191 @@
+"""Measure the newsletter ingest against answers people wrote: ``python -m graph.ingest_measure``.
+
+1. The seed newsletter, ingested into a temporary folder (linked against the built seed graph), against the curated
+   data: header fields, items (position and title), owners (by IRI) and figures, matched by (sentence, normalised
+   value, unit). 2. Each test newsletter under ``tests/fixtures/newsletters/`` against its ``.expected.json``.
+Prints precision and recall per category and whether the targets are met: header and items exact, owners 100%,
+figures at least 90% recall at 90% precision.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from graph import PROJECT_ROOT
+from graph.ingest import Draft, ingest
+
+SEED_TEXT = PROJECT_ROOT / "data/sources/gaige-kuaibao-2017-06.txt"
+SEED_DATA = PROJECT_ROOT / "data/kunming-2017-06"
+NEWSLETTERS = PROJECT_ROOT / "tests/fixtures/newsletters"
+SEED_ISSUE = "https://w3id.org/reformkg/id/source/kunming-gaige-kuaibao-107"
+TARGETS = {"header": (1.0, 1.0), "items": (1.0, 1.0), "owners": (1.0, 1.0), "figures": (0.9, 0.9)}
+
+
+@dataclass
+class Score:
+    category: str
+    expected: int
+    found: int
+    matched: int
+
+    @property
+    def precision(self) -> float:
+        return self.matched / self.found if self.found else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.matched / self.expected if self.expected else 1.0
+
+    @property
+    def met(self) -> bool:
+        min_precision, min_recall = TARGETS[self.category]
+        return self.precision >= min_precision and self.recall >= min_recall
+
+
+def score(category: str, expected: Counter, found: Counter) -> Score:
+    return Score(category, sum(expected.values()), sum(found.values()), sum((expected & found).values()))
+
+
+def draft_answers(draft: Draft, *, owners_by: str = "iri") -> dict[str, Counter]:
+    """What a draft says, in the categories measured."""
+    header = draft.newsletter.header
+    return {
+        "header": Counter(
+            {
+                ("issue number", header.issue_number): 1,
+                ("overall number", str(header.overall_number)): 1,
+                ("publisher", header.publisher): 1,
+                ("date", header.date.isoformat()): 1,
+            }
+        ),
+        "items": Counter((d.item.position, d.item.title) for d in draft.items),
+        "owners": Counter(
+            (d.item.position, iri if owners_by == "iri" else name) for d in draft.items for name, iri, _ in d.owners
+        ),
+        "figures": Counter((f.sentence.slug, f.figure.value.normalize(), f.unit) for f in draft.figures),
+    }
+
+
+def curated_answers() -> dict[str, Counter]:
+    """The same categories, from the hand-curated seed graph."""
+    import rdflib
+
+    graph = rdflib.Graph()
+    for path in sorted(SEED_DATA.glob("*.ttl")):
+        graph.parse(path)
+    issue = rdflib.URIRef(SEED_ISSUE)
+    schema = rdflib.Namespace("https://schema.org/")
+    rko = rdflib.Namespace("https://w3id.org/reformkg/ontology#")
+    publisher = graph.value(issue, schema.publisher)
+    publisher_label = next(
+        str(label) for label in graph.objects(publisher, rdflib.RDFS.label) if label.language == "zh"
+    )
+    answers = {
+        "header": Counter(
+            {
+                ("issue number", str(graph.value(issue, schema.issueNumber))): 1,
+                ("overall number", str(graph.value(issue, rko.overallIssueNumber))): 1,
+                ("publisher", publisher_label): 1,
+                ("date", str(graph.value(issue, schema.datePublished))): 1,
+            }
+        ),
+        "items": Counter(),
+        "owners": Counter(),
+        "figures": Counter(),
+    }
+    for item in graph.objects(issue, schema.hasPart):
+        position = int(graph.value(item, schema.position))
+        answers["items"][(position, str(graph.value(item, schema.headline)))] += 1
+        for owner in graph.objects(item, rko.attributedTo):
+            answers["owners"][(position, str(owner))] += 1
+    rows = graph.query(
+        """PREFIX prov: <http://www.w3.org/ns/prov#>
+        SELECT ?o ?v ?u ?s WHERE { ?o a <http://purl.org/linked-data/cube#Observation> ;
+          <http://purl.org/linked-data/sdmx/2009/measure#obsValue> ?v ;
+          <http://purl.org/linked-data/sdmx/2009/attribute#unitMeasure> ?u ; prov:wasDerivedFrom ?s }"""
+    )
+    for _obs, value, unit, sentence in rows:
+        slug = str(sentence).rsplit("/", 1)[-1]
+        answers["figures"][(slug, Decimal(str(value)).normalize(), str(unit).rsplit("#", 1)[-1])] += 1
+    return answers
+
+
+def expected_answers(expected: dict) -> dict[str, Counter]:
+    """The categories from a test newsletter's ``.expected.json``."""
+    header = expected["header"]
+    return {
+        "header": Counter(
+            {
+                ("issue number", header["issue_number"]): 1,
+                ("overall number", str(header["overall_number"])): 1,
+                ("publisher", header["publisher"]): 1,
+                ("date", header["date"]): 1,
+            }
+        ),
+        "items": Counter((i["position"], i["title"]) for i in expected["items"]),
+        "owners": Counter((i["position"], o) for i in expected["items"] for o in i["owners"]),
+        "figures": Counter((f["sentence"], Decimal(f["value"]).normalize(), f["unit"]) for f in expected["figures"]),
+    }
+
+
+def compare(expected: dict[str, Counter], found: dict[str, Counter]) -> list[Score]:
+    return [score(category, expected[category], found[category]) for category in TARGETS]
+
+
+def seed_store():
+    """An in-memory store with the built seed graph, for linking."""
+    from graph.build import build, source_files
+    from graph.settings import Settings
+    from graph.store import OxigraphStore
+
+    settings = Settings()
+    store = OxigraphStore()
+    build(store, source_files(settings.ontology_dir, settings.data_dir))
+    return store
+
+
+def measure_seed(store, out_dir: Path) -> tuple[list[Score], Draft]:
+    draft = ingest(SEED_TEXT, out_dir, store)
+    return compare(curated_answers(), draft_answers(draft)), draft
+
+
+def measure_newsletter(store, text: Path, out_dir: Path) -> tuple[list[Score], Draft]:
+    expected = json.loads(text.with_suffix(".expected.json").read_text(encoding="utf-8"))
+    draft = ingest(text, out_dir, store)
+    return compare(expected_answers(expected), draft_answers(draft, owners_by="name")), draft
+
+
+def _print(title: str, scores: list[Score]) -> bool:
+    print(title)
+    print(f"  {'category':<9} {'expected':>8} {'found':>6} {'matched':>7} {'precision':>9} {'recall':>7}  target")
+    for s in scores:
+        min_p, min_r = TARGETS[s.category]
+        target = f"P>={min_p:.0%} R>={min_r:.0%}: {'met' if s.met else 'MISSED'}"
+        print(
+            f"  {s.category:<9} {s.expected:>8} {s.found:>6} {s.matched:>7} {s.precision:>9.3f} {s.recall:>7.3f}  "
+            f"{target}"
+        )
+    return all(s.met for s in scores)
+
+
+def main() -> int:
+    store = seed_store()
+    met = True
+    with tempfile.TemporaryDirectory() as folder:
+        scores, _ = measure_seed(store, Path(folder) / "seed")
+        met &= _print(f"seed: {SEED_TEXT.relative_to(PROJECT_ROOT)} against the curated data", scores)
+        for text in sorted(NEWSLETTERS.glob("*.txt")):
+            scores, _ = measure_newsletter(store, text, Path(folder) / text.stem)
+            met &= _print(f"test newsletter: {text.relative_to(PROJECT_ROOT)} against its expected answers", scores)
+    print(f"all targets met: {'yes' if met else 'NO'}")
+    store.close()
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
