@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
+from api.cli_analytics import analytics_app
+from api.cli_common import err, fail, open_configured_store, out
+from api.cli_ingest import ingest_app
 from graph.settings import Settings
 from graph.store import (
     EXPORT_FORMATS,
@@ -19,12 +21,9 @@ from graph.store import (
     RdfSyntaxError,
     Store,
     StoreError,
-    open_store,
 )
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Government reforms as a knowledge graph.")
-out = Console(emoji=False, highlight=False)
-err = Console(stderr=True, emoji=False, highlight=False)
 
 
 class ResultFormat(StrEnum):
@@ -35,15 +34,6 @@ class ResultFormat(StrEnum):
 
 
 ExportFormat = Enum("ExportFormat", {name: name for name in EXPORT_FORMATS}, type=str)
-
-
-def _open(settings: Settings) -> Store:
-    return open_store(settings.store, update_url=settings.update_url, timeout=settings.http_timeout)
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False, markup=True, soft_wrap=True)
-    return typer.Exit(code)
 
 
 def _load_with_progress(store: Store, path: Path, graph: str | None, fmt: str | None, settings: Settings):
@@ -65,9 +55,9 @@ def load(
 ) -> None:
     """Load files, each into its own named graph (replaced on reload). A bad file changes nothing."""
     if graph and len(files) > 1:
-        raise _fail("--graph names one graph: give one file with it", 2)
+        raise fail("--graph names one graph: give one file with it", 2)
     settings = Settings()
-    store = _open(settings)
+    store = open_configured_store(settings)
     try:
         for path in files:
             report = _load_with_progress(store, path, graph, fmt, settings)
@@ -78,7 +68,7 @@ def load(
                 highlight=False,
             )
     except (RdfSyntaxError, StoreError) as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     finally:
         store.close()
 
@@ -104,7 +94,7 @@ def validate() -> None:
     try:
         report = validate_project(settings.ontology_dir, settings.data_dir)
     except (RdfSyntaxError, BuildError) as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     _print_findings(report)
     out.print(f"{len(report.violations)} violations, {len(report.warnings)} warnings", highlight=False)
     if not report.conforms:
@@ -117,15 +107,15 @@ def build() -> None:
     from graph.build import BuildError, build_project
 
     settings = Settings()
-    store = _open(settings)
+    store = open_configured_store(settings)
     try:
         report = build_project(store, settings.ontology_dir, settings.data_dir)
     except BuildError as error:
         if error.validation is not None:
             _print_findings(error.validation)
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     except (RdfSyntaxError, StoreError) as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     finally:
         store.close()
     if report.validation is not None:
@@ -143,7 +133,7 @@ def query(
 ) -> None:
     """Run a SPARQL query against the store (the default graph is the union of all graphs)."""
     text = sys.stdin.read() if sparql == "-" else sparql
-    store = _open(Settings())
+    store = open_configured_store()
     try:
         result = store.query(text)
         if result.kind == "graph":
@@ -160,9 +150,9 @@ def query(
             out.print(table)
             err.print(f"{len(rows)} rows")
     except QuerySyntaxError as error:
-        raise _fail(f"query does not parse: {error}") from None
+        raise fail(f"query does not parse: {error}") from None
     except StoreError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     finally:
         store.close()
 
@@ -177,7 +167,7 @@ def export(
     ] = None,
 ) -> None:
     """Write the whole store in an RDF format."""
-    store = _open(Settings())
+    store = open_configured_store()
     try:
         if output is None:
             store.export(fmt.value, sys.stdout.buffer)
@@ -186,7 +176,7 @@ def export(
             with output.open("wb") as fh:
                 store.export(fmt.value, fh)
     except StoreError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     finally:
         store.close()
 
@@ -203,7 +193,7 @@ def sources(
     try:
         content = text.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise _fail(f"{text}: {error}") from None
+        raise fail(f"{text}: {error}") from None
     output.write_text(sentences_turtle(content, issue_iri=issue_iri, source_file=text.as_posix()), encoding="utf-8")
     out.print(f"wrote {output}", highlight=False)
 
@@ -225,10 +215,11 @@ def serve(
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
 
 
-def main() -> None:
-    from api.cli_analytics import analytics_app
+app.add_typer(analytics_app, name="analytics", help="Analytics: agency ranking, ownership, paths, exports.")
+app.registered_commands += ingest_app.registered_commands  # ingest, accept, withdraw, diff, timeline
 
-    app.add_typer(analytics_app, name="analytics", help="Analytics: agency ranking, ownership, paths, exports.")
+
+def main() -> None:
     app()
 
 

@@ -8,15 +8,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from graph.settings import Settings
-from graph.store import Store, StoreError, open_store
+from api.cli_common import err, fail, open_configured_store, out
+from graph.store import StoreError
 
 analytics_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Graph analytics over the store.")
-out = Console(emoji=False, highlight=False)
-err = Console(stderr=True, emoji=False, highlight=False)
 
 
 class GraphExport(StrEnum):
@@ -25,26 +22,16 @@ class GraphExport(StrEnum):
     csv = "csv"
 
 
-def _open() -> Store:
-    settings = Settings()
-    return open_store(settings.store, update_url=settings.update_url, timeout=settings.http_timeout)
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", markup=True, soft_wrap=True)
-    return typer.Exit(code)
-
-
 @analytics_app.command()
 def agencies(limit: Annotated[int, typer.Option(help="Show the top N")] = 20) -> None:
     """Agencies ranked by PageRank on the agency-reform-measure-place projection, with degree and betweenness."""
     from graph.analytics import rank_agencies
 
-    store = _open()
+    store = open_configured_store()
     try:
         ranking = rank_agencies(store, limit=limit)
     except StoreError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     finally:
         store.close()
     table = Table("rank", "agency", "名称", "degree", "PageRank", "betweenness")
@@ -62,13 +49,13 @@ def trace(agency_iri: Annotated[str, typer.Argument(help="The agency's IRI")]) -
     """Every reform an agency owns, directly or through its sub-organisations, with the path."""
     from graph.analytics import UnknownEntity, trace_ownership
 
-    store = _open()
+    store = open_configured_store()
     try:
         found = trace_ownership(store, agency_iri)
     except UnknownEntity as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     except StoreError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     finally:
         store.close()
     for row in found:
@@ -85,13 +72,13 @@ def path(
     """The shortest path between two entities, each edge named."""
     from graph.analytics import NoPath, UnknownEntity, shortest_path
 
-    store = _open()
+    store = open_configured_store()
     try:
         found = shortest_path(store, source, target)
     except (UnknownEntity, NoPath) as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     except StoreError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     finally:
         store.close()
     labels = {n["iri"]: n["label_en"] for n in found["nodes"]}
@@ -110,11 +97,11 @@ def export(
     """Export the projected graph as GraphML or GEXF (Gephi), or the agency ranking as CSV."""
     from graph.analytics import export_text
 
-    store = _open()
+    store = open_configured_store()
     try:
         body = export_text(store, fmt.value)
     except StoreError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     finally:
         store.close()
     if output is None:

@@ -9,25 +9,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from graph.settings import Settings
-from graph.store import Store, StoreError, open_store
+from api.cli_common import err, fail, open_configured_store, out
+from graph.store import StoreError
 
 ingest_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Ingest newsletters and track reforms.")
-out = Console(emoji=False, highlight=False)
-err = Console(stderr=True, emoji=False, highlight=False)
-
-
-def _open() -> Store:
-    settings = Settings()
-    return open_store(settings.store, update_url=settings.update_url, timeout=settings.http_timeout)
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", markup=True, soft_wrap=True, highlight=False)
-    return typer.Exit(code)
 
 
 def _reform_iri(reform: str) -> str:
@@ -45,11 +32,11 @@ def ingest(
     from graph.ingest import IngestError
     from graph.ingest import ingest as ingest_newsletter
 
-    store = _open()
+    store = open_configured_store()
     try:
         draft = ingest_newsletter(path, out_dir, store)
     except (IngestError, StoreError) as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     finally:
         store.close()
     header = draft.newsletter.header
@@ -69,15 +56,15 @@ def accept(draft_dir: Annotated[Path, typer.Argument(help="The folder `reformkg 
     from graph.ingest import AcceptError, IngestError
     from graph.ingest import accept as accept_draft
 
-    store = _open()
+    store = open_configured_store()
     try:
         report = accept_draft(draft_dir, store)
     except AcceptError as error:
         for finding in error.findings:
             err.print(str(finding), soft_wrap=True, highlight=False)
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     except (IngestError, StoreError) as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     finally:
         store.close()
     for finding in report.findings:
@@ -92,11 +79,11 @@ def withdraw(issue: Annotated[str, typer.Argument(help="Overall number (108), sl
     from graph.ingest import IngestError
     from graph.ingest import withdraw as withdraw_issue
 
-    store = _open()
+    store = open_configured_store()
     try:
         graph = withdraw_issue(store, issue)
     except (IngestError, StoreError) as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     finally:
         store.close()
     out.print(f"withdrew {graph}")
@@ -110,11 +97,11 @@ def diff(
     """What changed between two issues: reforms added or no longer reported, stage changes, figures."""
     from graph.timeline import UnknownEntity, diff_issues
 
-    store = _open()
+    store = open_configured_store()
     try:
         result = diff_issues(store, issue_a, issue_b)
     except (UnknownEntity, StoreError) as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     finally:
         store.close()
     out.print(f"{result.issue_a} → {result.issue_b}")
@@ -141,11 +128,11 @@ def timeline(reform: Annotated[str, typer.Argument(help="Reform slug (after …/
     """A reform's status records in date order, with the issue and sentence behind each."""
     from graph.timeline import UnknownEntity, reform_timeline
 
-    store = _open()
+    store = open_configured_store()
     try:
         result = reform_timeline(store, _reform_iri(reform))
     except (UnknownEntity, StoreError) as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     finally:
         store.close()
     table = Table(title=f"{result.label_zh or ''} {result.label_en or ''}".strip() or result.reform)

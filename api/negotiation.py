@@ -69,6 +69,13 @@ def negotiate(header: str | None, offers: list[tuple[str, str]]) -> tuple[str, s
 
 
 def prefers_html(header: str | None) -> bool:
-    """Whether a client asks for a web page first (a browser), rather than data."""
+    """Whether a client asks for a web page first (a browser), rather than data.
+
+    Only an explicit ``text/html`` (or XHTML) counts: ``*/*``, curl's and most libraries' default, gets data.
+    """
+    explicit = any(
+        r.q > 0 and (r.type, r.subtype) in (("text", "html"), ("application", "xhtml+xml"))
+        for r in parse_accept(header)
+    )
     choice = negotiate(header, [("text/html", "html"), ("application/json", "json"), ("text/turtle", "ttl")])
-    return bool(header) and choice is not None and choice[1] == "html"
+    return explicit and choice is not None and choice[1] == "html"

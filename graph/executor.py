@@ -32,6 +32,7 @@ from graph.store import (
     RemoteStore,
     Store,
     StoreError,
+    dataset_options,
 )
 
 log = logging.getLogger(__name__)
@@ -104,19 +105,13 @@ def _worker_main(path: str, connection) -> None:  # pragma: no cover - runs in a
         except EOFError:
             return
         sparql, formats, default_graphs, named_graphs = request
-        options: dict = {}
-        if default_graphs:
-            options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-        else:
-            options["use_default_graph_as_union"] = True
-        if named_graphs:
-            options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
         try:
+            options = dataset_options(default_graphs, named_graphs)
             answer = _serialize(QueryResult(store.query(sparql, **options)), formats)
             connection.send(("ok", (answer.kind, answer.body, answer.fmt)))
         except SyntaxError as error:
             connection.send(("syntax", str(error)))
-        except (ValueError, OSError) as error:
+        except (ValueError, OSError, StoreError) as error:
             connection.send(("error", str(error)))
 
 

@@ -213,6 +213,21 @@ def check_file(path: Path, fmt: ox.RdfFormat) -> None:
         raise _syntax_error(path, error) from None
 
 
+def dataset_options(default_graphs: list[str] | None, named_graphs: list[str] | None) -> dict[str, Any]:
+    """pyoxigraph query options for a query's dataset: the given graphs, else the union of all graphs."""
+    options: dict[str, Any] = {}
+    try:
+        if default_graphs:
+            options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+        else:
+            options["use_default_graph_as_union"] = True
+        if named_graphs:
+            options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+    except ValueError as error:
+        raise StoreError(f"a graph name is not an absolute IRI: {error}") from None
+    return options
+
+
 def _is_quad_format(fmt: ox.RdfFormat) -> bool:
     return fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG)
 
@@ -304,16 +319,7 @@ class OxigraphStore(Store):
 
     # -- queries -------------------------------------------------------------------------------------------------
     def query(self, sparql, *, default_graphs=None, named_graphs=None) -> QueryResult:
-        options: dict[str, Any] = {}
-        try:
-            if default_graphs:
-                options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-            else:
-                options["use_default_graph_as_union"] = True
-            if named_graphs:
-                options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
-        except ValueError as error:
-            raise StoreError(f"a graph name is not an absolute IRI: {error}") from None
+        options = dataset_options(default_graphs, named_graphs)
         try:
             return QueryResult(self._ox.query(sparql, **options))
         except SyntaxError as error:

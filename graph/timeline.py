@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 from graph import ID_BASE, queries
+from graph.entities import InvalidIri, check_iri
 from graph.ingest import issue_iri
 from graph.store import Store
 
@@ -66,6 +67,10 @@ class ReformTimeline:
 
 
 def _labels(store: Store, iri: str) -> tuple[str | None, str | None, bool]:
+    try:
+        check_iri(iri)
+    except InvalidIri:
+        return None, None, False
     rows = store.query(
         f"""SELECT ?label ?type WHERE {{ <{iri}> a ?type .
         OPTIONAL {{ <{iri}> <http://www.w3.org/2000/01/rdf-schema#label> ?label }} }}"""
@@ -202,6 +207,11 @@ def _issue_reports(store: Store, issue: str):
 def diff_issues(store: Store, issue_a: str, issue_b: str) -> IssueDiff:
     """What changed from issue A to issue B: reforms added or no longer reported, stage changes, figures."""
     a, b = resolve_issue(issue_a), resolve_issue(issue_b)
+    for issue in (a, b):
+        try:
+            check_iri(issue)
+        except InvalidIri:
+            raise UnknownEntity(f"no newsletter issue {issue!r}") from None
     stages_a, labels_a, figures_a = _issue_reports(store, a)
     stages_b, labels_b, figures_b = _issue_reports(store, b)
     labels = {**labels_a, **labels_b}

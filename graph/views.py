@@ -16,7 +16,7 @@ from typing import Any
 from graph.projection import Projection, entity_url, local_name, project
 from graph.store import Store
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "api" / "templates"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 EGO_CAP = 150
 OVERVIEW_CAP = 1500
 RKO = "https://w3id.org/reformkg/ontology#"

@@ -165,7 +165,7 @@ def test_analytics_endpoints(seed_store):
 def test_cli(seed_store, monkeypatch, tmp_path):
     import api.cli_analytics as cli
 
-    monkeypatch.setattr(cli, "_open", lambda: _Unclosable(seed_store))
+    monkeypatch.setattr(cli, "open_configured_store", lambda *_: _Unclosable(seed_store))
     runner = CliRunner()
     result = runner.invoke(cli.analytics_app, ["agencies", "--limit", "3"])
     assert result.exit_code == 0, result.output
@@ -227,3 +227,16 @@ def test_export_content_types_are_documented(seed_store):
         assert answer.status_code == 200
         assert answer.headers["content-type"].split(";")[0] in documented["content"]
     assert "application/json" not in documented["content"]
+
+
+def test_sparse_pagerank_matches_networkx():
+    import networkx as nx
+
+    from graph.analytics import _pagerank
+
+    graph = nx.gnp_random_graph(400, 0.01, directed=True, seed=7)  # sparse enough to have dangling nodes
+    ranks, degrees = _pagerank(400, list(graph.edges()))
+    expected = nx.pagerank(graph)
+    assert max(abs(ranks[i] - expected[i]) for i in graph) < 1e-9
+    assert [int(degrees[i]) for i in graph] == [graph.degree(i) for i in graph]
+    assert any(graph.out_degree(i) == 0 for i in graph)

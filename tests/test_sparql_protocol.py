@@ -30,8 +30,17 @@ FARMS = [
 CONSTRUCT = """PREFIX rko: <https://w3id.org/reformkg/ontology#>
 CONSTRUCT { ?farm a rko:ForestFarmSite } WHERE { ?farm a rko:ForestFarmSite }"""
 _HUNDRED = " ".join(str(i) for i in range(100))
-#: 100^5 rows to count: hours of work whatever the store holds.
-HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(f"VALUES ?v{i} {{ {_HUNDRED} }}" for i in range(5)) + " }"
+
+
+def counting(values: int) -> str:
+    """A query that counts 100^values rows, whatever the store holds: 100^4 takes seconds, 100^5 hours."""
+    return "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(f"VALUES ?v{i} {{ {_HUNDRED} }}" for i in range(values)) + " }"
+
+
+HEAVY = counting(5)
+#: For the in-memory store, which cannot stop a query: past the limit, but done a few seconds later, so the thread
+#: it leaves behind does not hold a core for the rest of the test session.
+HEAVY_BUT_FINITE = counting(4)
 GRAPH = "https://w3id.org/reformkg/graph/data/kunming-2017-06/core.ttl"
 
 
@@ -296,7 +305,7 @@ def test_a_query_past_the_time_limit_is_503_and_the_server_keeps_answering(writa
 
     def heavy() -> None:
         started = time.monotonic()
-        outcome["answer"] = httpx.get(url, params={"query": HEAVY}, timeout=30)
+        outcome["answer"] = httpx.get(url, params={"query": HEAVY if kind == "disk" else HEAVY_BUT_FINITE}, timeout=30)
         outcome["seconds"] = time.monotonic() - started
 
     thread = threading.Thread(target=heavy)

@@ -60,7 +60,7 @@ def test_diff_reports_the_stage_change(moved):
 def test_cli_diff_and_timeline(moved, monkeypatch):
     import api.cli_ingest as cli
 
-    monkeypatch.setattr(cli, "_open", lambda: _Unclosed(moved))
+    monkeypatch.setattr(cli, "open_configured_store", lambda *_: _Unclosed(moved))
     runner = CliRunner()
     result = runner.invoke(cli.ingest_app, ["diff", "107", "108"])
     assert result.exit_code == 0, result.output
@@ -86,11 +86,8 @@ class _Unclosed:
 @backends
 def test_timeline_endpoints(moved):
     from api.app import create_app
-    from api.routers import timeline
 
     app = create_app(Settings(store="memory"), moved)
-    if not any(getattr(r, "path", "") == "/reforms/{reform_id}/timeline" for r in app.routes):
-        app.include_router(timeline.router)  # until api/app.py includes it
     client = TestClient(app, headers={"Accept": "application/json"})
     answer = client.get("/reforms/yiliang-lufengcun-forest-farm-reform-pilot/timeline")
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/json")
@@ -103,6 +100,7 @@ def test_timeline_endpoints(moved):
     places = client.get("/places/yiliang-lufengcun-forest-farm/timeline")
     assert places.status_code == 200 and places.json()["reforms"][0]["reform"] == PILOT
     assert client.get("/reforms/no-such-reform/timeline").status_code == 404
+    assert client.get("/reforms/%25/timeline").status_code == 404  # not an IRI: no reform, not a query error
     missing = client.get("/places/nowhere/timeline", headers={"Accept": "text/html"})
     assert missing.status_code == 404 and "no place" in missing.text
     assert "/reforms/{reform_id}/timeline" in client.get("/openapi.json").json()["paths"]
