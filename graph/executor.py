@@ -7,8 +7,8 @@ store afterwards, so a read-only view never runs beside a write. Results are ser
 own writers and come back as bytes.
 
 The in-memory store cannot be shared with another process: its queries run in a thread, and one past its time is
-answered as timed out while the thread finishes in the background. A remote endpoint is asked with the HTTP client's
-timeout; stopping the query there is the endpoint's own business.
+answered as timed out while the thread finishes in the background. So are a remote endpoint's: the answer comes on
+time, and stopping the query there is the endpoint's own business (e.g. ``oxigraph serve --timeout-s``).
 """
 
 from __future__ import annotations
@@ -241,7 +241,7 @@ class QueryExecutor:
         if isinstance(self.store, OxigraphStore) and self.store.path is not None:
             self.store.oxigraph.flush()
             self._pool = _ProcessPool(self.store.path / "oxigraph", self.workers)
-        elif not isinstance(self.store, RemoteStore):
+        else:  # in memory, or remote: a thread, so the answer comes on time even when the query does not end
             self._threads = ThreadPoolExecutor(max_workers=max(self.workers, 2), thread_name_prefix="reformkg-query")
         self._closed = False
 
@@ -277,8 +277,8 @@ class QueryExecutor:
             result = self.store.query(sparql, default_graphs=default_graphs, named_graphs=named_graphs)
             return _serialize(result, formats)
 
-        if self._threads is None:  # remote: the HTTP client's timeout bounds the wait
-            answer = run()
+        if self._threads is None:
+            raise StoreError("the query executor has no workers")
         else:
             started = threading.Event()
 
@@ -293,8 +293,9 @@ class QueryExecutor:
                     raise ExecutorBusy("every query thread stayed busy too long; try again")
                 answer = future.result(timeout=self.timeout)
             except FutureTimeout:
+                where = "the remote endpoint" if isinstance(self.store, RemoteStore) else "the in-memory store"
                 raise QueryTimeout(
-                    f"the query ran past the {self.timeout:g} s limit (the in-memory store cannot stop it; "
+                    f"the query ran past the {self.timeout:g} s limit ({where} cannot be made to stop it here; "
                     "it finishes in the background)"
                 ) from None
         return Answer(answer.kind, answer.body, answer.fmt, limited)

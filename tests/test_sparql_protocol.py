@@ -246,9 +246,14 @@ def test_updates_are_refused_without_a_token(endpoint):
 
 
 # -- updates and time limits: each test has a server of its own ------------------------------------------------------
-@pytest.fixture(params=["disk", "memory"])
+@pytest.fixture(params=["disk", "memory", "remote"])
 def writable(request, tmp_path):
-    store = OxigraphStore(tmp_path / "store") if request.param == "disk" else OxigraphStore()
+    if request.param == "remote":
+        engine = OxigraphServer()
+        request.addfinalizer(engine.stop)
+        store = RemoteStore(engine.query_url, engine.update_url)
+    else:
+        store = OxigraphStore(tmp_path / "store") if request.param == "disk" else OxigraphStore()
     store.update('INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/p> "1" } }')
     settings = Settings(store="unused", update_token="s3cret", query_timeout=1.5, query_workers=1)
     server = LiveServer(create_app(settings, store))
