@@ -22,6 +22,7 @@ from pathlib import Path
 
 from graph import GRAPH_BASE, ID_BASE, PROJECT_ROOT
 from graph.figures import Figure, find_figures
+from graph.namespaces import PREFIXES as NAMESPACES
 from graph.sources import ITEM_LINE, Sentence, chinese_numeral, segment
 from graph.store import Store
 
@@ -105,33 +106,8 @@ PLACE_CLASSES = {RKO + c for c in ("Province", "City", "District", "County", "To
 REFORM_CLASSES = {RKO + "ReformInitiative", RKO + "ReformPilot"}
 DOCUMENT_CLASSES = {RKO + "PolicyDocument"}
 
-PREFIXES = {
-    "rko": RKO,
-    "reform": ID_BASE + "reform/",
-    "ag": ID_BASE + "org/",
-    "pl": ID_BASE + "place/",
-    "ms": ID_BASE + "measure/",
-    "ob": ID_BASE + "observation/",
-    "ind": ID_BASE + "indicator/",
-    "ds": ID_BASE + "dataset/",
-    "doc": ID_BASE + "document/",
-    "own": ID_BASE + "ownership/",
-    "st": ID_BASE + "status/",
-    "src": SOURCE_BASE,
-    "org": "http://www.w3.org/ns/org#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "qb": "http://purl.org/linked-data/cube#",
-    "sdmx-dimension": "http://purl.org/linked-data/sdmx/2009/dimension#",
-    "sdmx-measure": "http://purl.org/linked-data/sdmx/2009/measure#",
-    "sdmx-attribute": "http://purl.org/linked-data/sdmx/2009/attribute#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "schema": "https://schema.org/",
-    "eli": "http://data.europa.eu/eli/ontology#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "oa": "http://www.w3.org/ns/oa#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-}
+#: MODEL.md's prefixes; a draft writes only those it uses (``note`` and ``kb107`` belong to the seed).
+PREFIXES = {k: v for k, v in NAMESPACES.items() if k not in ("note", "kb107", "rdf", "owl")}
 
 
 class IngestError(ValueError):
