@@ -30,22 +30,23 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from graph import ID_BASE, PROJECT_ROOT
+from graph.namespaces import PREFIXES
 
-RKO = "https://w3id.org/reformkg/ontology#"
+RKO = PREFIXES["rko"]
 REFORM, AG, PL, MS, OB, IND, ST = (
     f"{ID_BASE}{k}/" for k in ("reform", "org", "place", "measure", "observation", "indicator", "status")
 )
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-ORG = "http://www.w3.org/ns/org#"
-PROV = "http://www.w3.org/ns/prov#"
-QB = "http://purl.org/linked-data/cube#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-SCHEMA = "https://schema.org/"
-DCTERMS = "http://purl.org/dc/terms/"
-SDMX_MEASURE = "http://purl.org/linked-data/sdmx/2009/measure#"
-SDMX_DIMENSION = "http://purl.org/linked-data/sdmx/2009/dimension#"
-SDMX_ATTRIBUTE = "http://purl.org/linked-data/sdmx/2009/attribute#"
+ORG = PREFIXES["org"]
+PROV = PREFIXES["prov"]
+QB = PREFIXES["qb"]
+SKOS = PREFIXES["skos"]
+SCHEMA = PREFIXES["schema"]
+DCTERMS = PREFIXES["dcterms"]
+SDMX_MEASURE = PREFIXES["sdmx-measure"]
+SDMX_DIMENSION = PREFIXES["sdmx-dimension"]
+SDMX_ATTRIBUTE = PREFIXES["sdmx-attribute"]
 XSD_DECIMAL = "http://www.w3.org/2001/XMLSchema#decimal"
 
 #: The named graph every system loads the data into; queries read the union default graph.

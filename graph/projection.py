@@ -20,19 +20,20 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from graph import queries
+from graph.namespaces import PREFIXES
 from graph.store import Store
 
 if TYPE_CHECKING:
     import networkx as nx
 
-RKO = "https://w3id.org/reformkg/ontology#"
-ORG = "http://www.w3.org/ns/org#"
-PROV = "http://www.w3.org/ns/prov#"
-QB = "http://purl.org/linked-data/cube#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-SCHEMA = "https://schema.org/"
-DCTERMS = "http://purl.org/dc/terms/"
-SDMX_DIMENSION = "http://purl.org/linked-data/sdmx/2009/dimension#"
+RKO = PREFIXES["rko"]
+ORG = PREFIXES["org"]
+PROV = PREFIXES["prov"]
+QB = PREFIXES["qb"]
+SKOS = PREFIXES["skos"]
+SCHEMA = PREFIXES["schema"]
+DCTERMS = PREFIXES["dcterms"]
+SDMX_DIMENSION = PREFIXES["sdmx-dimension"]
 ENTITY_BASE = "https://w3id.org/reformkg/id/"
 
 #: Class IRI -> kind, most specific classes first: a node with several types takes the first one listed here.

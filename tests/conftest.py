@@ -168,3 +168,21 @@ def live_seed_app(seed_store):
     server = LiveServer(create_app(Settings(store="memory"), seed_store))
     yield server
     server.stop()
+
+
+def seeded_store(kind: str, request, tmp_path_factory) -> Store:
+    """The seed graph (ontology + data) built into a fresh store of a kind: memory, disk or remote."""
+    from graph.build import build, source_files
+    from graph.settings import Settings
+
+    settings = Settings()
+    if kind == "memory":
+        store: Store = OxigraphStore()
+    elif kind == "disk":
+        store = OxigraphStore(tmp_path_factory.mktemp("store") / "store")
+    else:
+        server = OxigraphServer()
+        request.addfinalizer(server.stop)
+        store = RemoteStore(server.query_url, server.update_url)
+    build(store, source_files(settings.ontology_dir, settings.data_dir))
+    return store

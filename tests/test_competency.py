@@ -8,10 +8,7 @@ from pathlib import Path
 import pytest
 
 from graph import queries
-from graph.build import build, source_files
-from graph.settings import Settings
-from graph.store import OxigraphStore, RemoteStore
-from tests.conftest import OxigraphServer
+from tests.conftest import seeded_store
 
 ID = "https://w3id.org/reformkg/id/"
 RKO = "https://w3id.org/reformkg/ontology#"
@@ -24,16 +21,9 @@ FOREST = ID + "reform/kunming-state-forest-farm-reform"
 
 
 @pytest.fixture(scope="module", params=["memory", "remote"])
-def seed(request):
+def seed(request, tmp_path_factory):
     """The seed graph built (ontology + data) into a store of each kind; the tests only read it."""
-    settings = Settings()
-    if request.param == "memory":
-        store = OxigraphStore()
-    else:
-        server = OxigraphServer()
-        request.addfinalizer(server.stop)
-        store = RemoteStore(server.query_url, server.update_url)
-    build(store, source_files(settings.ontology_dir, settings.data_dir))
+    store = seeded_store(request.param, request, tmp_path_factory)
     yield store
     store.close()
 

@@ -13,10 +13,9 @@ import rdflib
 from SPARQLWrapper import JSON, TURTLE, XML, SPARQLWrapper
 
 from api.app import create_app
-from graph.build import build, source_files
 from graph.settings import Settings
 from graph.store import OxigraphStore, RemoteStore
-from tests.conftest import LiveServer, OxigraphServer
+from tests.conftest import LiveServer, OxigraphServer, seeded_store
 
 AGENCIES = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX rko: <https://w3id.org/reformkg/ontology#>
@@ -44,22 +43,10 @@ HEAVY_BUT_FINITE = counting(4)
 GRAPH = "https://w3id.org/reformkg/graph/data/kunming-2017-06/core.ttl"
 
 
-def seeded(kind: str, tmp_path_factory, request):
-    settings = Settings()
-    if kind == "disk":
-        store = OxigraphStore(tmp_path_factory.mktemp("store") / "store")
-    else:
-        server = OxigraphServer()
-        request.addfinalizer(server.stop)
-        store = RemoteStore(server.query_url, server.update_url)
-    build(store, source_files(settings.ontology_dir, settings.data_dir))
-    return store
-
-
 @pytest.fixture(scope="module", params=["disk", "remote"])
 def endpoint(request, tmp_path_factory):
     """A live reformkg over the seed graph, on-disk (query workers) or on a remote `oxigraph serve`."""
-    store = seeded(request.param, tmp_path_factory, request)
+    store = seeded_store(request.param, request, tmp_path_factory)
     settings = Settings(store="unused", result_limit=50, query_timeout=5, query_workers=2)
     server = LiveServer(create_app(settings, store))
     yield server.url + "/sparql"
