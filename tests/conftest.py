@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 import httpx
 import pytest
@@ -186,3 +187,48 @@ def seeded_store(kind: str, request, tmp_path_factory) -> Store:
         store = RemoteStore(server.query_url, server.update_url)
     build(store, source_files(settings.ontology_dir, settings.data_dir))
     return store
+
+
+class OfflinePage:
+    """A page whose requests to anything but 127.0.0.1 are aborted and recorded; so are failures, errors, dialogs."""
+
+    def __init__(self, browser):
+        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
+        self.outside: list[str] = []
+        self.failed: list[str] = []
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.page.route("**/*", self._guard)
+        self.page.on("requestfailed", self._failed)
+        self.page.on("response", self._response)
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on("dialog", self._dialog)
+
+    def _guard(self, route):
+        if urlparse(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            self.outside.append(route.request.url)
+            route.abort()
+
+    def _failed(self, request):
+        # A fetch cut short by the page navigating away (ERR_ABORTED) is not a failure; blocked ones are in outside.
+        if request.failure != "net::ERR_ABORTED":
+            self.failed.append(f"{request.url}: {request.failure}")
+
+    def _response(self, response):
+        if response.status >= 400:
+            self.failed.append(f"{response.url}: HTTP {response.status}")
+
+    def _dialog(self, dialog):
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def assert_clean(self):
+        assert self.outside == [], f"requests off loopback: {self.outside}"
+        assert self.failed == [], f"failed requests: {self.failed}"
+        assert self.errors == [], f"script errors: {self.errors}"
+        assert self.dialogs == [], f"dialogs opened (script ran from data?): {self.dialogs}"
+
+    def close(self):
+        self.page.close()

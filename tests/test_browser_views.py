@@ -3,9 +3,9 @@ click on a node opens that entity's page."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import pytest
+
+from tests.conftest import OfflinePage
 
 KUNMING = "https://w3id.org/reformkg/id/place/kunming"
 VIEWS = ["/graph/overview", "/graph/ownership", "/graph/forest-farms", f"/graph/ego?iri={KUNMING}&hops=2"]
@@ -14,26 +14,15 @@ VIEWS = ["/graph/overview", "/graph/ownership", "/graph/forest-farms", f"/graph/
 @pytest.mark.slow
 @pytest.mark.parametrize("path", VIEWS)
 def test_view_draws_offline_and_click_navigates(browser, live_seed_app, path):
-    page = browser.new_page()
-    blocked: list[str] = []
-    failed: list[str] = []
-
-    def only_loopback(route):
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", only_loopback)
-    page.on("requestfailed", lambda request: failed.append(request.url))
+    offline = OfflinePage(browser)
+    page = offline.page
     try:
         page.goto(live_seed_app.url + path)
         page.wait_for_function("document.body.dataset.stabilised === 'true'", timeout=30_000)
         count = page.evaluate("window.reformkgNodes.length")
         assert count > 0
         assert page.evaluate("window.reformkgNetwork.getPositions().constructor === Object")
-        assert not blocked and not failed, (blocked, failed)
+        offline.assert_clean()
         # Click the first node that has an entity page, at its position on the canvas.
         target = page.evaluate(
             """() => {
@@ -49,4 +38,4 @@ def test_view_draws_offline_and_click_navigates(browser, live_seed_app, path):
             page.mouse.click(target["x"], target["y"])
         assert page.url == live_seed_app.url + target["url"]
     finally:
-        page.close()
+        offline.close()

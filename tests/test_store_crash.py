@@ -64,14 +64,19 @@ def load_and_kill(store_dir: Path, data: Path, graph: str) -> None:
     assert process.wait() == -signal.SIGKILL
 
 
-@pytest.mark.slow
-def test_killed_reload_keeps_the_old_graph(tmp_path):
+def kill_a_load(tmp_path: Path, into: str) -> Path:
+    """A store holding farms.ttl in graph G, and a 2.5M-triple load into ``into`` killed half way."""
     store_dir = tmp_path / "store"
     store = OxigraphStore(store_dir)
     store.load_file(FIXTURES / "farms.ttl", graph=G)
     store.close()
-    del store
-    load_and_kill(store_dir, big_ntriples(tmp_path / "big.nt", 2_500_000), G)
+    load_and_kill(store_dir, big_ntriples(tmp_path / "big.nt", 2_500_000), into)
+    return store_dir
+
+
+@pytest.mark.slow
+def test_killed_reload_keeps_the_old_graph(tmp_path):
+    store_dir = kill_a_load(tmp_path, into=G)
 
     reopened = OxigraphStore(store_dir)
     assert reopened.graphs() == [G]
@@ -82,12 +87,7 @@ def test_killed_reload_keeps_the_old_graph(tmp_path):
 
 @pytest.mark.slow
 def test_killed_first_load_leaves_no_graph(tmp_path):
-    store_dir = tmp_path / "store"
-    store = OxigraphStore(store_dir)
-    store.load_file(FIXTURES / "farms.ttl", graph=G)
-    store.close()
-    del store
-    load_and_kill(store_dir, big_ntriples(tmp_path / "big.nt", 2_500_000), "http://example.org/graph/new")
+    store_dir = kill_a_load(tmp_path, into="http://example.org/graph/new")
 
     reopened = OxigraphStore(store_dir)
     assert reopened.graphs() == [G]

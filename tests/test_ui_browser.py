@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlparse
+from urllib.parse import quote
 
 import pyoxigraph as ox
 import pytest
@@ -10,55 +10,10 @@ import pytest
 from api.app import create_app
 from graph.settings import Settings
 from graph.store import OxigraphStore
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, OfflinePage
 
 OFFICE_EN = "Kunming Poverty Alleviation and Development Office"
 XSS = "<script>alert(1)</script>"
-
-
-class OfflinePage:
-    """A page whose requests to anything but 127.0.0.1 are aborted and recorded; so are failures, errors, dialogs."""
-
-    def __init__(self, browser):
-        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
-        self.outside: list[str] = []
-        self.failed: list[str] = []
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-        self.page.route("**/*", self._guard)
-        self.page.on("requestfailed", self._failed)
-        self.page.on("response", self._response)
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.on("dialog", self._dialog)
-
-    def _guard(self, route):
-        if urlparse(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            self.outside.append(route.request.url)
-            route.abort()
-
-    def _failed(self, request):
-        # A fetch cut short by the page navigating away (ERR_ABORTED) is not a failure; blocked ones are in outside.
-        if request.failure != "net::ERR_ABORTED":
-            self.failed.append(f"{request.url}: {request.failure}")
-
-    def _response(self, response):
-        if response.status >= 400:
-            self.failed.append(f"{response.url}: HTTP {response.status}")
-
-    def _dialog(self, dialog):
-        self.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    def assert_clean(self):
-        assert self.outside == [], f"requests off loopback: {self.outside}"
-        assert self.failed == [], f"failed requests: {self.failed}"
-        assert self.errors == [], f"script errors: {self.errors}"
-        assert self.dialogs == [], f"dialogs opened (script ran from data?): {self.dialogs}"
-
-    def close(self):
-        self.page.close()
 
 
 @pytest.fixture
