@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.routers import analytics, entities, health, search, sparql, timeline, trace, ui, views
 from graph.executor import QueryExecutor
+from graph.guard import Limits
 from graph.settings import Settings
 from graph.store import Store, open_store
 
@@ -22,9 +23,19 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     """Build the app around a store; tests pass their own store and settings."""
     settings = settings or Settings()
     if store is None:
-        store = open_store(settings.store, update_url=settings.update_url, timeout=settings.http_timeout)
+        store = open_store(settings.store, write=True, update_url=settings.update_url, timeout=settings.http_timeout)
     executor = QueryExecutor(
-        store, timeout=settings.query_timeout, workers=settings.query_workers, row_limit=settings.result_limit
+        store,
+        timeout=settings.query_timeout,
+        workers=settings.query_workers,
+        row_limit=settings.result_limit,
+        limits=Limits(
+            max_chars=settings.query_max_chars,
+            max_depth=settings.query_max_depth,
+            max_operators=settings.query_max_operators,
+            service_allow=tuple(settings.service_allow),
+            max_load_bytes=settings.max_body_bytes,
+        ),
     )
 
     @asynccontextmanager

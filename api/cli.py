@@ -1,7 +1,14 @@
-"""The ``reformkg`` command line. It prints; the library returns."""
+"""The ``reformkg`` command line. It prints; the library returns.
+
+Read commands (query, export, analytics, timeline, diff, ingest) open the store as a read-only snapshot, so they work
+while ``reformkg serve`` runs; write commands (load, build, accept, withdraw, serve) take the store's lock. Every
+expected failure is one ``error:`` line on standard error and a non-zero exit code (``api/cli_common.py``).
+"""
 
 from __future__ import annotations
 
+import signal
+import socket
 import sys
 from enum import Enum, StrEnum
 from pathlib import Path
@@ -12,7 +19,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 from rich.table import Table
 
 from api.cli_analytics import analytics_app
-from api.cli_common import err, fail, open_configured_store, out
+from api.cli_common import cli_store, err, fail, load_settings, os_error, out, store_location, write_atomically
 from api.cli_ingest import ingest_app
 from graph.settings import Settings
 from graph.store import (
@@ -21,9 +28,16 @@ from graph.store import (
     RdfSyntaxError,
     Store,
     StoreError,
+    check_input_file,
+    rdf_format,
 )
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Government reforms as a knowledge graph.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,  # a bug's traceback must not print settings such as the update token
+    help="Government reforms as a knowledge graph.",
+)
 
 
 class ResultFormat(StrEnum):
@@ -56,9 +70,14 @@ def load(
     """Load files, each into its own named graph (replaced on reload). A bad file changes nothing."""
     if graph and len(files) > 1:
         raise fail("--graph names one graph: give one file with it", 2)
-    settings = Settings()
-    store = open_configured_store(settings)
-    try:
+    for path in files:  # a mistyped name or format should not open (or create) the store
+        try:
+            check_input_file(path)
+            rdf_format(path, fmt)
+        except StoreError as error:
+            raise fail(str(error)) from None
+    settings = load_settings()
+    with cli_store(write=True, create=True, command="reformkg load", settings=settings) as store:
         for path in files:
             report = _load_with_progress(store, path, graph, fmt, settings)
             verb = "replaced" if report.replaced else "loaded"
@@ -67,10 +86,6 @@ def load(
                 f"in {report.seconds:.2f} s",
                 highlight=False,
             )
-    except (RdfSyntaxError, StoreError) as error:
-        raise fail(str(error)) from None
-    finally:
-        store.close()
 
 
 def _print_findings(report) -> None:
@@ -90,11 +105,13 @@ def validate() -> None:
     """Check ontology/ and data/ against the SHACL shapes; exit 1 on violations (warnings do not fail)."""
     from graph.build import BuildError, validate_project
 
-    settings = Settings()
+    settings = load_settings()
     try:
         report = validate_project(settings.ontology_dir, settings.data_dir)
-    except (RdfSyntaxError, BuildError) as error:
+    except (RdfSyntaxError, BuildError, StoreError) as error:
         raise fail(str(error)) from None
+    except OSError as error:
+        raise fail(os_error(error)) from None
     _print_findings(report)
     out.print(f"{len(report.violations)} violations, {len(report.warnings)} warnings", highlight=False)
     if not report.conforms:
@@ -106,22 +123,19 @@ def build() -> None:
     """Validate, then build the graph from ontology/ and data/ into the store (nothing loads on violations)."""
     from graph.build import BuildError, build_project
 
-    settings = Settings()
-    store = open_configured_store(settings)
-    try:
-        report = build_project(store, settings.ontology_dir, settings.data_dir)
-    except BuildError as error:
-        if error.validation is not None:
-            _print_findings(error.validation)
-        raise fail(str(error)) from None
-    except (RdfSyntaxError, StoreError) as error:
-        raise fail(str(error)) from None
-    finally:
-        store.close()
+    settings = load_settings()
+    with cli_store(write=True, create=True, command="reformkg build", settings=settings) as store:
+        try:
+            report = build_project(store, settings.ontology_dir, settings.data_dir)
+        except BuildError as error:
+            if error.validation is not None:
+                _print_findings(error.validation)
+            raise fail(str(error)) from None
+        where = store_location(store, settings)
     if report.validation is not None:
         _print_findings(report.validation)
     total = sum(r.triples for r in report.loaded)
-    out.print(f"built {len(report.loaded)} files, {total:,} triples into {settings.store}", highlight=False)
+    out.print(f"built {len(report.loaded)} files, {total:,} triples into {where}", highlight=False)
     for graph in report.dropped:
         out.print(f"dropped {graph} (its file is gone)", highlight=False)
 
@@ -132,10 +146,16 @@ def query(
     fmt: Annotated[ResultFormat, typer.Option("--format", help="How to print the answer")] = ResultFormat.table,
 ) -> None:
     """Run a SPARQL query against the store (the default graph is the union of all graphs)."""
-    text = sys.stdin.read() if sparql == "-" else sparql
-    store = open_configured_store()
     try:
-        result = store.query(text)
+        text = sys.stdin.read() if sparql == "-" else sparql
+        text.encode("utf-8")  # undecodable bytes come in as lone surrogates
+    except (UnicodeDecodeError, UnicodeEncodeError):
+        raise fail("the query is not UTF-8 text") from None
+    with cli_store(write=False) as store:
+        try:
+            result = store.query(text)
+        except QuerySyntaxError as error:
+            raise fail(f"query does not parse: {error}") from None
         if result.kind == "graph":
             sys.stdout.write(result.serialize("nt" if fmt != ResultFormat.json else "jsonld").decode())
         elif fmt != ResultFormat.table:
@@ -149,12 +169,6 @@ def query(
                 table.add_row(*("" if row[v] is None else row[v] for v in result.variables))
             out.print(table)
             err.print(f"{len(rows)} rows")
-    except QuerySyntaxError as error:
-        raise fail(f"query does not parse: {error}") from None
-    except StoreError as error:
-        raise fail(str(error)) from None
-    finally:
-        store.close()
 
 
 @app.command()
@@ -167,18 +181,12 @@ def export(
     ] = None,
 ) -> None:
     """Write the whole store in an RDF format."""
-    store = open_configured_store()
-    try:
+    with cli_store(write=False) as store:
         if output is None:
             store.export(fmt.value, sys.stdout.buffer)
             sys.stdout.buffer.flush()
         else:
-            with output.open("wb") as fh:
-                store.export(fmt.value, fh)
-    except StoreError as error:
-        raise fail(str(error)) from None
-    finally:
-        store.close()
+            write_atomically(output, lambda fh: store.export(fmt.value, fh))
 
 
 @app.command()
@@ -191,11 +199,45 @@ def sources(
     from graph.sources import sentences_turtle
 
     try:
+        check_input_file(text)
         content = text.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise fail(f"{text}: {error}") from None
-    output.write_text(sentences_turtle(content, issue_iri=issue_iri, source_file=text.as_posix()), encoding="utf-8")
+    except StoreError as error:
+        raise fail(str(error)) from None
+    except UnicodeDecodeError as error:
+        raise fail(f"{text}: not UTF-8 text (byte {error.start})") from None
+    except OSError as error:
+        raise fail(os_error(error)) from None
+    turtle = sentences_turtle(content, issue_iri=issue_iri, source_file=text.as_posix())
+    try:
+        write_atomically(output, lambda fh: fh.write(turtle.encode("utf-8")))
+    except OSError as error:
+        raise fail(os_error(error)) from None
     out.print(f"wrote {output}", highlight=False)
+
+
+def _check_address(host: str, port: int) -> None:
+    """Fail with one line when the server could not listen there (uvicorn would log several and exit)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _name, address = infos[0]
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+            sock.bind(address)
+    except (OSError, OverflowError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise fail(f"cannot listen on {host}:{port}: {reason} (REFORMKG_HOST, REFORMKG_PORT)") from None
+
+
+class _Stopped(BaseException):
+    """The server was asked to stop by a signal (uvicorn has shut down and passes the signal on)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, _frame) -> None:
+    raise _Stopped(signum)
 
 
 @app.command()
@@ -203,16 +245,27 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on [REFORMKG_HOST]")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on [REFORMKG_PORT]")] = None,
 ) -> None:
-    """Serve whatever the store holds over HTTP."""
+    """Serve whatever the store holds over HTTP (the store must exist: `reformkg build` makes it)."""
     import uvicorn
 
     from api.app import create_app
 
-    settings = Settings()
+    settings = load_settings()
     settings.host = host or settings.host
     settings.port = port or settings.port
-    out.print(f"reformkg serving {settings.store} on http://{settings.host}:{settings.port}", highlight=False)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    url = f"http://{settings.host}:{settings.port}"
+    try:
+        with cli_store(write=True, command="reformkg serve", url=url, settings=settings) as store:
+            _check_address(settings.host, settings.port)
+            out.print(f"reformkg serving {store_location(store, settings)} on {url}", highlight=False)
+            # uvicorn shuts down on SIGTERM or SIGINT, then raises the signal again, which would end the process at
+            # once: close the store first (its owner file goes with it), then end by the signal as uvicorn meant.
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(signum, _stop)
+            uvicorn.run(create_app(settings, store), host=settings.host, port=settings.port, log_level="info")
+    except _Stopped as stopped:
+        signal.signal(stopped.signum, signal.SIG_DFL)
+        signal.raise_signal(stopped.signum)
 
 
 app.add_typer(analytics_app, name="analytics", help="Analytics: agency ranking, ownership, paths, exports.")

@@ -10,8 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from api.cli_common import err, fail, open_configured_store, out
-from graph.store import StoreError
+from api.cli_common import cli_store, err, fail, os_error, out, write_atomically
 
 analytics_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Graph analytics over the store.")
 
@@ -27,13 +26,8 @@ def agencies(limit: Annotated[int, typer.Option(help="Show the top N")] = 20) ->
     """Agencies ranked by PageRank on the agency-reform-measure-place projection, with degree and betweenness."""
     from graph.analytics import rank_agencies
 
-    store = open_configured_store()
-    try:
+    with cli_store(write=False) as store:
         ranking = rank_agencies(store, limit=limit)
-    except StoreError as error:
-        raise fail(str(error)) from None
-    finally:
-        store.close()
     table = Table("rank", "agency", "名称", "degree", "PageRank", "betweenness")
     for row in ranking["agencies"]:
         b = "" if row["betweenness"] is None else f"{row['betweenness']:.4f}"
@@ -49,15 +43,11 @@ def trace(agency_iri: Annotated[str, typer.Argument(help="The agency's IRI")]) -
     """Every reform an agency owns, directly or through its sub-organisations, with the path."""
     from graph.analytics import UnknownEntity, trace_ownership
 
-    store = open_configured_store()
-    try:
-        found = trace_ownership(store, agency_iri)
-    except UnknownEntity as error:
-        raise fail(str(error)) from None
-    except StoreError as error:
-        raise fail(str(error)) from None
-    finally:
-        store.close()
+    with cli_store(write=False) as store:
+        try:
+            found = trace_ownership(store, agency_iri)
+        except UnknownEntity as error:
+            raise fail(str(error)) from None
     for row in found:
         role = f" ({row['role_label']})" if row["role_label"] else ""
         out.print(" → ".join(row["path_labels"]) + role)
@@ -72,15 +62,11 @@ def path(
     """The shortest path between two entities, each edge named."""
     from graph.analytics import NoPath, UnknownEntity, shortest_path
 
-    store = open_configured_store()
-    try:
-        found = shortest_path(store, source, target)
-    except (UnknownEntity, NoPath) as error:
-        raise fail(str(error)) from None
-    except StoreError as error:
-        raise fail(str(error)) from None
-    finally:
-        store.close()
+    with cli_store(write=False) as store:
+        try:
+            found = shortest_path(store, source, target)
+        except (UnknownEntity, NoPath) as error:
+            raise fail(str(error)) from None
     labels = {n["iri"]: n["label_en"] for n in found["nodes"]}
     out.print(labels[source])
     for edge in found["edges"]:
@@ -97,16 +83,14 @@ def export(
     """Export the projected graph as GraphML or GEXF (Gephi), or the agency ranking as CSV."""
     from graph.analytics import export_text
 
-    store = open_configured_store()
-    try:
+    with cli_store(write=False) as store:
         body = export_text(store, fmt.value)
-    except StoreError as error:
-        raise fail(str(error)) from None
-    finally:
-        store.close()
     if output is None:
         sys.stdout.buffer.write(body)
         sys.stdout.buffer.flush()
     else:
-        output.write_bytes(body)
+        try:
+            write_atomically(output, lambda fh: fh.write(body))
+        except OSError as error:
+            raise fail(os_error(error)) from None
         err.print(f"wrote {len(body):,} bytes to {output}")

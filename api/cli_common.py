@@ -1,24 +1,137 @@
-"""What every ``reformkg`` command shares: the consoles, opening the configured store, failing with a message."""
+"""What every ``reformkg`` command shares: the consoles, the settings, the store, failing with one line.
+
+Every expected failure ends a command with one line on standard error, ``error: …``, and a non-zero exit code;
+``cli_store`` is where the store's failures (missing, held by another process, a bad file, a query that does not
+parse) become that line.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
 import typer
+from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from graph.settings import Settings
-from graph.store import Store, open_store
+from graph.store import OxigraphStore, RdfSyntaxError, Store, StoreError, StoreMissing, open_store
 
 out = Console(emoji=False, highlight=False)
 err = Console(stderr=True, emoji=False, highlight=False)
 
 
-def open_configured_store(settings: Settings | None = None) -> Store:
-    """The store ``REFORMKG_STORE`` names."""
-    settings = settings or Settings()
-    return open_store(settings.store, update_url=settings.update_url, timeout=settings.http_timeout)
+def one_line(message: object) -> str:
+    """A message on one line: engines' messages can span several."""
+    return " ".join(part.strip() for part in str(message).splitlines() if part.strip())
 
 
-def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print ``error: message`` on standard error and return the Exit to raise."""
-    err.print(f"[red]error:[/red] {message}", markup=True, soft_wrap=True, highlight=False)
+def fail(message: object, code: int = 1) -> typer.Exit:
+    """Print ``error: message`` (one line) on standard error and return the Exit to raise."""
+    err.print(f"[red]error:[/red] {escape(one_line(message))}", markup=True, soft_wrap=True, highlight=False)
     return typer.Exit(code)
+
+
+def warn(message: object) -> None:
+    err.print(f"[yellow]warning:[/yellow] {escape(one_line(message))}", markup=True, soft_wrap=True, highlight=False)
+
+
+def os_error(error: OSError) -> str:
+    """``path: reason`` for a failed file operation."""
+    reason = error.strerror or str(error)
+    return f"{error.filename}: {reason.lower() if reason[:1].isupper() else reason}" if error.filename else reason
+
+
+def write_atomically(output: Path, write) -> None:
+    """Call ``write(fh)`` on a temporary file beside ``output``, then put it in place: no half-written file.
+
+    An OSError names ``output``, not the temporary file.
+    """
+    tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("wb") as fh:
+            write(fh)
+        os.replace(tmp, output)
+    except OSError as error:
+        tmp.unlink(missing_ok=True)
+        raise OSError(error.errno, error.strerror, str(output)) from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def load_settings() -> Settings:
+    """The settings from the environment, or one line naming the variable that is wrong."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = f"REFORMKG_{str(first['loc'][0]).upper()}" if first.get("loc") else "a REFORMKG_ setting"
+        raise fail(f"{name}: {first['msg']} (got {first.get('input')!r})") from None
+
+
+def open_configured_store(
+    settings: Settings | None = None, *, write: bool, create: bool = False, owner: dict[str, Any] | None = None
+) -> Store:
+    """The store ``REFORMKG_STORE`` names: read-write when ``write``, else a read-only snapshot (see ``open_store``)."""
+    settings = settings or load_settings()
+    return open_store(
+        settings.store,
+        write=write,
+        create=create,
+        owner=owner,
+        update_url=settings.update_url,
+        timeout=settings.http_timeout,
+    )
+
+
+def store_location(store: Store, settings: Settings) -> str:
+    """Where a store is, for messages: an on-disk store's absolute folder, else the setting."""
+    return str(store.path) if isinstance(store, OxigraphStore) and store.path is not None else settings.store
+
+
+@contextmanager
+def cli_store(
+    *,
+    write: bool,
+    create: bool = False,
+    command: str | None = None,
+    url: str | None = None,
+    settings: Settings | None = None,
+) -> Iterator[Store]:
+    """The configured store for one command, closed after it; every expected failure becomes one ``error:`` line.
+
+    A read (``write=False``) gets a read-only snapshot of an on-disk store, so it works while ``reformkg serve`` or a
+    load holds the store, and refuses a missing store instead of creating one. A write takes the store's lock and
+    records ``command`` (and ``url`` for a server) in the store's owner file, so another command can say who holds
+    it; ``create`` lets it make a store that does not exist yet.
+    """
+    settings = settings or load_settings()
+    command = command or " ".join(["reformkg", *sys.argv[1:2]])
+    owner = {"command": command, **({"url": url} if url else {})}
+    try:
+        store = open_configured_store(settings, write=write, create=create, owner=owner)
+    except StoreMissing as error:
+        raise fail(f"no store at {error.path} (REFORMKG_STORE); build one with: reformkg build") from None
+    except StoreError as error:
+        raise fail(str(error)) from None
+    if store.in_flux:
+        warn(
+            f"a load into {', '.join(store.in_flux)} is running in another process (or was cut short); "
+            "this snapshot may hold part of it"
+        )
+    try:
+        yield store
+    except (StoreError, RdfSyntaxError) as error:
+        raise fail(str(error)) from None
+    except BrokenPipeError:
+        raise  # the reader went away (`| head`): the command line ends quietly
+    except OSError as error:
+        raise fail(os_error(error)) from None
+    finally:
+        store.close()

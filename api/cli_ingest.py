@@ -11,8 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from api.cli_common import err, fail, open_configured_store, out
-from graph.store import StoreError
+from api.cli_common import cli_store, err, fail, load_settings, out
 
 ingest_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Ingest newsletters and track reforms.")
 
@@ -29,16 +28,19 @@ def ingest(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for draft.ttl, report.md and source.txt")],
 ) -> None:
     """Draft RDF from a newsletter for review: header, items, owners, candidates, figures, each with its sentence."""
-    from graph.ingest import IngestError
+    from graph.ingest import IngestError, read_newsletter
     from graph.ingest import ingest as ingest_newsletter
 
-    store = open_configured_store()
+    settings = load_settings()
     try:
-        draft = ingest_newsletter(path, out_dir, store)
-    except (IngestError, StoreError) as error:
+        read_newsletter(path, max_bytes=settings.max_ingest_bytes)  # bad input is reported before the store is opened
+    except IngestError as error:
         raise fail(str(error)) from None
-    finally:
-        store.close()
+    with cli_store(write=False, settings=settings) as store:
+        try:
+            draft = ingest_newsletter(path, out_dir, store, max_bytes=settings.max_ingest_bytes)
+        except IngestError as error:
+            raise fail(str(error)) from None
     header = draft.newsletter.header
     out.print(
         f"drafted {header.periodical}第{header.issue_number}期(总第{header.overall_number}期) "
@@ -53,20 +55,22 @@ def ingest(
 @ingest_app.command()
 def accept(draft_dir: Annotated[Path, typer.Argument(help="The folder `reformkg ingest` wrote")]) -> None:
     """Validate a reviewed draft (SHACL) and load it as its issue's named graph; violations load nothing."""
-    from graph.ingest import AcceptError, IngestError
+    from graph.ingest import AcceptError, IngestError, find_draft
     from graph.ingest import accept as accept_draft
 
-    store = open_configured_store()
     try:
-        report = accept_draft(draft_dir, store)
-    except AcceptError as error:
-        for finding in error.findings:
-            err.print(str(finding), soft_wrap=True, highlight=False)
+        find_draft(draft_dir)  # a mistyped folder should not open (or create) the store
+    except IngestError as error:
         raise fail(str(error)) from None
-    except (IngestError, StoreError) as error:
-        raise fail(str(error)) from None
-    finally:
-        store.close()
+    with cli_store(write=True, create=True, command="reformkg accept") as store:
+        try:
+            report = accept_draft(draft_dir, store)
+        except AcceptError as error:
+            for finding in error.findings:
+                err.print(str(finding), soft_wrap=True, highlight=False)
+            raise fail(str(error)) from None
+        except IngestError as error:
+            raise fail(str(error)) from None
     for finding in report.findings:
         err.print(str(finding), soft_wrap=True, highlight=False)
     verb = "replaced" if report.replaced else "loaded"
@@ -79,13 +83,11 @@ def withdraw(issue: Annotated[str, typer.Argument(help="Overall number (108), sl
     from graph.ingest import IngestError
     from graph.ingest import withdraw as withdraw_issue
 
-    store = open_configured_store()
-    try:
-        graph = withdraw_issue(store, issue)
-    except (IngestError, StoreError) as error:
-        raise fail(str(error)) from None
-    finally:
-        store.close()
+    with cli_store(write=True, command="reformkg withdraw") as store:
+        try:
+            graph = withdraw_issue(store, issue)
+        except IngestError as error:
+            raise fail(str(error)) from None
     out.print(f"withdrew {graph}")
 
 
@@ -97,13 +99,11 @@ def diff(
     """What changed between two issues: reforms added or no longer reported, stage changes, figures."""
     from graph.timeline import UnknownEntity, diff_issues
 
-    store = open_configured_store()
-    try:
-        result = diff_issues(store, issue_a, issue_b)
-    except (UnknownEntity, StoreError) as error:
-        raise fail(str(error)) from None
-    finally:
-        store.close()
+    with cli_store(write=False) as store:
+        try:
+            result = diff_issues(store, issue_a, issue_b)
+        except UnknownEntity as error:
+            raise fail(str(error)) from None
     out.print(f"{result.issue_a} → {result.issue_b}")
     for title, rows in (("added", result.added), ("no longer reported", result.removed)):
         for reform, label in rows:
@@ -128,13 +128,11 @@ def timeline(reform: Annotated[str, typer.Argument(help="Reform slug (after …/
     """A reform's status records in date order, with the issue and sentence behind each."""
     from graph.timeline import UnknownEntity, reform_timeline
 
-    store = open_configured_store()
-    try:
-        result = reform_timeline(store, _reform_iri(reform))
-    except (UnknownEntity, StoreError) as error:
-        raise fail(str(error)) from None
-    finally:
-        store.close()
+    with cli_store(write=False) as store:
+        try:
+            result = reform_timeline(store, _reform_iri(reform))
+        except UnknownEntity as error:
+            raise fail(str(error)) from None
     table = Table(title=f"{result.label_zh or ''} {result.label_en or ''}".strip() or result.reform)
     for column in ("reported on", "stage", "issue", "assessed by", "sentence"):
         table.add_column(column)

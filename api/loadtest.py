@@ -4,8 +4,10 @@
 temporary on-disk store, starts ``reformkg serve`` on a free loopback port with a short query time limit, and runs
 the clients. Each sends the query UI's example queries in turn; one request in the whole run is a query that cannot
 finish in time and must come back 503. It prints the counts, the failures (anything but 200, and the heavy query's
-503), and p50/p99 latencies. A benchmark, not a test: it asserts nothing and prints what it measured. Only loopback
-is ever contacted, and the run stops at the time or request bound, whichever comes first.
+503), and p50/p99 latencies. Then a fairness round: four heavy queries, and once they run, 40 light ``ASK`` queries
+at once; it prints each kind's statuses and the slowest light answer (the target: every light one 200 within 1 s).
+A benchmark, not a test: it asserts nothing and prints what it measured. Only loopback is ever contacted, and the
+run stops at the time or request bound, whichever comes first.
 """
 
 from __future__ import annotations
@@ -43,6 +45,30 @@ def free_port() -> int:
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
+
+
+def fairness(base: str, timeout: float) -> None:
+    """Four heavy queries running, then 40 light ones at once: print the statuses and the slowest light answer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def timed(query: str) -> tuple[int, float]:
+        started = time.perf_counter()
+        status = httpx.post(f"{base}/sparql", data={"query": query}, timeout=timeout + 30).status_code
+        return status, time.perf_counter() - started
+
+    with ThreadPoolExecutor(max_workers=44) as pool:
+        heavy = [pool.submit(timed, HEAVY) for _ in range(4)]
+        time.sleep(0.5)
+        light = list(pool.map(timed, ["ASK {}"] * 40))
+        heavy_done = [f.result() for f in heavy]
+    slowest = max(seconds for _, seconds in light)
+    print(
+        f"fairness: 40 light ASK beside 4 heavy queries: light statuses {dict(Counter(s for s, _ in light))}, "
+        f"slowest light {slowest * 1000:.0f} ms (target < 1000 ms: {'met' if slowest < 1 else 'MISSED'}), "
+        f"p50 light {percentile([t for _, t in light], 0.5) * 1000:.0f} ms; "
+        f"heavy statuses {dict(Counter(s for s, _ in heavy_done))} after "
+        f"{', '.join(f'{t:.1f} s' for _, t in heavy_done)}"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -138,6 +164,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"failed requests besides the timed-out one: {len(failures)}")
         for line in Counter(failures).most_common(10):
             print(f"  {line[1]} x {line[0]}")
+        fairness(base, args.timeout)
     finally:
         if server is not None:
             server.terminate()

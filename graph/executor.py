@@ -1,21 +1,32 @@
-"""Run untrusted SPARQL queries with a time limit that really stops them.
+"""Run untrusted SPARQL with limits: checked first, stopped at its time limit, capped in rows, scheduled fairly.
 
-pyoxigraph's ``Store.query`` has no timeout or cancel (see FINDINGS.md), so for the embedded on-disk store each query
-runs in a worker process that holds a read-only view of the store, and a query past its time is stopped by ending its
-worker. The main process keeps the read-write store; before it writes, the workers are stopped, and they reopen the
-store afterwards, so a read-only view never runs beside a write. Results are serialised in the worker by Oxigraph's
-own writers and come back as bytes.
+Every query and update is first read by ``graph.guard`` (length, nesting, operators, and SERVICE or LOAD targets off
+the allow-list): a refused one never reaches the engine, on any backend.
 
-The in-memory store cannot be shared with another process: its queries run in a thread, and one past its time is
+pyoxigraph's ``Store.query`` has no timeout or cancel, so for the embedded on-disk store each query runs in a worker
+process that holds a read-only view of the store, and a query past its time is stopped by ending its worker. The main
+process keeps the read-write store. A write waits until no query is running (new queries wait behind it, and a running
+one ends by its time limit at the latest), runs alone, and then each worker reopens its view before its next query:
+no process is restarted for a write.
+
+Scheduling is fair to light queries. The pool has ``workers`` processes for queries that run long and ``reserve`` more
+that stay free for short ones: a query still running after ``light_seconds`` counts as long, and when ``workers``
+long queries already run it is stopped at once (503, try again) rather than take a place that short queries need.
+
+The in-memory store cannot be shared with another process: its queries run in threads, and one past its time is
 answered as timed out while the thread finishes in the background. So are a remote endpoint's: the answer comes on
 time, and stopping the query there is the endpoint's own business (e.g. ``oxigraph serve --timeout-s``).
+
+Engine calls run on threads with a large stack, so that whatever the guard admits is parsed without exhausting it.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
 import logging
 import multiprocessing
-import re
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -23,59 +34,32 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
 
-from graph.store import (
-    GRAPH_RESULT_FORMATS,
-    RESULT_FORMATS,
-    OxigraphStore,
-    QueryResult,
-    QuerySyntaxError,
-    RemoteStore,
-    Store,
-    StoreError,
-    dataset_options,
-)
+import pyoxigraph as ox
+
+from graph import guard
+from graph.errors import ExecutorBusy, QuerySyntaxError, QueryTimeout, RefusedRequest, RemoteError, StoreError
+from graph.store import GRAPH_RESULT_FORMATS, RESULT_FORMATS, OxigraphStore, QueryResult, Store, dataset_options
 
 log = logging.getLogger(__name__)
 
-_TOKENS = re.compile(r"""(<[^<>"{}|^`\\\s]*>)|("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|(#[^\n]*)""")
-_PROLOGUE = re.compile(r"^\s*(?:(?:PREFIX\s+[\w.-]*:\s*<[^>]*>|BASE\s+<[^>]*>)\s*)*", re.IGNORECASE)
-_FORM = re.compile(r"^(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
-_OUTER_LIMIT = re.compile(r"\bLIMIT\s+\d+\s*(?:OFFSET\s+\d+\s*)?$|\bOFFSET\s+\d+\s*LIMIT\s+\d+\s*$", re.IGNORECASE)
+#: Stack for threads that call the engine (it parses and evaluates recursively). Reserved address space, not memory.
+ENGINE_STACK_BYTES = 64 << 20
+#: Query workers kept free for short queries, beyond the ``workers`` that may run long ones.
+LIGHT_RESERVE = 2
+_stack_lock = threading.Lock()
 
+#: What a LOAD asks its source for.
+LOAD_ACCEPT = (
+    "text/turtle, application/n-triples, application/n-quads;q=0.9, application/trig;q=0.9, "
+    "application/rdf+xml;q=0.8, application/ld+json;q=0.8"
+)
 
-class QueryTimeout(StoreError):
-    """The query ran past its time and was stopped."""
-
-
-class ExecutorBusy(StoreError):
-    """No worker became free within the query's time."""
-
-
-def strip_comments(sparql: str) -> str:
-    """The text without ``#`` comments; a ``#`` inside an IRI or a string is kept."""
-    return _TOKENS.sub(lambda m: "" if m.group(3) else m.group(0), sparql)
-
-
-def query_form(sparql: str) -> str | None:
-    """The query form (select, ask, construct, describe) read from the text, or None if it is not a query."""
-    body = _PROLOGUE.sub("", strip_comments(sparql), count=1)
-    match = _FORM.match(body.lstrip())
-    return match.group(1).lower() if match else None
-
-
-def with_row_limit(sparql: str, limit: int) -> tuple[str, bool]:
-    """Append ``LIMIT`` to a SELECT or CONSTRUCT that has no outer LIMIT; returns the text and whether it did."""
-    if limit <= 0 or query_form(sparql) not in ("select", "construct"):
-        return sparql, False
-    stripped = strip_comments(sparql).rstrip()
-    if _OUTER_LIMIT.search(stripped) or re.search(r"\bVALUES\b[^{}]*\{[^{}]*\}\s*$", stripped, re.IGNORECASE):
-        return sparql, False
-    return f"{sparql.rstrip()}\nLIMIT {limit}", True
+__all__ = ["Answer", "ExecutorBusy", "QueryExecutor", "QueryTimeout"]
 
 
 @dataclass(frozen=True)
 class Answer:
-    """A serialised query result."""
+    """A serialised query result; ``limited`` when rows or triples past the cap were left out."""
 
     kind: str  # select, ask or graph
     body: bytes
@@ -83,9 +67,56 @@ class Answer:
     limited: bool = False
 
 
-def _serialize(result: QueryResult, formats: dict[str, str]) -> Answer:
-    fmt = formats["graph" if result.kind == "graph" else "results"]
-    return Answer(result.kind, result.serialize(fmt), fmt)
+def _term_json(term) -> dict:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Triple):
+        return {
+            "type": "triple",
+            "value": {
+                "subject": _term_json(term.subject),
+                "predicate": _term_json(term.predicate),
+                "object": _term_json(term.object),
+            },
+        }
+    value = {"type": "literal", "value": term.value}
+    if term.language:
+        value["xml:lang"] = term.language
+        if term.direction is not None:
+            value["its:dir"] = "rtl" if term.direction == ox.BaseDirection.RTL else "ltr"
+    elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+        value["datatype"] = term.datatype.value
+    return value
+
+
+def serialize_capped(result: QueryResult, formats: dict[str, str], limit: int) -> Answer:
+    """Serialise at most ``limit`` solutions or triples (``limit`` <= 0: all), fetching one more to know if any were
+    left out. The engine's own writers write every format; the query text is never edited."""
+    if result.kind == "ask":
+        fmt = formats["results"]
+        return Answer("ask", result.serialize(fmt), fmt)
+    if result.kind == "graph":
+        fmt = formats["graph"]
+        triples = result.stream()
+        if limit <= 0:
+            return Answer("graph", ox.serialize(triples, format=GRAPH_RESULT_FORMATS[fmt]), fmt)
+        head = list(itertools.islice(triples, limit + 1))
+        return Answer("graph", ox.serialize(head[:limit], format=GRAPH_RESULT_FORMATS[fmt]), fmt, len(head) > limit)
+    fmt = formats["results"]
+    if limit <= 0:
+        return Answer("select", result.serialize(fmt), fmt)
+    variables = result.variables
+    head = list(itertools.islice(result.solutions(), limit + 1))
+    bindings = [
+        {name: _term_json(term) for name in variables if (term := row[name]) is not None} for row in head[:limit]
+    ]
+    body = json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}}, ensure_ascii=False).encode()
+    if fmt != "json":
+        parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        body = parsed.serialize(format=RESULT_FORMATS[fmt])
+    return Answer("select", body, fmt, len(head) > limit)
 
 
 def _check_formats(formats: dict[str, str]) -> None:
@@ -93,26 +124,43 @@ def _check_formats(formats: dict[str, str]) -> None:
         raise StoreError(f"unknown result formats {formats}")
 
 
-# -- the worker process ------------------------------------------------------------------------------------------------
-def _worker_main(path: str, connection) -> None:  # pragma: no cover - runs in a child process
-    import pyoxigraph as ox
+def _start_with_big_stack(start) -> None:
+    """Call ``start()`` (which creates threads) so that the threads it creates get ENGINE_STACK_BYTES of stack."""
+    with _stack_lock:
+        previous = threading.stack_size(ENGINE_STACK_BYTES)
+        try:
+            start()
+        finally:
+            threading.stack_size(previous)
 
-    store = ox.Store.read_only(path)
+
+# -- the worker process ------------------------------------------------------------------------------------------------
+def _worker_loop(path: str, connection) -> None:  # pragma: no cover - runs in a child process
+    store, epoch = ox.Store.read_only(path), 0
     connection.send(("ready", None))
     while True:
         try:
             request = connection.recv()
-        except EOFError:
+        except (EOFError, OSError):
             return
-        sparql, formats, default_graphs, named_graphs = request
+        wanted_epoch, sparql, formats, default_graphs, named_graphs, limit = request
         try:
+            if wanted_epoch != epoch:  # the store was written since this view opened: see the new state
+                store, epoch = None, wanted_epoch
+                store = ox.Store.read_only(path)
             options = dataset_options(default_graphs, named_graphs)
-            answer = _serialize(QueryResult(store.query(sparql, **options)), formats)
-            connection.send(("ok", (answer.kind, answer.body, answer.fmt)))
+            answer = serialize_capped(QueryResult(store.query(sparql, **options)), formats, limit)
+            connection.send(("ok", (answer.kind, answer.body, answer.fmt, answer.limited)))
         except SyntaxError as error:
             connection.send(("syntax", str(error)))
-        except (ValueError, OSError, StoreError) as error:
-            connection.send(("error", str(error)))
+        except Exception as error:  # any engine failure is this query's, never the worker's end
+            connection.send(("error", f"{type(error).__name__}: {error}"))
+
+
+def _worker_main(path: str, connection) -> None:  # pragma: no cover - runs in a child process
+    thread = threading.Thread(target=_worker_loop, args=(path, connection), name="reformkg-query-worker")
+    _start_with_big_stack(thread.start)
+    thread.join()
 
 
 class _Worker:
@@ -124,10 +172,23 @@ class _Worker:
         self.ready = False
 
     def wait_ready(self, timeout: float) -> bool:
-        if not self.ready and self.connection.poll(timeout):
-            status, _ = self.connection.recv()
-            self.ready = status == "ready"
+        """Whether the worker has opened its store, waiting at most ``timeout`` seconds; False if it died."""
+        try:
+            if not self.ready and self.connection.poll(max(0.0, timeout)):
+                status, _ = self.connection.recv()
+                self.ready = status == "ready"
+        except (EOFError, OSError):
+            return False
         return self.ready
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time the worker has used so far (Linux ``/proc``), or None where that cannot be read."""
+        try:
+            with open(f"/proc/{self.process.pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            return None
 
     def stop(self) -> None:
         if self.process.is_alive():
@@ -137,86 +198,170 @@ class _Worker:
 
 
 class _ProcessPool:
-    """Worker processes, each with a read-only view of an on-disk Oxigraph store."""
+    """Worker processes, each with a read-only view of an on-disk Oxigraph store, and a readers-writer gate.
 
-    def __init__(self, path: Path, size: int):
+    All state is guarded by one condition, and every change is announced with ``notify_all``: a reader waiting for a
+    worker and a writer waiting for the readers to finish both re-check their own condition. Readers and writers are
+    served in the order they came (each takes a ticket): a waiting writer holds back readers that came after it, and
+    waits for readers that came before it, so a stream of writes cannot starve reads, nor reads writes.
+    """
+
+    def __init__(self, path: Path, workers: int, reserve: int, light_seconds: float):
         self._context = multiprocessing.get_context("spawn")
         self._path = str(path)
-        self._size = size
-        self._idle: list[_Worker] = []
-        self._lock = threading.Lock()
-        self._available = threading.Condition(self._lock)
-        self._busy = 0
-        self._paused = False
-        self._idle = [_Worker(self._context, self._path) for _ in range(size)]
+        self._max_long = workers
+        self._light_seconds = light_seconds
+        self._cond = threading.Condition()
+        self._write_lock = threading.Lock()
+        self._readers = 0  # queries holding a worker
+        self._long = 0  # of those, how many run past light_seconds
+        self._tickets = itertools.count()
+        self._waiting_readers: set[int] = set()
+        self._writer_ticket: int | None = None
+        self._writing = False
+        self._epoch = 0  # bumped by every write; a worker reopens its view when it is behind
+        self._closed = False
+        self._idle = [_Worker(self._context, self._path) for _ in range(workers + reserve)]
 
     def _take(self, deadline: float) -> _Worker:
-        with self._available:
-            while self._paused or not self._idle:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or not self._available.wait(remaining):
-                    raise ExecutorBusy("every query worker stayed busy too long; try again")
-            worker = self._idle.pop()
-            self._busy += 1
-            return worker
+        with self._cond:
+            ticket = next(self._tickets)
+            self._waiting_readers.add(ticket)
+            try:
+                while True:
+                    if self._closed:
+                        raise StoreError("the query executor is closed")
+                    if not self._writing and (self._writer_ticket is None or self._writer_ticket > ticket):
+                        worker = self._ready_worker()
+                        if worker is not None:
+                            self._readers += 1
+                            return worker
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise ExecutorBusy("every query worker stayed busy too long; try again")
+                    # A worker still starting up announces nothing when it is ready: look again shortly.
+                    self._cond.wait(min(remaining, 0.05) if self._idle else remaining)
+            finally:
+                self._waiting_readers.discard(ticket)
+                self._cond.notify_all()
 
-    def _give_back(self, worker: _Worker | None) -> None:
-        with self._available:
-            self._busy -= 1
-            self._idle.append(worker if worker is not None else _Worker(self._context, self._path))
-            self._available.notify()
+    def _ready_worker(self) -> _Worker | None:
+        """Take an idle worker that is ready (called with the condition held); replace any that died starting."""
+        for index, worker in enumerate(self._idle):
+            if worker.wait_ready(0):
+                return self._idle.pop(index)
+            if not worker.process.is_alive():
+                worker.stop()
+                self._idle[index] = _Worker(self._context, self._path)
+        return None
+
+    def _release(self, worker: _Worker, healthy: bool) -> None:
+        if not healthy:
+            worker.stop()
+            worker = _Worker(self._context, self._path)  # a fresh worker takes the ended one's place
+        with self._cond:
+            self._readers -= 1
+            if self._closed:
+                worker.stop()
+            else:
+                self._idle.append(worker)
+            self._cond.notify_all()
+
+    def _admit_long(self) -> bool:
+        with self._cond:
+            if self._long >= self._max_long:
+                return False
+            self._long += 1
+            return True
+
+    def _end_long(self) -> None:
+        with self._cond:
+            self._long -= 1
+            self._cond.notify_all()
 
     def run(self, request: tuple, timeout: float, queue_timeout: float) -> tuple[str, object]:
-        """Run one request; ``timeout`` bounds the query's own run, ``queue_timeout`` the wait for a free worker."""
-        worker = self._take(time.monotonic() + queue_timeout)
-        deadline = time.monotonic() + timeout
+        """Run one query; ``queue_timeout`` bounds the wait for a ready worker, ``timeout`` the query's own run."""
+        deadline = time.monotonic() + queue_timeout
+        worker = self._take(deadline)
+        healthy, counted_long = False, False
         try:
-            if not worker.wait_ready(max(0.0, deadline - time.monotonic())):
-                raise QueryTimeout(f"the query worker did not start within {timeout:g} s")
-            worker.connection.send(request)
-            if not worker.connection.poll(max(0.0, deadline - time.monotonic())):
-                raise QueryTimeout(f"the query ran past the {timeout:g} s limit and was stopped")
+            with self._cond:
+                epoch = self._epoch
+            cpu_before = worker.cpu_seconds()
+            worker.connection.send((epoch, *request))
+            end = time.monotonic() + timeout
+            # A query is long once it has used light_seconds of CPU (wall time where CPU time cannot be read): one
+            # that only waits for a core on a busy machine is not held against the others.
+            while not worker.connection.poll(max(0.0, min(self._light_seconds, end - time.monotonic()))):
+                if time.monotonic() >= end:
+                    raise QueryTimeout(f"the query ran past the {timeout:g} s limit and was stopped")
+                if counted_long:
+                    continue
+                cpu_now = worker.cpu_seconds()
+                if cpu_before is not None and cpu_now is not None and cpu_now - cpu_before < self._light_seconds:
+                    continue
+                counted_long = self._admit_long()
+                if not counted_long:
+                    raise ExecutorBusy(
+                        f"{self._max_long} long queries are running already; this one was stopped after "
+                        f"{self._light_seconds:g} s so that short queries stay quick: try again later"
+                    )
             status, payload = worker.connection.recv()
-        except (QueryTimeout, EOFError, OSError, BrokenPipeError) as error:
-            worker.stop()
-            self._give_back(None)  # a fresh worker takes the ended one's place
-            if isinstance(error, QueryTimeout):
-                raise
-            raise StoreError(f"the query worker failed: {error}") from None
-        if status == "error":
-            # A read-only view can trip over files the writer has since replaced: reopen before the next query.
-            worker.stop()
-            self._give_back(None)
-        else:
-            self._give_back(worker)
-        return status, payload
-
-    def restart(self, write) -> None:
-        """Stop every worker, let ``write`` run alone, then start fresh workers that see what it wrote."""
-        with self._available:
-            self._paused = True
-            while self._busy:
-                self._available.wait()
-            for worker in self._idle:
-                worker.stop()
-            self._idle = []
-        try:
-            write()
+            # An engine error may come from a view that tripped over files the writer has since replaced.
+            healthy = status != "error"
+            return status, payload
+        except (EOFError, OSError) as error:
+            raise StoreError(f"the query worker failed ({type(error).__name__}); try again") from None
         finally:
-            with self._available:
-                self._idle = [_Worker(self._context, self._path) for _ in range(self._size)]
-                self._paused = False
-                self._available.notify_all()
+            if counted_long:
+                self._end_long()
+            self._release(worker, healthy)
+
+    def write(self, write, wait: float):
+        """Run ``write()`` with no query running; queries wait meanwhile. ExecutorBusy (and nothing written) if the
+        running queries do not end within ``wait`` seconds."""
+        deadline = time.monotonic() + wait
+        if not self._write_lock.acquire(timeout=wait):
+            raise ExecutorBusy("other updates kept the store busy; nothing was written, try again")
+        try:
+            with self._cond:
+                ticket = self._writer_ticket = next(self._tickets)
+                try:
+                    while self._readers or any(t < ticket for t in self._waiting_readers):
+                        remaining = deadline - time.monotonic()
+                        if remaining <= 0:
+                            raise ExecutorBusy("queries kept the store busy; nothing was written, try again")
+                        self._cond.wait(remaining)
+                    self._writing = True
+                finally:
+                    self._writer_ticket = None
+                    self._cond.notify_all()
+            try:
+                return write()
+            finally:
+                with self._cond:
+                    self._writing = False
+                    self._epoch += 1
+                    self._cond.notify_all()
+        finally:
+            self._write_lock.release()
+
+    def processes(self) -> list:
+        """The worker processes there are now (for tests and diagnostics)."""
+        with self._cond:
+            return [w.process for w in self._idle]
 
     def close(self) -> None:
-        with self._available:
-            for worker in self._idle:
-                worker.stop()
-            self._idle = []
+        with self._cond:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._cond.notify_all()
+        for worker in idle:
+            worker.stop()
 
 
 class QueryExecutor:
-    """Runs users' SPARQL queries against a store with a time limit and a row cap, and serialises the answers."""
+    """Runs users' SPARQL against a store: checked, time-limited, row-capped, fairly scheduled; answers serialised."""
 
     def __init__(
         self,
@@ -225,30 +370,44 @@ class QueryExecutor:
         timeout: float = 10.0,
         workers: int = 4,
         row_limit: int = 10_000,
+        limits: guard.Limits | None = None,
         queue_timeout: float | None = None,
+        light_seconds: float = 0.25,
     ):
         self.store, self.timeout, self.row_limit, self.workers = store, timeout, row_limit, workers
-        #: How long a query may wait for a free worker before it is refused as busy (503); its own run is then
-        #: bounded by ``timeout``.
-        self.queue_timeout = queue_timeout if queue_timeout is not None else max(30.0, 3 * timeout)
+        self.limits = limits or guard.Limits()
+        #: How long a query may wait for a free worker before it is refused as busy (503).
+        self.queue_timeout = queue_timeout if queue_timeout is not None else max(5.0, timeout)
+        self.light_seconds = light_seconds
         self._pool: _ProcessPool | None = None
         self._threads: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._closed = True
         self._open()
 
     def _open(self) -> None:
-        """Start the workers (processes for an on-disk store, threads for the in-memory one)."""
-        if isinstance(self.store, OxigraphStore) and self.store.path is not None:
+        """Start the workers (processes for an on-disk store, threads otherwise)."""
+        if isinstance(self.store, OxigraphStore) and self.store.path is not None and not self.store.read_only:
             self.store.oxigraph.flush()
-            self._pool = _ProcessPool(self.store.path / "oxigraph", self.workers)
-        else:  # in memory, or remote: a thread, so the answer comes on time even when the query does not end
-            self._threads = ThreadPoolExecutor(max_workers=max(self.workers, 2), thread_name_prefix="reformkg-query")
+            self._pool = _ProcessPool(self.store.path / "oxigraph", self.workers, LIGHT_RESERVE, self.light_seconds)
+        else:  # in memory, read-only or remote: threads, so the answer comes on time even when the query does not end
+            self._threads = ThreadPoolExecutor(
+                max_workers=self.workers + LIGHT_RESERVE, thread_name_prefix="reformkg-query"
+            )
         self._closed = False
 
     def _ensure_open(self) -> None:
         with self._lock:
             if self._closed:
                 self._open()
+
+    def check(self, sparql: str, *, update: bool = False) -> guard.Scan:
+        """Refuse what this server will not run (RefusedRequest); the scan says the form and any remote targets."""
+        scan = guard.check(sparql, self.limits, update=update)
+        if not update and scan.form is None:
+            raise QuerySyntaxError("this is not a query (SELECT, ASK, CONSTRUCT or DESCRIBE); send updates as update=")
+        return scan
 
     def query(
         self,
@@ -260,58 +419,170 @@ class QueryExecutor:
     ) -> Answer:
         """Run a query; ``formats`` names the serialisation for solutions ("results") and for triples ("graph")."""
         _check_formats(formats)
+        scan = self.check(sparql)
         self._ensure_open()
-        sparql, limited = with_row_limit(sparql, self.row_limit)
-        if self._pool is not None:
-            status, payload = self._pool.run(
-                (sparql, formats, default_graphs, named_graphs), self.timeout, self.queue_timeout
-            )
-            if status == "syntax":
-                raise QuerySyntaxError(str(payload))
-            if status == "error":
-                raise StoreError(str(payload))
-            kind, body, fmt = payload
-            return Answer(kind, body, fmt, limited)
+        try:
+            if self._pool is not None:
+                return self._query_in_process(sparql, formats, default_graphs, named_graphs)
+            return self._query_in_thread(sparql, formats, default_graphs, named_graphs)
+        except (QuerySyntaxError, QueryTimeout, ExecutorBusy, RefusedRequest):
+            raise
+        except StoreError as error:
+            if scan.services:  # the engine's message may carry what the remote service sent back: never echo it
+                log.warning("federated query failed: %s", error)
+                raise StoreError("the federated query failed (a SERVICE did not answer as expected)") from None
+            raise
 
-        def run() -> Answer:
-            result = self.store.query(sparql, default_graphs=default_graphs, named_graphs=named_graphs)
-            return _serialize(result, formats)
+    def _query_in_process(self, sparql, formats, default_graphs, named_graphs) -> Answer:
+        request = (sparql, formats, default_graphs, named_graphs, self.row_limit)
+        status, payload = self._pool.run(request, self.timeout, self.queue_timeout)
+        if status == "syntax":
+            raise QuerySyntaxError(str(payload))
+        if status == "error":
+            raise StoreError(str(payload))
+        kind, body, fmt, limited = payload
+        return Answer(kind, body, fmt, limited)
 
+    def _query_in_thread(self, sparql, formats, default_graphs, named_graphs) -> Answer:
         if self._threads is None:
             raise StoreError("the query executor has no workers")
-        else:
-            started = threading.Event()
+        started = threading.Event()
 
-            def timed() -> Answer:
-                started.set()
-                return run()
-
-            future = self._threads.submit(timed)
+        def run() -> Answer:
+            # pyoxigraph results must be dropped on the thread that made them, so no exception that leaves this
+            # thread may hold them through its traceback: errors are rebuilt here, without one.
+            started.set()
+            result = failure = None
             try:
-                if not started.wait(self.queue_timeout):
-                    future.cancel()
-                    raise ExecutorBusy("every query thread stayed busy too long; try again")
-                answer = future.result(timeout=self.timeout)
-            except FutureTimeout:
-                where = "the remote endpoint" if isinstance(self.store, RemoteStore) else "the in-memory store"
-                raise QueryTimeout(
-                    f"the query ran past the {self.timeout:g} s limit ({where} cannot be made to stop it here; "
-                    "it finishes in the background)"
-                ) from None
-        return Answer(answer.kind, answer.body, answer.fmt, limited)
+                result = self.store.query(sparql, default_graphs=default_graphs, named_graphs=named_graphs)
+                return serialize_capped(result, formats, self.row_limit)
+            except SyntaxError as error:  # raised while the results are read
+                failure = QuerySyntaxError(str(error))
+            except (OSError, ValueError, RuntimeError) as error:
+                failure = StoreError(f"{type(error).__name__}: {error}")
+            except StoreError as error:
+                failure = type(error)(str(error))
+            finally:
+                result = None
+            raise failure
+
+        holder: list = []
+        _start_with_big_stack(lambda: holder.append(self._threads.submit(run)))
+        future = holder[0]
+        if not started.wait(self.queue_timeout):
+            future.cancel()
+            raise ExecutorBusy("every query thread stayed busy too long; try again")
+        try:
+            return future.result(timeout=self.timeout)
+        except FutureTimeout:
+            where = "the remote endpoint" if self.store.backend == "remote" else "the in-memory store"
+            raise QueryTimeout(
+                f"the query ran past the {self.timeout:g} s limit ({where} cannot be made to stop it here; "
+                "it finishes in the background)"
+            ) from None
+        except RecursionError:
+            raise RefusedRequest("the query is too deeply nested for this server") from None
 
     def update(self, sparql: str) -> None:
-        """Run an update as one transaction, with no query worker reading meanwhile."""
+        """Run an update as one transaction, after the guard, with no query worker reading meanwhile."""
+        scan = self.check(sparql, update=True)
+        if scan.form is not None:
+            raise QuerySyntaxError(f"this is a {scan.form.upper()} query, not an update; send it as query=")
         self._ensure_open()
+        if scan.loads:
+            operations = guard.load_operations(sparql)
+            if operations is None:
+                raise RefusedRequest("send LOAD operations on their own, without other operations in the update")
+            quads = [quad for op in operations for quad in self._fetch_load(op)]  # before the write, time-limited
+
+            def write() -> None:
+                self.store.add_quads(quads)
+        else:
+
+            def write() -> None:
+                self._run_update(sparql)
+
         if self._pool is None:
-            self.store.update(sparql)
+            with self._write_lock:
+                write()
             return
+        self._pool.write(write, wait=self.timeout + 2.0)
 
-        def write() -> None:
-            self.store.update(sparql)
-            self.store.oxigraph.flush()
+    def _fetch_load(self, op: guard.LoadOperation) -> list[ox.Quad]:
+        """Fetch and parse a LOAD source within the query time limit and the body size limit, nothing written yet.
 
-        self._pool.restart(write)
+        The fetch follows no redirect and uses no proxy from the environment; RDF/XML with nested or external
+        entities is refused. A failure of a SILENT LOAD loads nothing from that source."""
+        import httpx
+
+        from graph.rdfxml import check_rdfxml
+
+        deadline = time.monotonic() + self.timeout
+        try:
+            with (
+                httpx.Client(timeout=self.timeout, follow_redirects=False, trust_env=False) as client,
+                client.stream("GET", op.source, headers={"Accept": LOAD_ACCEPT}) as response,
+            ):
+                if response.status_code != 200:
+                    raise RemoteError(f"LOAD <{op.source}>: the source answered HTTP {response.status_code}")
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > self.limits.max_load_bytes:
+                        raise RefusedRequest(
+                            f"LOAD <{op.source}>: the document is larger than {self.limits.max_load_bytes:,} bytes "
+                            "(REFORMKG_MAX_BODY_BYTES)"
+                        )
+                    if time.monotonic() > deadline:
+                        raise QueryTimeout(f"LOAD <{op.source}> ran past the {self.timeout:g} s limit; nothing loaded")
+                media = response.headers.get("content-type", "")
+            fmt = ox.RdfFormat.from_media_type(media) if media else None
+            fmt = fmt or ox.RdfFormat.from_extension(op.source.rsplit(".", 1)[-1].lower())
+            if fmt is None:
+                raise StoreError(f"LOAD <{op.source}>: cannot tell the RDF format of {media or 'the document'!r}")
+            if fmt == ox.RdfFormat.RDF_XML:
+                check_rdfxml(bytes(body), name=op.source)
+            graph = ox.NamedNode(op.graph) if op.graph else ox.DefaultGraph()
+            return [
+                ox.Quad(q.subject, q.predicate, q.object, graph) for q in ox.parse(bytes(body), fmt, base_iri=op.source)
+            ]
+        except httpx.TimeoutException:
+            failure: StoreError = QueryTimeout(
+                f"LOAD <{op.source}> ran past the {self.timeout:g} s limit; nothing loaded"
+            )
+        except httpx.HTTPError as error:
+            failure = RemoteError(f"LOAD <{op.source}>: the source did not answer ({type(error).__name__})")
+        except SyntaxError:
+            failure = StoreError(f"LOAD <{op.source}>: the document does not parse as {fmt.name}")
+        except ValueError as error:  # an RDF/XML entity refused, or a bad graph name
+            failure = RefusedRequest(str(error))
+        except StoreError as error:
+            failure = error
+        if op.silent:
+            log.warning("LOAD SILENT <%s> loaded nothing: %s", op.source, failure)
+            return []
+        raise failure
+
+    def _run_update(self, sparql: str) -> None:
+        error: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                self.store.update(sparql)
+                if isinstance(self.store, OxigraphStore) and self.store.path is not None:
+                    self.store.oxigraph.flush()
+            except BaseException as caught:  # handed to the caller below
+                error.append(caught)
+
+        thread = threading.Thread(target=run, name="reformkg-update")
+        _start_with_big_stack(thread.start)
+        thread.join()
+        if error:
+            raise error[0]
+
+    def processes(self) -> list:
+        """The query worker processes alive now (none for the thread backends)."""
+        return self._pool.processes() if self._pool is not None else []
 
     def close(self) -> None:
         """Stop the workers; a later query starts them again."""

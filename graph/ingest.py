@@ -24,7 +24,7 @@ from graph import GRAPH_BASE, ID_BASE, PROJECT_ROOT
 from graph.figures import Figure, find_figures
 from graph.namespaces import PREFIXES as NAMESPACES
 from graph.sources import ITEM_LINE, Sentence, chinese_numeral, segment
-from graph.store import Store
+from graph.store import Store, StoreError, check_input_file
 
 log = logging.getLogger(__name__)
 
@@ -747,10 +747,12 @@ def draft_newsletter(newsletter: Newsletter, known: KnownEntities, *, source_fil
     # entities in the text: known ones linked, candidates drafted or listed --------------------------------------
     places_drafted: set[str] = set()
     for item in newsletter.items:
-        taken: list[tuple[int, int]] = []
         for sentence in item.sentences:
             if sentence is item.owner_sentence:
                 continue
+            # Spans already claimed by a mention. Sentences never overlap, so this is the sentence's own list: one
+            # for the whole item made every check scan all the item's earlier mentions (quadratic in its length).
+            taken: list[tuple[int, int]] = []
             for match in DOCUMENT.finditer(sentence.text):
                 title = match.group(1)
                 a = sentence.start + match.start(1)
@@ -1048,17 +1050,52 @@ def _report(draft: Draft) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def ingest(path: Path, out_dir: Path, store: Store | None = None) -> Draft:
-    """Read a newsletter and write ``draft.ttl``, ``report.md`` and ``source.txt`` into ``out_dir``.
+def _size(n: int) -> str:
+    if n >= 1 << 20:
+        return f"{n / (1 << 20):.1f} MB"
+    if n >= 1 << 10:
+        return f"{n / (1 << 10):.0f} KB"
+    return f"{n:,} bytes"
 
-    Bad input raises IngestError before anything is written; the three files appear together or not at all.
+
+def read_newsletter(path: Path, *, max_bytes: int | None = None) -> tuple[bytes, Newsletter]:
+    """A newsletter file's bytes and its parsed layout, or IngestError saying why not.
+
+    A file over ``max_bytes`` (default: the ``REFORMKG_MAX_INGEST_BYTES`` setting) is refused before it is read:
+    drafting time grows with the text (about 15 s per MB), and a newsletter is tens of KB.
     """
     path = Path(path)
-    if not path.is_file():
-        raise IngestError(f"{path}: no such file")
-    data = path.read_bytes()
+    try:
+        size = check_input_file(path).st_size
+    except StoreError as error:
+        raise IngestError(str(error)) from None
+    if max_bytes is None:
+        from graph.settings import Settings
+
+        max_bytes = Settings().max_ingest_bytes
+    if size > max_bytes:
+        shown, limit = _size(size), _size(max_bytes)
+        if shown == limit:
+            shown, limit = f"{size:,} bytes", f"{max_bytes:,} bytes"
+        raise IngestError(
+            f"{path}: {shown} is larger than REFORMKG_MAX_INGEST_BYTES ({limit}); a newsletter is rarely over 100 KB"
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise IngestError(f"{path}: {error.strerror or error}") from None
     text = decode_newsletter(data, str(path))
-    newsletter = parse_newsletter(text, str(path))
+    return data, parse_newsletter(text, str(path))
+
+
+def ingest(path: Path, out_dir: Path, store: Store | None = None, *, max_bytes: int | None = None) -> Draft:
+    """Read a newsletter and write ``draft.ttl``, ``report.md`` and ``source.txt`` into ``out_dir``.
+
+    Bad input (see ``read_newsletter``) raises IngestError before anything is written; the three files appear
+    together or not at all.
+    """
+    path = Path(path)
+    data, newsletter = read_newsletter(path, max_bytes=max_bytes)
     known = known_entities(store, exclude_graph=issue_graph_iri(newsletter.header.overall_number))
     try:
         source_file = path.resolve().relative_to(PROJECT_ROOT).as_posix()
@@ -1066,8 +1103,11 @@ def ingest(path: Path, out_dir: Path, store: Store | None = None) -> Draft:
         source_file = path.name
     draft = draft_newsletter(newsletter, known, source_file=source_file)
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".ingest-", dir=out_dir.parent))
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".ingest-", dir=out_dir.parent))
+    except OSError as error:
+        raise IngestError(f"{out_dir}: cannot write there: {error.strerror or error}") from None
     try:
         (staging / "draft.ttl").write_text(draft.turtle, encoding="utf-8")
         (staging / "report.md").write_text(draft.report, encoding="utf-8")
@@ -1075,6 +1115,8 @@ def ingest(path: Path, out_dir: Path, store: Store | None = None) -> Draft:
         out_dir.mkdir(exist_ok=True)
         for name in ("draft.ttl", "report.md", "source.txt"):
             (staging / name).replace(out_dir / name)
+    except OSError as error:
+        raise IngestError(f"{out_dir}: cannot write the draft: {error.strerror or error}") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return draft
@@ -1134,6 +1176,14 @@ def _chunks(values: list, size: int) -> Iterable[list]:
         yield values[i : i + size]
 
 
+def find_draft(draft_dir: Path) -> Path:
+    """The ``draft.ttl`` in a folder ``reformkg ingest`` wrote, or IngestError."""
+    draft_file = Path(draft_dir) / "draft.ttl"
+    if not draft_file.is_file():
+        raise IngestError(f"{draft_dir}: no draft.ttl (run `reformkg ingest PATH --out {draft_dir}` first)")
+    return draft_file
+
+
 def accept(draft_dir: Path, store: Store, ontology_dir: Path | None = None) -> AcceptReport:
     """Validate a reviewed draft with the project's shapes and load it as its issue's named graph.
 
@@ -1142,9 +1192,7 @@ def accept(draft_dir: Path, store: Store, ontology_dir: Path | None = None) -> A
     """
     from graph.validate import validate_files
 
-    draft_file = Path(draft_dir) / "draft.ttl"
-    if not draft_file.is_file():
-        raise IngestError(f"{draft_dir}: no draft.ttl (run `reformkg ingest PATH --out {draft_dir}` first)")
+    draft_file = find_draft(draft_dir)
     issue, overall = _draft_issue(draft_file)
     ontology_dir = ontology_dir or PROJECT_ROOT / "ontology"
     with tempfile.TemporaryDirectory() as folder:

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from graph import PROJECT_ROOT
+
+
+def default_store() -> str:
+    """The per-user store folder, the same from any working folder: ``$XDG_DATA_HOME/reformkg/store``, where
+    XDG_DATA_HOME defaults to ``~/.local/share`` (a relative XDG_DATA_HOME is ignored, as the XDG spec says)."""
+    data_home = os.environ.get("XDG_DATA_HOME", "")
+    base = Path(data_home) if data_home and Path(data_home).is_absolute() else Path.home() / ".local" / "share"
+    return str(base / "reformkg" / "store")
 
 
 class Settings(BaseSettings):
@@ -16,9 +26,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REFORMKG_", extra="ignore")
 
     store: str = Field(
-        "var/store",
-        description="Where the graph lives: a folder path (embedded on-disk Oxigraph), `memory` (in-memory "
-        "Oxigraph, gone on exit) or the `http(s)://` query URL of a SPARQL 1.1 endpoint.",
+        default_factory=default_store,
+        description="Where the graph lives: a folder path (embedded on-disk Oxigraph; a relative path is relative to "
+        "the working folder), `memory` (in-memory Oxigraph, gone on exit) or the `http(s)://` query URL of a SPARQL "
+        "1.1 endpoint. Unset, the per-user folder `$XDG_DATA_HOME/reformkg/store` (`~/.local/share/reformkg/store`), "
+        "so the command line reaches the same data from any folder.",
     )
     update_url: str | None = Field(
         None,
@@ -35,10 +47,34 @@ class Settings(BaseSettings):
         10.0, description="Seconds a SPARQL query sent to `/sparql` may run; past it the query is stopped (503)."
     )
     query_workers: int = Field(
-        4, description="Worker processes that run `/sparql` queries against an on-disk store (each can be stopped)."
+        4,
+        description="How many `/sparql` queries may run long (past a quarter second) at once; a further long one is "
+        "stopped (503) so that short queries stay quick. On disk each query runs in a worker process that can be "
+        "stopped, and two more workers are kept for short queries.",
     )
     result_limit: int = Field(
-        10_000, description="Most solutions `/sparql` returns for a SELECT or CONSTRUCT without its own LIMIT."
+        10_000,
+        description="Most solutions (SELECT) or triples (CONSTRUCT, DESCRIBE) one `/sparql` answer holds; the "
+        "`X-Reformkg-Row-Limit` header says when more were left out. 0: no cap.",
+    )
+    query_max_chars: int = Field(
+        100_000,
+        description="Longest query `/sparql` runs, in characters (400 past it); updates are bounded by "
+        "`REFORMKG_MAX_BODY_BYTES`.",
+    )
+    query_max_depth: int = Field(
+        64, description="Deepest nesting of `{ }`, `( )` and `[ ]` a query or update sent to `/sparql` may have (400)."
+    )
+    query_max_operators: int = Field(
+        5_000,
+        description="Most operators and keywords (everything but names, values and `.`, `,`, `;`) a query or update "
+        "sent to `/sparql` may have (400). Engines parse recursively: this and the nesting limit keep a short text "
+        "from exhausting their stack.",
+    )
+    service_allow: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Hosts (`example.org`) or IRI prefixes (`https://example.org/sparql`) that `SERVICE` in a query "
+        "and `LOAD` in an update may reach, comma-separated; empty (the default), federation and LOAD are refused.",
     )
     max_body_bytes: int = Field(1_000_000, description="Largest request body `/sparql` accepts (413 past it).")
     update_token: str | None = Field(
@@ -48,3 +84,15 @@ class Settings(BaseSettings):
     progress_bytes: int = Field(
         4_000_000, description="Files larger than this many bytes show a progress bar while they load."
     )
+    max_ingest_bytes: int = Field(
+        512 * 1024,
+        description="Largest newsletter `reformkg ingest` reads, in bytes (default 512 KB; the seed issue is about "
+        "23 KB, and drafting takes about 15 s per MB); a larger file is refused before it is read.",
+    )
+
+    @field_validator("service_allow", mode="before")
+    @classmethod
+    def _comma_separated(cls, value):
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value

@@ -17,10 +17,13 @@ import io
 import json
 import logging
 import os
+import stat
+import sys
 import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -28,11 +31,17 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
+from graph.errors import QuerySyntaxError, RemoteError, StoreError
+from graph.rdfxml import UnsafeXmlError, check_rdfxml
+
 log = logging.getLogger(__name__)
 
 SYSTEM_GRAPH = "urn:reformkg:system"
 COMMITTED = "urn:reformkg:committed"
 JOURNAL = "load-journal.json"
+#: Beside the data while a process has the store open read-write: its pid, command and (for a server) URL.
+OWNER = "owner.json"
+UTF8_BOM = b"\xef\xbb\xbf"
 
 #: File extensions reformkg loads, and the parser each one takes.
 LOAD_FORMATS: dict[str, ox.RdfFormat] = {
@@ -74,12 +83,20 @@ Progress = Callable[[int, int], None]
 """Called with (bytes read so far, total bytes) while a file loads."""
 
 
-class StoreError(RuntimeError):
-    """The store cannot do what was asked; the message says why."""
+class StoreMissing(StoreError):
+    """No store at the folder, and the open was not allowed to create one (a read, or a server)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        super().__init__(f"no store at {path}")
 
 
-class QuerySyntaxError(StoreError):
-    """A SPARQL query or update that does not parse."""
+class StoreLocked(StoreError):
+    """Another process has the on-disk store open read-write; ``holder`` is what its owner file says, if anything."""
+
+    def __init__(self, path: Path, holder: dict[str, Any] | None):
+        self.path, self.holder = path, holder
+        super().__init__(f"the store {path} is in use by {describe_holder(holder)}; {_lock_advice(holder)}")
 
 
 class RdfSyntaxError(ValueError):
@@ -87,7 +104,13 @@ class RdfSyntaxError(ValueError):
 
     def __init__(self, path: Path | str, line: int | None, column: int | None, message: str):
         self.path, self.line, self.column, self.message = str(path), line, column, message
-        super().__init__(f"{self.path}:{line or 0}:{column or 0}: {message}")
+        if line is None:
+            where = self.path
+        elif column is None:
+            where = f"{self.path}:{line}"
+        else:
+            where = f"{self.path}:{line}:{column}"
+        super().__init__(f"{where}: {message}")
 
 
 def rdf_format(path: Path, fmt: str | None = None) -> ox.RdfFormat:
@@ -133,7 +156,6 @@ class QueryResult:
             self.kind = "ask"
         else:
             self.kind = "graph"
-            payload = list(payload)
         self._payload = payload
 
     @property
@@ -148,9 +170,18 @@ class QueryResult:
 
     @property
     def triples(self) -> list[ox.Triple]:
+        """CONSTRUCT or DESCRIBE triples, all of them (read once, then kept)."""
         if self.kind != "graph":
             raise StoreError("only CONSTRUCT and DESCRIBE queries answer with triples")
+        if not isinstance(self._payload, list):
+            self._payload = list(self._payload)
         return self._payload
+
+    def stream(self) -> Iterable[ox.Triple]:
+        """CONSTRUCT or DESCRIBE triples as they come, so a caller can stop early; consumes them."""
+        if self.kind != "graph":
+            raise StoreError("only CONSTRUCT and DESCRIBE queries answer with triples")
+        return iter(self._payload)
 
     def rows(self) -> list[dict[str, str | None]]:
         """SELECT solutions as dicts of term values (IRI, literal lexical form or blank node id); consumes them."""
@@ -192,12 +223,40 @@ class _ProgressReader(io.RawIOBase):
         return n or 0
 
 
+@contextmanager
+def _rdf_source(path: Path) -> Iterator[dict[str, Any]]:
+    """Arguments for ``ox.parse`` or ``bulk_load`` that read a file, past a UTF-8 byte order mark if it starts with
+    one (Windows editors write it; Oxigraph's Turtle and N-Triples parsers stop at it). Lines and columns stay as
+    an editor shows them."""
+    with path.open("rb") as fh:
+        if fh.read(len(UTF8_BOM)) == UTF8_BOM:
+            yield {"input": fh}
+            return
+    yield {"path": path}
+
+
+def _check_xml(path: Path, fmt: ox.RdfFormat) -> None:
+    """Refuse RDF/XML whose entities could expand far past its size (``graph/rdfxml.py``), before a parser sees it."""
+    if fmt != ox.RdfFormat.RDF_XML:
+        return
+    try:
+        check_rdfxml(path)
+    except UnsafeXmlError as error:
+        raise RdfSyntaxError(path, error.line, None, error.message) from None
+    except OSError as error:
+        raise StoreError(f"{path}: {error.strerror or error}") from None
+
+
 def _parse_file(path: Path, fmt: ox.RdfFormat, target: ox.NamedNode) -> list[ox.Quad]:
     """Parse a whole file; quads in its default graph move to ``target``. Raises RdfSyntaxError."""
+    _check_xml(path, fmt)
     try:
-        quads = list(ox.parse(path=path, format=fmt, base_iri=path.resolve().as_uri()))
+        with _rdf_source(path) as source:
+            quads = list(ox.parse(**source, format=fmt, base_iri=path.resolve().as_uri()))
     except SyntaxError as error:
         raise _syntax_error(path, error) from None
+    except OSError as error:
+        raise StoreError(f"{path}: {error.strerror or error}") from None
     return [
         q if not isinstance(q.graph_name, ox.DefaultGraph) else ox.Quad(q.subject, q.predicate, q.object, target)
         for q in quads
@@ -206,11 +265,23 @@ def _parse_file(path: Path, fmt: ox.RdfFormat, target: ox.NamedNode) -> list[ox.
 
 def check_file(path: Path, fmt: ox.RdfFormat) -> None:
     """Parse a file to the end without keeping it, so a syntax error is found before anything is written."""
+    _check_xml(path, fmt)
     try:
-        for _ in ox.parse(path=path, format=fmt, base_iri=path.resolve().as_uri(), lenient=True):
-            pass
+        with _rdf_source(path) as source:
+            for _ in ox.parse(**source, format=fmt, base_iri=path.resolve().as_uri(), lenient=True):
+                pass
     except SyntaxError as error:
         raise _syntax_error(path, error) from None
+    except OSError as error:
+        raise StoreError(f"{path}: {error.strerror or error}") from None
+
+
+def sparql_iri(value: str) -> str:
+    """An IRI written for SPARQL text (``<...>``), after Oxigraph has checked it; StoreError if it is not one."""
+    try:
+        return str(ox.NamedNode(value))
+    except ValueError as error:
+        raise StoreError(f"{value!r} is not an absolute IRI: {error}") from None
 
 
 def dataset_options(default_graphs: list[str] | None, named_graphs: list[str] | None) -> dict[str, Any]:
@@ -232,17 +303,91 @@ def _is_quad_format(fmt: ox.RdfFormat) -> bool:
     return fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG)
 
 
+def check_input_file(path: Path | str) -> os.stat_result:
+    """A regular file this process can read, or StoreError saying in one line why not. Never opens a FIFO or device."""
+    path = Path(path)
+    try:
+        info = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise StoreError(f"{path}: no such file") from None
+    except PermissionError:
+        raise StoreError(f"{path}: permission denied") from None
+    except (OSError, ValueError) as error:
+        raise StoreError(f"{path}: {getattr(error, 'strerror', None) or error}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise StoreError(f"{path}: is a directory, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise StoreError(f"{path}: not a regular file")
+    try:
+        with path.open("rb"):
+            pass
+    except PermissionError:
+        raise StoreError(f"{path}: permission denied") from None
+    except OSError as error:
+        raise StoreError(f"{path}: {error.strerror or error}") from None
+    return info
+
+
 def _resolve(path: Path | str) -> Path:
     path = Path(path)
-    if not path.is_file():
-        raise StoreError(f"{path}: no such file")
+    check_input_file(path)
     return path
+
+
+def store_holder(path: Path | str) -> dict[str, Any] | None:
+    """What an on-disk store's owner file says about the process holding it read-write, while that process lives."""
+    try:
+        holder = json.loads((Path(path) / OWNER).read_text())
+        pid = int(holder["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if pid <= 0:
+        return None
+    if pid != os.getpid():
+        try:
+            os.kill(pid, 0)
+        except PermissionError:
+            pass  # alive, another user's
+        except OSError:
+            return None  # gone: the file is stale
+    return holder
+
+
+def describe_holder(holder: dict[str, Any] | None) -> str:
+    """``reformkg serve (pid 1234, http://127.0.0.1:8000)``, or ``another process`` when nothing is known."""
+    if holder is None:
+        return "another process"
+    who = "this process" if holder["pid"] == os.getpid() else str(holder.get("command") or "a process")
+    details = [f"pid {holder['pid']}"] + ([str(holder["url"])] if holder.get("url") else [])
+    return f"{who} ({', '.join(details)})"
+
+
+def _lock_advice(holder: dict[str, Any] | None) -> str:
+    if holder is None:
+        return (
+            "stop it first (if it is reformkg serve, send updates to its /sparql endpoint with REFORMKG_UPDATE_TOKEN)"
+        )
+    if holder.get("url"):
+        return "stop it first, or send updates to its /sparql endpoint with REFORMKG_UPDATE_TOKEN"
+    return "wait for it to finish, or stop it"
+
+
+def _is_lock_error(error: OSError) -> bool:
+    # RocksDB: "While lock file: …/LOCK: Resource temporarily unavailable" (another process) or
+    # "lock hold by current process … LOCK: No locks available" (this one).
+    text = str(error)
+    held = ("temporarily unavailable", "lock hold by current process", "No locks available")
+    return "LOCK" in text and any(h in text for h in held)
 
 
 class Store(ABC):
     """What every backend offers. The default graph of a query is the union of all graphs."""
 
     backend: str = "abstract"
+    #: True for a read-only view (an on-disk store opened as a snapshot): loads and updates raise StoreError.
+    read_only: bool = False
+    #: Graphs a load in another process was writing when a read-only view opened: they may be partial.
+    in_flux: tuple[str, ...] | list[str] = ()
     #: Bumped by every write made through this object, so caches of derived data know when to refresh. Writes made
     #: by other processes or other clients of a remote endpoint are not seen.
     generation: int = 0
@@ -261,6 +406,10 @@ class Store(ABC):
         """Run a SPARQL 1.1 update as one transaction."""
 
     @abstractmethod
+    def add_quads(self, quads: list[ox.Quad]) -> None:
+        """Add quads in one transaction (a quad in the default graph goes to the store's default graph)."""
+
+    @abstractmethod
     def load_file(
         self, path: Path | str, *, graph: str | None = None, fmt: str | None = None, progress: Progress | None = None
     ) -> LoadReport:
@@ -273,12 +422,12 @@ class Store(ABC):
 
     def count(self, graph: str | None = None) -> int:
         """Triples in one named graph, or in all graphs together."""
-        where = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
+        where = f"GRAPH {sparql_iri(graph)} {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
         rows = self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}").rows()
         return int(rows[0]["n"])
 
     def drop_graph(self, graph: str) -> None:
-        self.update(f"DROP SILENT GRAPH <{graph}>")
+        self.update(f"DROP SILENT GRAPH {sparql_iri(graph)}")
 
     def export(self, fmt: str, output: IO[bytes]) -> None:
         """Write everything: quad formats keep the named graphs, triple formats write the union."""
@@ -305,17 +454,95 @@ class Store(ABC):
 class OxigraphStore(Store):
     """Embedded Oxigraph: on disk when given a folder, else in memory."""
 
-    def __init__(self, path: Path | str | None = None):
-        self.path = Path(path) if path is not None else None
+    def __init__(
+        self,
+        path: Path | str | None = None,
+        *,
+        read_only: bool = False,
+        create: bool = True,
+        owner: dict[str, Any] | None = None,
+    ):
+        """In memory without a path. On disk, read-write by default: it takes the folder's lock (StoreLocked when
+        another process has it), creates the store unless ``create`` is False (StoreMissing), writes the owner file
+        (``owner`` adds to it: ``command``, and ``url`` for a server) and finishes or undoes an interrupted load.
+
+        ``read_only`` opens a snapshot of the store as of now instead: it works while another process holds the
+        store, never creates one (StoreMissing), refuses loads and updates, and makes no writes of its own. If a load
+        was interrupted and the store is free, a short read-write open undoes it first; if the store is held, the
+        graphs that load was writing are listed in ``in_flux``.
+        """
+        self.path = Path(path).absolute() if path is not None else None
+        self.read_only = read_only and self.path is not None
+        self.in_flux: list[str] = []
+        self._owned = False
+        self._rdflib = None
         if self.path is None:
             self.backend = "memory"
             self._ox = ox.Store()
+            return
+        self.backend = "disk"
+        if (read_only or not create) and not (self.path / "oxigraph" / "CURRENT").is_file():
+            raise StoreMissing(self.path)
+        if read_only:
+            self._ox = self._open_read_only(owner)
         else:
-            self.backend = "disk"
-            self.path.mkdir(parents=True, exist_ok=True)
-            self._ox = ox.Store(str(self.path / "oxigraph"))
+            self._ox = self._open_read_write(owner)
             self._recover()
-        self._rdflib = None
+
+    def _open_read_write(self, owner: dict[str, Any] | None) -> ox.Store:
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            store = ox.Store(str(self.path / "oxigraph"))
+        except OSError as error:
+            if _is_lock_error(error):
+                raise StoreLocked(self.path, store_holder(self.path)) from None
+            raise StoreError(f"cannot open the store {self.path}: {error.strerror or error}") from None
+        self._write_owner(owner)
+        return store
+
+    def _open_read_only(self, owner: dict[str, Any] | None) -> ox.Store:
+        journal = self.path / JOURNAL
+        if journal.exists():
+            try:  # a load was cut short, or is running: if the store is free, let a read-write open undo it
+                OxigraphStore(self.path, create=False, owner=owner).close()
+            except StoreError:
+                try:
+                    self.in_flux = sorted(json.loads(journal.read_text())["writing"])
+                except (OSError, ValueError, KeyError, TypeError):
+                    self.in_flux = []
+        try:
+            return ox.Store.read_only(str(self.path / "oxigraph"))
+        except OSError as error:
+            raise StoreError(f"cannot open the store {self.path} read-only: {error}") from None
+
+    def _write_owner(self, owner: dict[str, Any] | None) -> None:
+        entry = {
+            "pid": os.getpid(),
+            "command": Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "python",
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            **(owner or {}),
+        }
+        tmp = self.path / f".{OWNER}.{os.getpid()}.tmp"
+        try:
+            tmp.write_text(json.dumps(entry))
+            os.replace(tmp, self.path / OWNER)
+            self._owned = True
+        except OSError as error:
+            log.warning("store %s: cannot write %s: %s", self.path, OWNER, error)
+
+    def _remove_owner(self) -> None:
+        self._owned = False
+        owner = self.path / OWNER
+        try:
+            if json.loads(owner.read_text()).get("pid") == os.getpid():
+                owner.unlink()
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def _check_writable(self) -> None:
+        """Called first by every write (update, load_file): a read-only view refuses it with one clear line."""
+        if self.read_only:
+            raise StoreError(f"the store {self.path} is open read-only (a snapshot): it cannot be written")
 
     # -- queries -------------------------------------------------------------------------------------------------
     def query(self, sparql, *, default_graphs=None, named_graphs=None) -> QueryResult:
@@ -328,13 +555,22 @@ class OxigraphStore(Store):
             raise StoreError(str(error)) from None
 
     def update(self, sparql: str) -> None:
-        self._changed()
+        self._check_writable()
         try:
             self._ox.update(sparql)
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from None
-        except (ValueError, OSError) as error:
+        except (ValueError, OSError, RuntimeError) as error:
             raise StoreError(str(error)) from None
+        finally:
+            self._changed()  # after the write, so a cache built meanwhile is not taken for current
+
+    def add_quads(self, quads: list[ox.Quad]) -> None:
+        self._check_writable()
+        try:
+            self._ox.extend(quads)
+        finally:
+            self._changed()
 
     def graphs(self) -> list[str]:
         names = (g.value for g in self._ox.named_graphs() if isinstance(g, ox.NamedNode))
@@ -356,6 +592,7 @@ class OxigraphStore(Store):
 
     # -- loading -------------------------------------------------------------------------------------------------
     def load_file(self, path, *, graph=None, fmt=None, progress=None) -> LoadReport:
+        self._check_writable()
         started = time.perf_counter()
         path = _resolve(path)
         rdf_fmt = rdf_format(path, fmt)
@@ -399,11 +636,17 @@ class OxigraphStore(Store):
     def _bulk_load_file(self, path: Path, fmt: ox.RdfFormat, graph: ox.NamedNode, progress: Progress | None) -> None:
         base = path.resolve().as_uri()
         try:
-            if progress is None:
-                self._ox.bulk_load(path=str(path), format=fmt, to_graph=graph, base_iri=base)
-                return
             with path.open("rb") as raw:
-                reader = io.BufferedReader(_ProgressReader(raw, path.stat().st_size, progress), 1 << 20)
+                bom = raw.read(len(UTF8_BOM)) == UTF8_BOM
+                if progress is None and not bom:
+                    self._ox.bulk_load(path=str(path), format=fmt, to_graph=graph, base_iri=base)
+                    return
+                raw.seek(len(UTF8_BOM) if bom else 0)
+                reader = (
+                    raw
+                    if progress is None
+                    else io.BufferedReader(_ProgressReader(raw, path.stat().st_size, progress), 1 << 20)
+                )
                 self._ox.bulk_load(reader, format=fmt, to_graph=graph, base_iri=base)
         except SyntaxError as error:
             raise _syntax_error(path, error) from None
@@ -460,10 +703,12 @@ class OxigraphStore(Store):
 
     def close(self) -> None:
         """Flush and let go of the store, so another process (or the next command) can open the folder."""
-        if self._ox is not None:
+        if self._ox is not None and not self.read_only:
             self._ox.flush()
         self._ox = None
         self._rdflib = None
+        if self._owned:
+            self._remove_owner()
 
 
 class RemoteStore(Store):
@@ -516,7 +761,7 @@ class RemoteStore(Store):
                 headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
             )
         except httpx.HTTPError as error:
-            raise StoreError(f"{self.query_url}: {error}") from None
+            raise RemoteError(f"{self.query_url} did not answer: {type(error).__name__}") from None
         self._raise_for(response)
         return response.content, response.headers.get("content-type", "")
 
@@ -525,23 +770,38 @@ class RemoteStore(Store):
 
         if not self.update_url:
             raise StoreError("this remote store is read-only: set REFORMKG_UPDATE_URL to write to it")
-        self._changed()
         try:
             response = self._http.post(
                 self.update_url, content=sparql.encode(), headers={"Content-Type": "application/sparql-update"}
             )
         except httpx.HTTPError as error:
-            raise StoreError(f"{self.update_url}: {error}") from None
+            raise RemoteError(f"{self.update_url} did not answer: {type(error).__name__}") from None
+        finally:
+            self._changed()  # after the write (or its failure), never before
         self._raise_for(response)
+
+    def add_quads(self, quads: list[ox.Quad]) -> None:
+        by_graph: dict[str, list[ox.Triple]] = {}
+        for q in quads:
+            name = "" if isinstance(q.graph_name, ox.DefaultGraph) else sparql_iri(q.graph_name.value)
+            by_graph.setdefault(name, []).append(q.triple)
+        blocks = []
+        for name, triples in by_graph.items():
+            body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode()
+            blocks.append(f"GRAPH {name} {{\n{body}}}" if name else body)
+        if blocks:
+            self.update("INSERT DATA {\n" + "\n".join(blocks) + "}")
 
     @staticmethod
     def _raise_for(response) -> None:
+        """Raise for an error status. What the endpoint sent back goes to the log, never into the message."""
         if response.status_code < 400:
             return
-        message = response.text.strip()[:500]
+        url = str(response.request.url)
+        log.warning("%s answered %s: %s", url, response.status_code, response.text.strip()[:500])
         if response.status_code == 400:
-            raise QuerySyntaxError(message)
-        raise StoreError(f"{response.request.url} answered {response.status_code}: {message}")
+            raise QuerySyntaxError(f"the remote endpoint refused it as malformed (HTTP 400 from {url})")
+        raise RemoteError(f"the remote endpoint failed (HTTP {response.status_code} from {url})")
 
     def load_file(self, path, *, graph=None, fmt=None, progress=None) -> LoadReport:
         started = time.perf_counter()
@@ -583,10 +843,23 @@ class RemoteStore(Store):
         self._http.close()
 
 
-def open_store(location: str, *, update_url: str | None = None, timeout: float = 60.0) -> Store:
-    """Open the store a ``REFORMKG_STORE`` value names: a folder, ``memory`` or an ``http(s)://`` query URL."""
+def open_store(
+    location: str,
+    *,
+    write: bool,
+    create: bool = False,
+    owner: dict[str, Any] | None = None,
+    update_url: str | None = None,
+    timeout: float = 60.0,
+) -> Store:
+    """Open the store a ``REFORMKG_STORE`` value names: a folder, ``memory`` or an ``http(s)://`` query URL.
+
+    A folder opens read-write when ``write`` (taking its lock: StoreLocked while another process has it; ``create``
+    makes a missing store, else StoreMissing), or else as a read-only snapshot, which works beside a process that
+    holds the store and never creates one. See ``OxigraphStore``.
+    """
     if location == "memory":
         return OxigraphStore()
     if location.startswith(("http://", "https://")):
         return RemoteStore(location, update_url, timeout)
-    return OxigraphStore(Path(location))
+    return OxigraphStore(Path(location), read_only=not write, create=write and create, owner=owner)

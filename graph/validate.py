@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from graph.store import check_file, rdf_format
+from graph.store import UTF8_BOM, check_file, rdf_format
 
 SH = "http://www.w3.org/ns/shacl#"
 SEVERITY = {f"{SH}Violation": "violation", f"{SH}Warning": "warning", f"{SH}Info": "info"}
@@ -42,11 +42,17 @@ class ValidationReport:
 
 def _parse_all(files: list[Path]):
     import rdflib
+    from rdflib.util import guess_format
 
     graph = rdflib.Graph()
     for path in files:
-        check_file(path, rdf_format(path))  # names file:line:column on a syntax error
-        graph.parse(path, format="turtle" if path.suffix == ".ttl" else None)
+        check_file(path, rdf_format(path))  # names file:line:column on a syntax error; refuses unsafe RDF/XML
+        fmt = "turtle" if path.suffix in (".ttl", ".turtle") else guess_format(str(path))
+        data = path.read_bytes()
+        if data.startswith(UTF8_BOM):  # rdflib's N-Triples parser stops at a byte order mark
+            graph.parse(data=data[len(UTF8_BOM) :], format=fmt, publicID=path.resolve().as_uri())
+        else:
+            graph.parse(path, format=fmt)
     return graph
 
 

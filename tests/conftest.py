@@ -18,6 +18,16 @@ from graph.store import OxigraphStore, RemoteStore, Store
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_user_store(tmp_path_factory):
+    """No test reaches the real per-user store: XDG_DATA_HOME is a temporary folder (subprocesses inherit it) and
+    REFORMKG_STORE is unset unless a test sets it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data-home")))
+        patch.delenv("REFORMKG_STORE", raising=False)
+        yield
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

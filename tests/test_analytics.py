@@ -164,8 +164,9 @@ def test_analytics_endpoints(seed_store):
 
 def test_cli(seed_store, monkeypatch, tmp_path):
     import api.cli_analytics as cli
+    import api.cli_common as cli_common
 
-    monkeypatch.setattr(cli, "open_configured_store", lambda *_: _Unclosable(seed_store))
+    monkeypatch.setattr(cli_common, "open_configured_store", lambda *_a, **_k: _Unclosable(seed_store))
     runner = CliRunner()
     result = runner.invoke(cli.analytics_app, ["agencies", "--limit", "3"])
     assert result.exit_code == 0, result.output

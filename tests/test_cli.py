@@ -75,9 +75,44 @@ def test_bad_file_names_file_line_and_column_and_changes_nothing(cli, tmp_path):
 
 
 def test_bad_query_is_reported(cli):
+    cli("load", str(FARMS))
     result = cli("query", "SELEKT nothing")
     assert result.exit_code == 1
-    assert "query does not parse" in result.output
+    assert result.stderr.startswith("error: query does not parse")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_read_on_a_missing_store_says_how_to_make_one_and_creates_nothing(cli, tmp_path):
+    result = cli("query", "ASK {}")
+    assert result.exit_code == 1
+    store = tmp_path / "store"
+    assert result.stderr == f"error: no store at {store} (REFORMKG_STORE); build one with: reformkg build\n"
+    assert not (tmp_path / "store").exists()
+
+
+def test_load_refuses_a_directory_or_device_before_creating_a_store(cli, tmp_path):
+    for path, message in [(tmp_path, "is a directory, not a file"), ("/dev/zero", "not a regular file")]:
+        result = cli("load", str(path))
+        assert result.exit_code == 1
+        assert result.stderr == f"error: {path}: {message}\n"
+    assert not (tmp_path / "store").exists()
+
+
+def test_ingest_refuses_a_newsletter_past_the_size_limit(cli, tmp_path, monkeypatch):
+    big = tmp_path / "big.txt"
+    with big.open("wb") as fh:
+        fh.truncate(2_200_000)  # sparse: the size is all that is read
+    result = cli("ingest", str(big), "--out", str(tmp_path / "draft"))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {big}: 2.1 MB is larger than REFORMKG_MAX_INGEST_BYTES (512 KB); a newsletter is rarely over 100 KB\n"
+    )
+    monkeypatch.setenv("REFORMKG_MAX_INGEST_BYTES", "1000")
+    seed = FIXTURES / "newsletters" / "gaige-kuaibao-2017-07.txt"
+    result = cli("ingest", str(seed), "--out", str(tmp_path / "draft"))
+    assert result.exit_code == 1
+    assert ": 2 KB is larger than REFORMKG_MAX_INGEST_BYTES (1,000 bytes);" in result.stderr
+    assert not (tmp_path / "draft").exists()
 
 
 def test_graph_option_takes_one_file(cli):

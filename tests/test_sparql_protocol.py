@@ -160,14 +160,17 @@ def test_default_and_named_graph_uris(endpoint):
     assert [b["g"]["value"] for b in only.json()["results"]["bindings"]] == [GRAPH]
 
 
-def test_row_limit_applies_only_without_a_limit(endpoint):
+def test_row_limit_caps_every_answer_and_says_so_only_when_it_cut(endpoint):
     query = "SELECT ?s WHERE { ?s ?p ?o }"
     capped = httpx.get(endpoint, params={"query": query})
     assert len(capped.json()["results"]["bindings"]) == 50
     assert capped.headers["x-reformkg-row-limit"] == "50"
-    own = httpx.get(endpoint, params={"query": query + " LIMIT 70"})
-    assert len(own.json()["results"]["bindings"]) == 70
-    assert "x-reformkg-row-limit" not in own.headers
+    within = httpx.get(endpoint, params={"query": query + " LIMIT 30"})
+    assert len(within.json()["results"]["bindings"]) == 30
+    assert "x-reformkg-row-limit" not in within.headers
+    beyond = httpx.get(endpoint, params={"query": query + " LIMIT 70"})
+    assert len(beyond.json()["results"]["bindings"]) == 50
+    assert beyond.headers["x-reformkg-row-limit"] == "50"
 
 
 @pytest.mark.parametrize(

@@ -4,17 +4,36 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
-from graph.store import QuerySyntaxError, RdfSyntaxError, StoreError
+from graph.rdfxml import UnsafeXmlError, check_rdfxml
+from graph.store import (
+    JOURNAL,
+    LOAD_FORMATS,
+    OWNER,
+    UTF8_BOM,
+    OxigraphStore,
+    QuerySyntaxError,
+    RdfSyntaxError,
+    StoreError,
+    StoreLocked,
+    StoreMissing,
+    open_store,
+)
 from tests.conftest import FIXTURES
 
 FARMS = FIXTURES / "farms.ttl"
 G = "http://example.org/graph/farms"
+HOLD = "import sys, pyoxigraph; s = pyoxigraph.Store(sys.argv[1]); print('ready', flush=True); sys.stdin.read()"
 
 
 def graph_content(store, graph: str) -> rdflib.Graph:
@@ -191,3 +210,315 @@ def test_rdflib_sees_the_same_graph(store):
     store.load_file(FARMS, graph=G)
     rows = list(store.rdflib.query("SELECT ?s WHERE { ?s a <http://example.org/ForestFarm> }"))
     assert sorted(str(r[0]) for r in rows) == ["http://example.org/haikou", "http://example.org/xishan"]
+
+
+# -- opening an on-disk store: read-write with an owner, read-only snapshots, missing stores ------------------------
+
+
+def _hold(folder):
+    """A plain pyoxigraph process holding a store folder's lock, as ``reformkg serve`` would."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(folder / "oxigraph")], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    assert process.stdout.readline().strip() == b"ready"
+    return process
+
+
+def _release(process) -> None:
+    process.stdin.close()
+    process.wait(20)
+
+
+def test_a_read_only_open_never_creates_a_store(tmp_path):
+    with pytest.raises(StoreMissing) as caught:
+        OxigraphStore(tmp_path / "nothing" / "store", read_only=True)
+    assert str(caught.value) == f"no store at {tmp_path / 'nothing' / 'store'}"
+    with pytest.raises(StoreMissing):
+        open_store(str(tmp_path / "nothing"), write=True)  # a write that may not create (withdraw, serve)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_read_only_view_reads_and_refuses_writes_in_one_line(tmp_path):
+    writer = OxigraphStore(tmp_path / "store")
+    writer.load_file(FARMS, graph=G)
+    writer.close()
+    view = open_store(str(tmp_path / "store"), write=False)
+    try:
+        assert view.read_only and view.count(G) == 8
+        for write in (
+            lambda: view.load_file(FARMS, graph="http://example.org/other"),
+            lambda: view.update('INSERT DATA { <urn:x:a> <urn:x:b> "c" }'),
+        ):
+            with pytest.raises(StoreError, match="is open read-only") as caught:
+                write()
+            assert "\n" not in str(caught.value)
+        assert not (tmp_path / "store" / OWNER).exists(), "a read-only view does not claim the store"
+    finally:
+        view.close()
+
+
+def test_a_read_write_open_records_its_owner_and_a_second_one_names_it(tmp_path):
+    first = OxigraphStore(tmp_path / "store", owner={"command": "reformkg serve", "url": "http://127.0.0.1:9"})
+    try:
+        owner = json.loads((tmp_path / "store" / OWNER).read_text())
+        assert owner["pid"] == os.getpid() and owner["command"] == "reformkg serve"
+        with pytest.raises(StoreLocked) as caught:
+            OxigraphStore(tmp_path / "store")
+        assert str(caught.value) == (
+            f"the store {tmp_path / 'store'} is in use by this process (pid {os.getpid()}, http://127.0.0.1:9); "
+            "stop it first, or send updates to its /sparql endpoint with REFORMKG_UPDATE_TOKEN"
+        )
+        snapshot = OxigraphStore(tmp_path / "store", read_only=True)  # reads still open beside it
+        snapshot.close()
+    finally:
+        first.close()
+    assert not (tmp_path / "store" / OWNER).exists()
+
+
+def test_a_snapshot_opens_beside_another_process_and_sees_what_was_committed(tmp_path):
+    writer = OxigraphStore(tmp_path / "store")
+    writer.load_file(FARMS, graph=G)
+    writer.close()
+    holder = _hold(tmp_path / "store")
+    try:
+        with pytest.raises(StoreLocked, match="in use by another process"):
+            OxigraphStore(tmp_path / "store")
+        view = OxigraphStore(tmp_path / "store", read_only=True)
+        assert view.count() == 8
+        view.close()
+    finally:
+        _release(holder)
+
+
+def _interrupted_load(folder):
+    """A store holding G, and a journal and half a graph left by a load that never committed."""
+    store = OxigraphStore(folder)
+    store.load_file(FARMS, graph=G)
+    partial = ox.NamedNode("http://example.org/graph/partial")
+    store.oxigraph.add(ox.Quad(ox.NamedNode("urn:x:a"), ox.NamedNode("urn:x:b"), ox.Literal("half"), partial))
+    store._write_journal({"id": "cut", "file": "big.nt", "writing": [partial.value]})
+    store.close()
+    return partial.value
+
+
+def test_a_snapshot_of_a_free_store_first_undoes_an_interrupted_load(tmp_path):
+    _interrupted_load(tmp_path / "store")
+    view = OxigraphStore(tmp_path / "store", read_only=True)
+    try:
+        assert view.graphs() == [G]
+        assert view.in_flux == []
+        assert not (tmp_path / "store" / JOURNAL).exists()
+    finally:
+        view.close()
+
+
+def test_a_snapshot_of_a_held_store_lists_the_graphs_a_load_is_writing(tmp_path):
+    partial = _interrupted_load(tmp_path / "store")
+    holder = _hold(tmp_path / "store")
+    try:
+        view = OxigraphStore(tmp_path / "store", read_only=True)
+        assert view.in_flux == [partial]
+        view.close()
+        assert (tmp_path / "store" / JOURNAL).exists(), "a read never writes to a store another process holds"
+    finally:
+        _release(holder)
+
+
+# -- what a load refuses to read ---------------------------------------------------------------------------------
+
+
+def test_a_load_names_what_is_wrong_with_the_path(tmp_path):
+    store = OxigraphStore()
+    fifo = tmp_path / "pipe.ttl"
+    os.mkfifo(fifo)
+    for path, message in [
+        (tmp_path, f"{tmp_path}: is a directory, not a file"),
+        (Path("/dev/zero"), "/dev/zero: not a regular file"),
+        (fifo, f"{fifo}: not a regular file"),
+        (tmp_path / "nope.ttl", f"{tmp_path / 'nope.ttl'}: no such file"),
+        (tmp_path / "nope" / "x.ttl", f"{tmp_path / 'nope' / 'x.ttl'}: no such file"),
+    ]:
+        with pytest.raises(StoreError) as caught:
+            store.load_file(path, graph=G, fmt="ttl")
+        assert str(caught.value) == message
+    assert store.count() == 0
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file, so permission cannot be denied")
+def test_an_unreadable_file_is_permission_denied(tmp_path):
+    locked = tmp_path / "locked.ttl"
+    locked.write_text(FARMS.read_text())
+    locked.chmod(0)
+    with pytest.raises(StoreError) as caught:
+        OxigraphStore().load_file(locked, graph=G)
+    assert str(caught.value) == f"{locked}: permission denied"
+
+
+@pytest.mark.parametrize("extension", ["nt", "ttl"])
+def test_a_utf8_byte_order_mark_is_skipped_and_lines_stay_as_an_editor_shows_them(store, tmp_path, extension):
+    body = ox.serialize(ox.parse(path=FARMS), format=LOAD_FORMATS[extension]).decode()
+    good = tmp_path / f"farms.{extension}"
+    good.write_bytes(UTF8_BOM + body.encode())
+    assert good.read_bytes()[:3] == b"\xef\xbb\xbf"
+    store.load_file(good, graph=G)
+    assert isomorphic(graph_content(store, G), rdflib.Graph().parse(FARMS))
+
+    first = {"nt": "<http://example.org/a> <http://example.org/b> <http://example.org/c> .", "ttl": "@base <x:> ."}
+    broken = f'{first[extension]}\n<http://example.org/a> <http://example.org/b> "unterminated .\n'
+    located = []
+    for name, prefix in (("plain", b""), ("bom", UTF8_BOM)):
+        path = tmp_path / f"{name}.{extension}"
+        path.write_bytes(prefix + broken.encode())
+        with pytest.raises(RdfSyntaxError) as caught:
+            store.load_file(path, graph=G)
+        located.append((caught.value.line, caught.value.column))
+    assert located[0] == located[1]
+    assert located[0][0] == 2
+    assert store.count(G) == 8
+
+
+BILLION_LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE rdf:RDF [
+ <!ENTITY lol "lol">
+ <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+ <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+ <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+ <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+ <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="http://example.org/">
+  <rdf:Description rdf:about="http://example.org/lol"><ex:says>&lol9;</ex:says></rdf:Description>
+</rdf:RDF>
+"""
+
+OWL_WITH_ENTITIES = """<?xml version="1.0"?>
+<!DOCTYPE rdf:RDF [
+    <!ENTITY owl "http://www.w3.org/2002/07/owl#" >
+    <!ENTITY xsd "http://www.w3.org/2001/XMLSchema#" >
+    <!ENTITY ex "http://example.org/" >
+]>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:rdfs="http://www.w3.org/2000/01/rdf-schema#">
+  <rdf:Description rdf:about="&ex;Farm">
+    <rdf:type rdf:resource="&owl;Class"/>
+    <rdfs:label rdf:datatype="&xsd;string">Forest farm &amp; site</rdfs:label>
+  </rdf:Description>
+</rdf:RDF>
+"""
+
+
+def test_nested_xml_entities_are_refused_fast_and_change_nothing(store, tmp_path):
+    store.load_file(FARMS, graph=G)
+    bomb = tmp_path / "lol.rdf"
+    bomb.write_text(BILLION_LAUGHS)
+    assert bomb.stat().st_size < 2000
+    started = time.monotonic()
+    with pytest.raises(RdfSyntaxError) as caught:
+        store.load_file(bomb, graph="http://example.org/graph/lol")
+    assert time.monotonic() - started < 5
+    assert str(caught.value) == (
+        f"{bomb}:4: entity 'lol1' refers to other entities; reformkg refuses nested XML entities "
+        "(entity expansion attack)"
+    )
+    assert store.graphs() == [G]
+    assert store.count() == 8
+
+
+def test_an_owl_file_with_plain_entities_loads(store, tmp_path):
+    owl = tmp_path / "onto.owl"
+    owl.write_text(OWL_WITH_ENTITIES)
+    store.load_file(owl, graph=G)
+    rows = store.query(f"SELECT ?t ?l WHERE {{ GRAPH <{G}> {{ <http://example.org/Farm> a ?t ; ?p ?l }} }}").rows()
+    assert {r["t"] for r in rows} == {"http://www.w3.org/2002/07/owl#Class"}
+    assert "Forest farm & site" in {r["l"] for r in rows}
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ('<!DOCTYPE r [<!ENTITY % p "x">]><r/>', "1: a parameter entity (<!ENTITY %)"),
+        ('<!DOCTYPE r [<!ENTITY a "x%p;x">]><r/>', "1: entity 'a' refers to parameter entities"),
+        ('<!DOCTYPE r [<!ENTITY a SYSTEM "file:///etc/passwd">]><r>&a;</r>', "1: entity 'a' is external"),
+        ('<!DOCTYPE r [<!ENTITY a PUBLIC "-//x" "http://x/y">]><r/>', "1: entity 'a' is external"),
+        ('<!DOCTYPE r SYSTEM "http://example.org/r.dtd"><r/>', "1: the DOCTYPE names an external DTD"),
+        ('<!DOCTYPE r [<!ENTITY a "&#38;b;">]><r/>', "1: entity 'a' makes '&' by a character reference"),
+        ('<!DOCTYPE r [<!ENTITY a "<b/>">]><r/>', "1: entity 'a' holds markup"),
+        ('<!DOCTYPE r [<!ENTITY a "' + "x" * 5000 + '">]><r/>', "1: entity 'a' is 5,000 characters long"),
+        # Oxigraph reads a DOCTYPE anywhere and entity declarations inside its comments: so does the check
+        ('<r>\n<!doctype r [<!ENTITY a "x"><!ENTITY b "&a;&a;">]>\n</r>', "2: entity 'b' refers to other entities"),
+        ('<!DOCTYPE r [<!-- <!ENTITY b "&c;"> -->]><r/>', "1: entity 'b' refers to other entities"),
+        (
+            '<!DOCTYPE r [<!ENTITY a "' + "x" * 4000 + '">]><r>' + "&a;" * 3000 + "</r>",
+            "1: entity references expand to more than",
+        ),
+    ],
+)
+def test_check_rdfxml_refuses_what_could_expand_or_reach_out(document, message):
+    with pytest.raises(UnsafeXmlError) as caught:
+        check_rdfxml(document.encode(), "doc.rdf")
+    assert str(caught.value).startswith(f"doc.rdf:{message}"), str(caught.value)
+
+
+def test_check_rdfxml_allows_plain_entities_predefined_and_character_references():
+    check_rdfxml(OWL_WITH_ENTITIES.encode())
+    check_rdfxml(b'<!DOCTYPE r [<!ENTITY a "caf&#233; &amp; &lt;tea&gt;">]><r>&a;&a;</r>')
+    check_rdfxml(b"<r>no DOCTYPE at all</r>")
+    check_rdfxml(b"")
+
+
+def test_check_rdfxml_is_linear_on_a_large_file(tmp_path):
+    big = tmp_path / "big.rdf"
+    big.write_bytes(
+        OWL_WITH_ENTITIES.encode()[: OWL_WITH_ENTITIES.index("<rdf:RDF")]
+        + b"<r>"
+        + b'<x a="&ex;y">&amp; &xsd; <!-- <!ENTITY looks like one --></x>\n' * 200_000
+        + b"</r>"
+    )
+    started = time.monotonic()
+    check_rdfxml(big)
+    assert time.monotonic() - started < 10
+
+
+def test_the_change_counter_moves_only_after_a_write_is_done():
+    """A cache built while a write runs must not be taken for current: the counter moves after the write."""
+    store = OxigraphStore()
+    engine = store.oxigraph
+    seen: list[int] = []
+
+    class Watched:
+        def __getattr__(self, name):
+            return getattr(engine, name)
+
+        def update(self, sparql):
+            seen.append(store.generation)
+            engine.update(sparql)
+
+    store._ox = Watched()
+    before = store.generation
+    store.update('INSERT DATA { <http://example.org/a> <http://example.org/p> "1" }')
+    assert seen == [before]
+    assert store.generation == before + 1
+
+
+def test_graph_names_are_checked_never_spliced(store):
+    store.update('INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/p> "1" } }')
+    for hostile in ("http://example.org/g> } ; DROP ALL ; #", "http://example.org/g>", "not an iri"):
+        with pytest.raises(StoreError, match="not an absolute IRI"):
+            store.drop_graph(hostile)
+        with pytest.raises(StoreError, match="not an absolute IRI"):
+            store.count(hostile)
+    assert store.count("http://example.org/g") == 1
+
+
+def test_named_query_bindings_take_only_iris_and_variable_names():
+    from graph import queries
+
+    query = "SELECT * WHERE { ?s ?p ?o }"
+    assert "VALUES ?s { <http://example.org/a> }" in queries.with_bindings(query, {"s": "http://example.org/a"})
+    with pytest.raises(StoreError, match="not an absolute IRI"):
+        queries.with_bindings(query, {"s": "http://example.org/a> } ; DROP ALL ; #"})
+    with pytest.raises(ValueError, match="not a SPARQL variable"):
+        queries.with_bindings(query, {"s } DROP ALL #": "http://example.org/a"})

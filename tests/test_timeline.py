@@ -58,9 +58,10 @@ def test_diff_reports_the_stage_change(moved):
 
 @backends
 def test_cli_diff_and_timeline(moved, monkeypatch):
+    import api.cli_common as cli_common
     import api.cli_ingest as cli
 
-    monkeypatch.setattr(cli, "open_configured_store", lambda *_: _Unclosed(moved))
+    monkeypatch.setattr(cli_common, "open_configured_store", lambda *_a, **_k: _Unclosed(moved))
     runner = CliRunner()
     result = runner.invoke(cli.ingest_app, ["diff", "107", "108"])
     assert result.exit_code == 0, result.output

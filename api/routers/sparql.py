@@ -18,7 +18,8 @@ from pydantic import StringConstraints
 
 from api.deps import ExecutorDep, SettingsDep, StoreDep
 from api.negotiation import negotiate, prefers_html
-from graph.executor import ExecutorBusy, QueryExecutor, QueryTimeout, query_form
+from graph.errors import ExecutorBusy, QueryTimeout, RefusedRequest, RemoteError
+from graph.executor import QueryExecutor
 from graph.settings import Settings
 from graph.store import QuerySyntaxError, Store, StoreError
 
@@ -70,9 +71,8 @@ def _one(values: list[str], name: str) -> str | None:
     return values[0] if values else None
 
 
-def _negotiate_query(sparql: str, accept: str | None) -> tuple[dict[str, str], str]:
+def _negotiate_query(form: str | None, accept: str | None) -> tuple[dict[str, str], str]:
     """The formats to serialise in and the media type to answer with; 406 when the client accepts none."""
-    form = query_form(sparql)
     graph = form in ("construct", "describe")
     offers = GRAPH_OFFERS if graph else RESULT_OFFERS
     choice = negotiate(accept, offers)
@@ -92,7 +92,13 @@ def _run_query(
     default_graphs: list[str],
     named_graphs: list[str],
 ) -> Response:
-    formats, media = _negotiate_query(sparql, accept)
+    try:
+        scan = executor.check(sparql)
+    except RefusedRequest as error:
+        raise ProtocolError(400, f"refused: {error}") from None
+    except QuerySyntaxError as error:
+        raise ProtocolError(400, f"the query does not parse: {error}") from None
+    formats, media = _negotiate_query(scan.form, accept)
     for graph in default_graphs + named_graphs:
         try:
             ox.NamedNode(graph)
@@ -102,10 +108,12 @@ def _run_query(
         answer = executor.query(
             sparql, formats, default_graphs=default_graphs or None, named_graphs=named_graphs or None
         )
+    except RefusedRequest as error:
+        raise ProtocolError(400, f"refused: {error}") from None
     except QuerySyntaxError as error:
         raise ProtocolError(400, f"the query does not parse: {error}") from None
     except (QueryTimeout, ExecutorBusy) as error:
-        raise ProtocolError(503, str(error)) from None
+        raise ProtocolError(503, str(error), {"Retry-After": "5"}) from None
     except StoreError as error:
         status = 502 if executor.store.backend == "remote" else 400
         raise ProtocolError(status, f"the query failed: {error}") from None
@@ -129,16 +137,20 @@ def _run_update(
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip(), settings.update_token):
         raise ProtocolError(401, "an update needs 'Authorization: Bearer <token>'", {"WWW-Authenticate": "Bearer"})
-    if using_graphs:
-        import re
-
-        if re.search(r"\bUSING\b", update, re.IGNORECASE):
-            raise ProtocolError(400, "using-graph-uri and using-named-graph-uri cannot be given with a USING clause")
-        raise ProtocolError(400, "using-graph-uri and using-named-graph-uri are not supported: write USING clauses")
     try:
+        if using_graphs:
+            if "USING" in executor.check(update, update=True).keywords:
+                raise ProtocolError(400, "using-graph-uri and using-named-graph-uri cannot go with a USING clause")
+            raise ProtocolError(400, "using-graph-uri and using-named-graph-uri are not supported: write USING clauses")
         executor.update(update)
+    except RefusedRequest as error:
+        raise ProtocolError(400, f"refused: {error}") from None
     except QuerySyntaxError as error:
         raise ProtocolError(400, f"the update does not parse: {error}") from None
+    except (QueryTimeout, ExecutorBusy) as error:
+        raise ProtocolError(503, f"{error}", {"Retry-After": "5"}) from None
+    except RemoteError as error:
+        raise ProtocolError(502, f"the update failed and changed nothing: {error}") from None
     except StoreError as error:
         raise ProtocolError(400, f"the update failed and changed nothing: {error}") from None
     return Response(status_code=204)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from graph.store import QueryResult, Store
+from graph.store import QueryResult, Store, sparql_iri
 
 FOLDER = Path(__file__).parent
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def names() -> list[str]:
@@ -36,10 +37,17 @@ def title(name: str) -> str:
 
 
 def with_bindings(sparql: str, bindings: dict[str, str]) -> str:
-    """Fix variables to IRIs by a ``VALUES`` block at the start of the outer WHERE clause."""
+    """Fix variables to IRIs by a ``VALUES`` block at the start of the outer WHERE clause.
+
+    Each IRI is checked by Oxigraph and written by it, and each name must be a plain variable name: nothing a caller
+    passes can change the query's structure (StoreError or ValueError otherwise).
+    """
     if not bindings:
         return sparql
-    values = " ".join(f"VALUES ?{var} {{ <{iri}> }}" for var, iri in bindings.items())
+    for var in bindings:
+        if not _VARIABLE.fullmatch(var):
+            raise ValueError(f"{var!r} is not a SPARQL variable name")
+    values = " ".join(f"VALUES ?{var} {{ {sparql_iri(iri)} }}" for var, iri in bindings.items())
     match = _WHERE.search(sparql)
     if match is None:
         raise ValueError("the query has no WHERE clause to bind variables in")

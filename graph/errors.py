@@ -1,0 +1,27 @@
+"""The library's errors: each says in one line what went wrong; the web layer maps each kind to one HTTP status."""
+
+from __future__ import annotations
+
+
+class StoreError(RuntimeError):
+    """The store cannot do what was asked; the message says why."""
+
+
+class QuerySyntaxError(StoreError):
+    """A SPARQL query or update that does not parse."""
+
+
+class RefusedRequest(StoreError):
+    """A query or update this server will not run: too long, too deeply nested, or reaching another host."""
+
+
+class QueryTimeout(StoreError):
+    """The query ran past its time and was stopped."""
+
+
+class ExecutorBusy(StoreError):
+    """No query worker became free in time; the client may try again."""
+
+
+class RemoteError(StoreError):
+    """A remote SPARQL endpoint failed; the message names the endpoint and the status, never what it sent back."""

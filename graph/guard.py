@@ -1,0 +1,262 @@
+"""What a public SPARQL endpoint checks before an engine sees a query or an update.
+
+A linear-time scanner reads the text as SPARQL tokens (IRIs, strings, comments, prefixed names, variables, keywords,
+punctuation) and answers four questions without running anything:
+
+- which form it is (SELECT, ASK, CONSTRUCT, DESCRIBE, or an update);
+- whether it would make the engine reach the network: ``SERVICE`` in a query or an update, and ``LOAD``. Only
+  keywords count: the word inside an IRI, a string, a comment, a prefixed name or a variable is not one. Unicode
+  escapes (``\\u0053ERVICE``) are read as the engine reads them. Each target must be on the allow-list
+  (``REFORMKG_SERVICE_ALLOW``: host names or IRI prefixes), else the request is refused; a target held in a variable
+  is always refused;
+- how deeply brackets nest and how many operators it has, since an engine parses and evaluates recursively and a
+  short text (5,000 nested braces, a 1,000-step property path) can exhaust its stack and end the process;
+- how long it is.
+
+Refusals are ``RefusedRequest`` errors with one-line messages that name the setting involved.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from graph.errors import QuerySyntaxError, RefusedRequest
+
+#: One SPARQL token at a position. Every alternative is linear: no nested quantifier can backtrack over the input.
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<comment>\#[^\n\r]*)
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+              |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+  | (?P<var>[?$]\w+)
+  | (?P<bnode>_:[\w.-]*)
+  | (?P<pname>(?:[^\W\d_][\w.-]*)?:(?:[\w.:%-]|\\.)*)
+  | (?P<langtag>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+  | (?P<word>[^\W\d]\w*)
+  | (?P<number>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
+  | (?P<punct>\^\^|\|\||&&|!=|<=|>=|[\s\S])
+    """,
+    re.VERBOSE,
+)
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_OPENERS = {"{": "}", "(": ")", "[": "]"}
+_CLOSERS = set(_OPENERS.values())
+#: Punctuation that separates data rather than building nested structure: not counted as operators.
+_SEPARATORS = {".", ",", ";"}
+_QUERY_FORMS = {"select", "ask", "construct", "describe"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The bounds a request must keep; each is a setting (see ``graph/settings.py``)."""
+
+    max_chars: int = 100_000
+    max_depth: int = 64
+    max_operators: int = 5_000
+    service_allow: tuple[str, ...] = ()
+    max_load_bytes: int = 1_000_000
+
+
+@dataclass
+class Scan:
+    """What the scanner read: the form, the network targets and the sizes."""
+
+    form: str | None = None  # select, ask, construct, describe, or None for an update
+    services: list[str | None] = field(default_factory=list)  # SERVICE targets (None: a variable)
+    loads: list[str | None] = field(default_factory=list)  # LOAD sources
+    depth: int = 0
+    operators: int = 0
+    keywords: set[str] = field(default_factory=set)  # every keyword used, upper case
+
+
+def unescape_codepoints(text: str) -> str:
+    """Replace ``\\uXXXX`` and ``\\UXXXXXXXX`` escapes, as SPARQL engines do before parsing."""
+    if "\\u" not in text and "\\U" not in text:
+        return text
+
+    def char(match: re.Match) -> str:
+        code = int(match.group(1) or match.group(2), 16)
+        return chr(code) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else match.group(0)
+
+    return _ESCAPE.sub(char, text)
+
+
+def _line_of(text: str, position: int) -> int:
+    return text.count("\n", 0, position) + 1
+
+
+def _tokens(text: str):
+    """Yield (kind, value, position) for every token but white space and comments."""
+    position, end = 0, len(text)
+    match = _TOKEN.match
+    while position < end:
+        m = match(text, position)
+        kind = m.lastgroup
+        value = m.group()
+        if kind == "punct" and value in "\"'":
+            raise QuerySyntaxError(f"line {_line_of(text, position)}: a string is not closed")
+        if kind == "pname" and value.endswith(".") and not value.endswith("\\."):
+            value = value.rstrip(".")  # a local name cannot end with a dot: that dot ends the triple
+            if value.endswith("\\"):
+                value += "."
+        position = m.start() + len(value)
+        if kind not in ("ws", "comment"):
+            yield kind, value, m.start()
+
+
+def _resolve(value: str, kind: str, prefixes: dict[str, str]) -> str | None:
+    """The IRI a SERVICE or LOAD target names: an IRI, a prefixed name, or None (a variable or unknown)."""
+    if kind == "iri":
+        return value[1:-1]
+    if kind == "pname":
+        prefix, _, local = value.partition(":")
+        if prefix in prefixes:
+            return prefixes[prefix] + local.replace("\\", "")
+    return None
+
+
+def _scan_text(text: str) -> Scan:
+    scan = Scan()
+    prefixes: dict[str, str] = {}
+    stack: list[str] = []
+    previous: list[tuple[str, str]] = []  # the last keywords/targets, to read PREFIX, SERVICE and LOAD
+    pending: str | None = None  # "service" or "load" while its target is still to come
+    first_keyword = True
+    for kind, value, _position in _tokens(text):
+        upper = value.upper() if kind == "word" else value
+        if kind == "word":
+            scan.keywords.add(upper)
+            if first_keyword and upper not in ("PREFIX", "BASE"):
+                first_keyword = False
+                if upper.lower() in _QUERY_FORMS:
+                    scan.form = upper.lower()
+            if upper in ("SERVICE", "LOAD"):
+                pending = upper.lower()
+                scan.operators += 1
+                continue
+            if upper == "SILENT" and pending:
+                continue
+            scan.operators += 1
+        elif kind == "punct":
+            if value in _OPENERS:
+                stack.append(_OPENERS[value])
+                scan.depth = max(scan.depth, len(stack))
+            elif value in _CLOSERS and stack:
+                stack.pop()
+            if value not in _SEPARATORS:
+                scan.operators += 1
+        if pending:
+            target = _resolve(value, kind, prefixes) if kind in ("iri", "pname") else None
+            (scan.services if pending == "service" else scan.loads).append(target)
+            pending = None
+        if kind == "iri" and len(previous) >= 2 and previous[-2] == ("word", "PREFIX") and previous[-1][0] == "pname":
+            prefixes[previous[-1][1].rstrip(":")] = value[1:-1]
+        previous = [*previous[-1:], (kind, upper)]
+    if pending:  # SERVICE or LOAD with nothing after it: the engine will not parse it, but say what it was
+        (scan.services if pending == "service" else scan.loads).append(None)
+    return scan
+
+
+def _allowed(target: str | None, allow: tuple[str, ...]) -> bool:
+    if target is None:
+        return False
+    parts = urlsplit(target)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    for entry in allow:
+        if "://" in entry:
+            if target.startswith(entry):
+                return True
+        elif parts.hostname == entry.lower():
+            return True
+    return False
+
+
+def check(text: str, limits: Limits, *, update: bool = False) -> Scan:
+    """Scan a query or update and refuse it (RefusedRequest) if it breaks a limit or reaches the network."""
+    if not update and len(text) > limits.max_chars:
+        raise RefusedRequest(
+            f"the query is {len(text):,} characters long; this server takes at most {limits.max_chars:,} "
+            "(REFORMKG_QUERY_MAX_CHARS)"
+        )
+    scan = _scan_text(text)
+    unescaped = unescape_codepoints(text)
+    if unescaped is not text:
+        second = _scan_text(unescaped)
+        scan.services += second.services
+        scan.loads += second.loads
+        scan.depth = max(scan.depth, second.depth)
+        scan.operators = max(scan.operators, second.operators)
+        scan.form = scan.form or second.form
+        scan.keywords |= second.keywords
+    if scan.depth > limits.max_depth:
+        raise RefusedRequest(
+            f"brackets nest {scan.depth} deep; this server takes at most {limits.max_depth} (REFORMKG_QUERY_MAX_DEPTH)"
+        )
+    if scan.operators > limits.max_operators:
+        raise RefusedRequest(
+            f"the text has {scan.operators:,} operators and keywords; this server takes at most "
+            f"{limits.max_operators:,} (REFORMKG_QUERY_MAX_OPERATORS)"
+        )
+    for keyword, targets in (("SERVICE", scan.services), ("LOAD", scan.loads)):
+        for target in targets:
+            if not _allowed(target, limits.service_allow):
+                what = f"<{target}>" if target else "(its target a variable or an unknown prefix)"
+                raise RefusedRequest(
+                    f"{keyword} {what} is refused: this server does not reach other hosts unless "
+                    "REFORMKG_SERVICE_ALLOW lists them"
+                )
+    return scan
+
+
+@dataclass(frozen=True)
+class LoadOperation:
+    """``LOAD [SILENT] <source> [INTO GRAPH <graph>]``."""
+
+    source: str
+    graph: str | None
+    silent: bool
+
+
+def load_operations(text: str) -> list[LoadOperation] | None:
+    """The LOAD operations an update consists of, or None when it holds anything else (or an unresolvable name)."""
+    prefixes: dict[str, str] = {}
+    operations: list[LoadOperation] = []
+    tokens = list(_tokens(unescape_codepoints(text)))
+    i = 0
+
+    def iri_at(index: int) -> str | None:
+        if index < len(tokens) and tokens[index][0] in ("iri", "pname"):
+            return _resolve(tokens[index][1], tokens[index][0], prefixes)
+        return None
+
+    def word_at(index: int) -> str:
+        return tokens[index][1].upper() if index < len(tokens) and tokens[index][0] == "word" else ""
+
+    while i < len(tokens):
+        word = word_at(i)
+        if word == "PREFIX" and i + 2 < len(tokens) and tokens[i + 1][0] == "pname" and tokens[i + 2][0] == "iri":
+            prefixes[tokens[i + 1][1].rstrip(":")] = tokens[i + 2][1][1:-1]
+            i += 3
+        elif word == "LOAD":
+            silent = word_at(i + 1) == "SILENT"
+            i += 2 if silent else 1
+            source = iri_at(i)
+            if source is None:
+                return None
+            i += 1
+            graph = None
+            if word_at(i) == "INTO":
+                if word_at(i + 1) != "GRAPH" or (graph := iri_at(i + 2)) is None:
+                    return None
+                i += 3
+            operations.append(LoadOperation(source, graph, silent))
+            if i < len(tokens) and tokens[i][1] == ";":
+                i += 1
+        else:
+            return None
+    return operations

@@ -1,0 +1,114 @@
+"""The guard reads SPARQL as tokens: it finds SERVICE and LOAD wherever the engine would, and nowhere else."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+
+from graph import guard
+from graph.errors import QuerySyntaxError, RefusedRequest
+
+LIMITS = guard.Limits()
+TRAP = "http://127.0.0.1:9/x"
+
+FEDERATED = [
+    f"SELECT * WHERE {{ SERVICE <{TRAP}> {{ ?s ?p ?o }} }}",
+    f"select * where {{ service <{TRAP}> {{ ?s ?p ?o }} }}",
+    f"SELECT * WHERE {{ SeRvIcE SILENT <{TRAP}> {{ ?s ?p ?o }} }}",
+    f"SELECT * WHERE {{ SERVICE # a comment between\n <{TRAP}> {{ ?s ?p ?o }} }}",
+    f"SELECT * WHERE {{ {{ OPTIONAL {{ {{ SERVICE <{TRAP}> {{ ?s ?p ?o }} }} }} }} }}",
+    f"SELECT * WHERE {{ ?s ?p ?o FILTER EXISTS {{ SERVICE <{TRAP}> {{ ?s ?p ?o }} }} }}",
+    f"SELECT * WHERE {{ {{ SELECT * WHERE {{ SERVICE <{TRAP}> {{ ?s ?p ?o }} }} }} }}",
+    "PREFIX trap: <http://127.0.0.1:9/> SELECT * WHERE { SERVICE trap:x { ?s ?p ?o } }",
+    "SELECT * WHERE { SERVICE ?endpoint { ?s ?p ?o } }",
+    f"SELECT * WHERE {{ \\u0053ERVICE <{TRAP}> {{ ?s ?p ?o }} }}",
+    f"SELECT * WHERE {{ SERVICE\t<{TRAP}>{{?s ?p ?o}} }}",
+    "SELECT * WHERE { SERVICE <file:///etc/passwd> { ?s ?p ?o } }",
+]
+HARMLESS = [
+    "SELECT * WHERE { ?s <http://example.org/SERVICE> ?o }",
+    "SELECT * WHERE { ?s <http://example.org/LOAD> ?o }",
+    "PREFIX service: <http://example.org/> SELECT * WHERE { ?s service:SERVICE ?service }",
+    "SELECT * WHERE { ?s ?p ?o FILTER(?o = 'SERVICE <http://127.0.0.1:9/x> { ?s ?p ?o }') }",
+    'SELECT * WHERE { ?s ?p """SERVICE\nLOAD <http://127.0.0.1:9/x> { }""" }',
+    "SELECT * WHERE { ?s ?p ?o } # SERVICE <http://127.0.0.1:9/x> { ?s ?p ?o }",
+    "SELECT ?SERVICE ?load WHERE { ?SERVICE ?load _:SERVICE }",
+    'SELECT * WHERE { ?s ?p "x"@service }',
+]
+
+
+@pytest.mark.parametrize("query", FEDERATED)
+def test_service_is_refused_wherever_the_engine_would_see_it(query):
+    with pytest.raises(RefusedRequest, match="REFORMKG_SERVICE_ALLOW"):
+        guard.check(query, LIMITS)
+
+
+@pytest.mark.parametrize("query", HARMLESS)
+def test_the_word_in_an_iri_string_comment_name_or_variable_is_no_keyword(query):
+    scan = guard.check(query, LIMITS)
+    assert scan.form == "select"
+    assert scan.services == [] and scan.loads == []
+    ox.Store().query(query)  # and the engine agrees that it is a plain query
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        f"LOAD <{TRAP}>",
+        f"load silent <{TRAP}> into graph <urn:g>",
+        f"INSERT DATA {{ <urn:a> <urn:b> <urn:c> }} ; LOAD <{TRAP}>",
+        "PREFIX t: <http://127.0.0.1:9/> LOAD t:x",
+        f"INSERT {{ ?s ?p ?o }} WHERE {{ SERVICE <{TRAP}> {{ ?s ?p ?o }} }}",
+    ],
+)
+def test_load_and_service_in_updates_are_refused(update):
+    with pytest.raises(RefusedRequest, match="REFORMKG_SERVICE_ALLOW"):
+        guard.check(update, LIMITS, update=True)
+
+
+def test_the_allow_list_takes_hosts_and_iri_prefixes():
+    by_host = guard.Limits(service_allow=("data.example.org",))
+    assert guard.check("SELECT * { SERVICE <https://data.example.org/sparql> {} }", by_host).services == [
+        "https://data.example.org/sparql"
+    ]
+    with pytest.raises(RefusedRequest):
+        guard.check("SELECT * { SERVICE <https://data.example.org.evil.net/sparql> {} }", by_host)
+    by_prefix = guard.Limits(service_allow=("https://data.example.org/sparql",))
+    guard.check("LOAD <https://data.example.org/sparql?query=x>", by_prefix, update=True)
+    with pytest.raises(RefusedRequest):
+        guard.check("LOAD <https://data.example.org/other>", by_prefix, update=True)
+    with pytest.raises(RefusedRequest):  # a variable target can never be checked, so it is never allowed
+        guard.check("SELECT * { SERVICE ?x {} }", by_host)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("SELECT * WHERE " + "{" * 5_000 + "}" * 5_000, "REFORMKG_QUERY_MAX_DEPTH"),
+        ("SELECT * WHERE { FILTER(" + "(" * 100 + "1" + ")" * 100 + ") }", "REFORMKG_QUERY_MAX_DEPTH"),
+        ("SELECT * WHERE { " + "OPTIONAL { ?s ?p ?o } " * 2_000 + "}", "REFORMKG_QUERY_MAX_OPERATORS"),
+        ("SELECT (" + "+".join(["1"] * 50_000) + " AS ?x) WHERE {}", "REFORMKG_QUERY_MAX_CHARS"),
+        ("SELECT (" + "+".join(["1"] * 10_000) + " AS ?x) WHERE {}", "REFORMKG_QUERY_MAX_OPERATORS"),
+        ("SELECT * WHERE { ?s " + "/".join(["<p:a>"] * 6_000) + " ?o }", "REFORMKG_QUERY_MAX_OPERATORS"),
+    ],
+)
+def test_deep_or_long_texts_are_refused_before_the_engine(text, says):
+    with pytest.raises(RefusedRequest, match=says):
+        guard.check(text, LIMITS)
+
+
+def test_the_form_is_read_after_the_prologue_and_comments():
+    assert guard.check("# what\nPREFIX a: <b:c> BASE <http://x/> ASK {}", LIMITS).form == "ask"
+    assert guard.check("  describe <http://x/>", LIMITS).form == "describe"
+    assert guard.check("INSERT DATA { <a:b> <a:c> <a:d> }", LIMITS, update=True).form is None
+
+
+def test_an_unclosed_string_is_a_syntax_error():
+    with pytest.raises(QuerySyntaxError, match="not closed"):
+        guard.check('SELECT * WHERE { ?s ?p "open }', LIMITS)
+
+
+def test_load_operations_are_read_one_by_one():
+    ops = guard.load_operations("PREFIX e: <http://e/> LOAD SILENT e:x INTO GRAPH <urn:g> ; LOAD <http://b/> ;")
+    assert ops == [guard.LoadOperation("http://e/x", "urn:g", True), guard.LoadOperation("http://b/", None, False)]
+    assert guard.load_operations("LOAD <http://a/> ; CLEAR ALL") is None
