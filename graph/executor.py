@@ -10,8 +10,9 @@ one ends by its time limit at the latest), runs alone, and then each worker reop
 no process is restarted for a write.
 
 Scheduling is fair to light queries. The pool has ``workers`` processes for queries that run long and ``reserve`` more
-that stay free for short ones: a query still running after ``light_seconds`` counts as long, and when ``workers``
+that stay free for short ones: a query that has used ``light_seconds`` of CPU counts as long, and when ``workers``
 long queries already run it is stopped at once (503, try again) rather than take a place that short queries need.
+A long query's worker runs at a low CPU priority, so short queries and the server itself come first on the cores.
 
 The in-memory store cannot be shared with another process: its queries run in threads, and one past its time is
 answered as timed out while the thread finishes in the background. So are a remote endpoint's: the answer comes on
@@ -46,6 +47,8 @@ log = logging.getLogger(__name__)
 ENGINE_STACK_BYTES = 64 << 20
 #: Query workers kept free for short queries, beyond the ``workers`` that may run long ones.
 LIGHT_RESERVE = 2
+#: The niceness a worker runs at while its query counts as long.
+LONG_QUERY_NICENESS = 15
 _stack_lock = threading.Lock()
 
 #: What a LOAD asks its source for.
@@ -109,10 +112,25 @@ def serialize_capped(result: QueryResult, formats: dict[str, str], limit: int) -
         return Answer("select", result.serialize(fmt), fmt)
     variables = result.variables
     head = list(itertools.islice(result.solutions(), limit + 1))
-    bindings = [
-        {name: _term_json(term) for name in variables if (term := row[name]) is not None} for row in head[:limit]
-    ]
-    body = json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}}, ensure_ascii=False).encode()
+    keys = [json.dumps(name) + ":" for name in variables]
+    written: dict = {}  # a term's JSON, written once however often it recurs
+    rows = []
+    for row in head[:limit]:
+        cells = []
+        for key, term in zip(keys, row, strict=True):
+            if term is not None:
+                text = written.get(term)
+                if text is None:
+                    text = written[term] = json.dumps(_term_json(term), ensure_ascii=False)
+                cells.append(key + text)
+        rows.append("{" + ",".join(cells) + "}")
+    body = (
+        '{"head":{"vars":'
+        + json.dumps(variables, ensure_ascii=False)
+        + '},"results":{"bindings":['
+        + ",".join(rows)
+        + "]}}"
+    ).encode()
     if fmt != "json":
         parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
         body = parsed.serialize(format=RESULT_FORMATS[fmt])
@@ -189,6 +207,14 @@ class _Worker:
             return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
         except (OSError, ValueError, IndexError):
             return None
+
+    def yield_cpu(self, lower: bool) -> bool:
+        """Run this worker at a low CPU priority (``lower``) or the normal one again; False where not allowed."""
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.process.pid, LONG_QUERY_NICENESS if lower else 0)
+        except (OSError, AttributeError):
+            return False
+        return True
 
     def stop(self) -> None:
         if self.process.is_alive():
@@ -306,6 +332,7 @@ class _ProcessPool:
                         f"{self._max_long} long queries are running already; this one was stopped after "
                         f"{self._light_seconds:g} s so that short queries stay quick: try again later"
                     )
+                worker.yield_cpu(lower=True)  # short queries and the server itself come first on the cores
             status, payload = worker.connection.recv()
             # An engine error may come from a view that tripped over files the writer has since replaced.
             healthy = status != "error"
@@ -315,6 +342,9 @@ class _ProcessPool:
         finally:
             if counted_long:
                 self._end_long()
+                # Back to the normal priority for the next query; a process may not raise its own priority
+                # again without privileges, and then a fresh worker takes its place.
+                healthy = healthy and worker.yield_cpu(lower=False)
             self._release(worker, healthy)
 
     def write(self, write, wait: float):
@@ -416,10 +446,13 @@ class QueryExecutor:
         *,
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
+        scan: guard.Scan | None = None,
     ) -> Answer:
-        """Run a query; ``formats`` names the serialisation for solutions ("results") and for triples ("graph")."""
+        """Run a query; ``formats`` names the serialisation for solutions ("results") and for triples ("graph").
+
+        ``scan`` is what ``check`` said of this very text, when the caller has asked already."""
         _check_formats(formats)
-        scan = self.check(sparql)
+        scan = scan or self.check(sparql)
         self._ensure_open()
         try:
             if self._pool is not None:

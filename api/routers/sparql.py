@@ -106,7 +106,7 @@ def _run_query(
             raise ProtocolError(400, f"graph {graph!r} is not an absolute IRI: {error}") from None
     try:
         answer = executor.query(
-            sparql, formats, default_graphs=default_graphs or None, named_graphs=named_graphs or None
+            sparql, formats, default_graphs=default_graphs or None, named_graphs=named_graphs or None, scan=scan
         )
     except RefusedRequest as error:
         raise ProtocolError(400, f"refused: {error}") from None
