@@ -90,6 +90,12 @@ class Settings(BaseSettings):
         "23 KB, and drafting takes about 15 s per MB); a larger file is refused before it is read.",
     )
 
+    @field_validator("store", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value):
+        """``REFORMKG_STORE=`` (set but empty) means the default, as if it were unset."""
+        return default_store() if isinstance(value, str) and not value.strip() else value
+
     @field_validator("service_allow", mode="before")
     @classmethod
     def _comma_separated(cls, value):

@@ -118,3 +118,11 @@ def test_ingest_refuses_a_newsletter_past_the_size_limit(cli, tmp_path, monkeypa
 def test_graph_option_takes_one_file(cli):
     result = cli("load", str(FARMS), str(FARMS), "--graph", "http://example.org/g")
     assert result.exit_code == 2
+
+
+def test_an_empty_store_setting_means_the_default(monkeypatch, tmp_path):
+    from graph.settings import Settings
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("REFORMKG_STORE", "")
+    assert Settings().store == str(tmp_path / "data" / "reformkg" / "store")

@@ -95,7 +95,7 @@ def _run_query(
     try:
         scan = executor.check(sparql)
     except RefusedRequest as error:
-        raise ProtocolError(400, f"refused: {error}") from None
+        raise ProtocolError(400, str(error)) from None
     except QuerySyntaxError as error:
         raise ProtocolError(400, f"the query does not parse: {error}") from None
     formats, media = _negotiate_query(scan.form, accept)
@@ -109,7 +109,7 @@ def _run_query(
             sparql, formats, default_graphs=default_graphs or None, named_graphs=named_graphs or None, scan=scan
         )
     except RefusedRequest as error:
-        raise ProtocolError(400, f"refused: {error}") from None
+        raise ProtocolError(400, str(error)) from None
     except QuerySyntaxError as error:
         raise ProtocolError(400, f"the query does not parse: {error}") from None
     except (QueryTimeout, ExecutorBusy) as error:
@@ -144,7 +144,7 @@ def _run_update(
             raise ProtocolError(400, "using-graph-uri and using-named-graph-uri are not supported: write USING clauses")
         executor.update(update)
     except RefusedRequest as error:
-        raise ProtocolError(400, f"refused: {error}") from None
+        raise ProtocolError(400, str(error)) from None
     except QuerySyntaxError as error:
         raise ProtocolError(400, f"the update does not parse: {error}") from None
     except (QueryTimeout, ExecutorBusy) as error:
