@@ -173,6 +173,9 @@ def _worker_loop(path: str, connection) -> None:  # pragma: no cover - runs in a
             connection.send(("syntax", str(error)))
         except Exception as error:  # any engine failure is this query's, never the worker's end
             connection.send(("error", f"{type(error).__name__}: {error}"))
+            if isinstance(error, OSError):  # the view may have tripped over files the writer replaced: reopen it
+                store = None
+                store = ox.Store.read_only(path)
 
 
 def _worker_main(path: str, connection) -> None:  # pragma: no cover - runs in a child process
@@ -334,8 +337,7 @@ class _ProcessPool:
                     )
                 worker.yield_cpu(lower=True)  # short queries and the server itself come first on the cores
             status, payload = worker.connection.recv()
-            # An engine error may come from a view that tripped over files the writer has since replaced.
-            healthy = status != "error"
+            healthy = True
             return status, payload
         except (EOFError, OSError) as error:
             raise StoreError(f"the query worker failed ({type(error).__name__}); try again") from None
@@ -377,7 +379,7 @@ class _ProcessPool:
             self._write_lock.release()
 
     def processes(self) -> list:
-        """The worker processes there are now (for tests and diagnostics)."""
+        """The idle worker processes (for tests and diagnostics)."""
         with self._cond:
             return [w.process for w in self._idle]
 
@@ -458,12 +460,14 @@ class QueryExecutor:
             if self._pool is not None:
                 return self._query_in_process(sparql, formats, default_graphs, named_graphs)
             return self._query_in_thread(sparql, formats, default_graphs, named_graphs)
-        except (QuerySyntaxError, QueryTimeout, ExecutorBusy, RefusedRequest):
+        except (QueryTimeout, ExecutorBusy, RefusedRequest):
             raise
         except StoreError as error:
             if scan.services:  # the engine's message may carry what the remote service sent back: never echo it
-                log.warning("federated query failed: %s", error)
-                raise StoreError("the federated query failed (a SERVICE did not answer as expected)") from None
+                log.warning("federated query failed: %s", str(error))
+                raise StoreError(
+                    "the federated query failed: it does not parse, or a SERVICE did not answer as expected"
+                ) from None
             raise
 
     def _query_in_process(self, sparql, formats, default_graphs, named_graphs) -> Answer:
@@ -489,10 +493,14 @@ class QueryExecutor:
             try:
                 result = self.store.query(sparql, default_graphs=default_graphs, named_graphs=named_graphs)
                 return serialize_capped(result, formats, self.row_limit)
-            except SyntaxError as error:  # raised while the results are read
-                failure = QuerySyntaxError(str(error))
-            except (OSError, ValueError, RuntimeError) as error:
-                failure = StoreError(f"{type(error).__name__}: {error}")
+            except (SyntaxError, OSError, ValueError, RuntimeError) as error:  # raised while the results are read
+                if self.store.backend == "remote":  # the endpoint's answer: name the endpoint, never its words
+                    log.warning("the remote endpoint's answer does not read: %s", str(error))
+                    failure = RemoteError("the remote endpoint answered with results that do not parse")
+                elif isinstance(error, SyntaxError):
+                    failure = QuerySyntaxError(str(error))
+                else:
+                    failure = StoreError(f"{type(error).__name__}: {error}")
             except StoreError as error:
                 failure = type(error)(str(error))
             finally:

@@ -738,7 +738,8 @@ class RemoteStore(Store):
             return QueryResult(ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON))
         if content_type.startswith("application/n-triples"):
             return QueryResult(q.triple for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
-        raise StoreError(f"{self.query_url} answered with unexpected content type {content_type!r}")
+        log.warning("%s answered with content type %r", self.query_url, content_type[:200])
+        raise RemoteError(f"{self.query_url} answered in a media type reformkg does not read")
 
     def query_raw(
         self,

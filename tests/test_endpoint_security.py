@@ -208,6 +208,27 @@ def test_a_remote_store_error_names_the_endpoint_not_its_words(trap):
         store.close()
 
 
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/sparql-results+json", f'{{"head":{{"vars":["s"]}},"results":{{"bindings":[{{"s":"{SECRET}'),
+        ("text/html", f"<p>{SECRET}</p>"),
+    ],
+)
+def test_a_remote_store_that_answers_garbage_is_named_not_quoted(trap, content_type, body):
+    trap.status, trap.content_type, trap.body = 200, content_type, body.encode()
+    store = RemoteStore(trap.url + "/query")
+    server = LiveServer(create_app(Settings(store="unused"), store))
+    try:
+        answer = ask(server.url, "SELECT ?s WHERE { ?s ?p ?o }")
+        assert answer.status_code == 502
+        assert SECRET not in answer.text
+        assert trap.url in answer.json()["detail"] or "remote endpoint" in answer.json()["detail"]
+    finally:
+        server.stop()
+        store.close()
+
+
 # -- texts that would freeze or crash --------------------------------------------------------------------------------
 @pytest.mark.parametrize("kind", ["memory", "disk"])
 def test_deep_or_long_queries_never_reach_the_engine_and_the_server_survives(serve, kind):
