@@ -41,6 +41,20 @@ def oxigraph_binary() -> str:
     return found
 
 
+def wait_until_up(url: str, process: subprocess.Popen, seconds: float) -> bool:
+    """Poll ``url`` until it answers 200 (True), or until ``process`` ends or ``seconds`` pass (False)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+
+
 class OxigraphServer:
     """A real `oxigraph serve` on a free loopback port, with the union default graph like the embedded store."""
 
@@ -51,17 +65,9 @@ class OxigraphServer:
         if location is not None:
             command += ["--location", str(location)]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx.get(f"{self.base}/query", params={"query": "ASK {}"}, timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                pytest.fail(f"oxigraph serve did not start: {self.process.stderr.read().decode()[-500:]}")
-            time.sleep(0.05)
+        if not wait_until_up(f"{self.base}/query?query=ASK%20%7B%7D", self.process, 20):
+            self.stop()
+            pytest.fail(f"oxigraph serve did not start: {self.process.stderr.read().decode()[-500:]}")
 
     @property
     def query_url(self) -> str:

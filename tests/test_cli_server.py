@@ -10,7 +10,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -19,7 +18,7 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from graph.store import OWNER
-from tests.conftest import FIXTURES, free_port
+from tests.conftest import FIXTURES, free_port, wait_until_up
 
 FARMS = FIXTURES / "farms.ttl"
 NEWSLETTER = FIXTURES / "newsletters/gaige-kuaibao-2017-07.txt"
@@ -64,17 +63,9 @@ class CliServer:
                 [*REFORMKG, "serve", "--port", str(self.port)], cwd=cwd, env=env, stdout=log, stderr=log
             )
         self.pid = self.process.pid
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                pytest.fail(f"reformkg serve did not start: {self.log.read_text()[-1000:]}")
-            time.sleep(0.1)
+        if not wait_until_up(f"{self.url}/healthz", self.process, 60):
+            self.stop()
+            pytest.fail(f"reformkg serve did not start: {self.log.read_text()[-1000:]}")
 
     def stop(self) -> int | None:
         if self.process.poll() is None:
