@@ -28,3 +28,16 @@ def test_health_and_sparql_get(store):
     bad = client.get("/sparql", params={"query": "SELEKT"})
     assert bad.status_code == 400
     assert "does not parse" in bad.json()["detail"]
+
+
+def test_healthz_is_503_when_the_store_does_not_answer():
+    from graph.store import RemoteStore
+    from tests.conftest import free_port
+
+    store = RemoteStore(f"http://127.0.0.1:{free_port()}/query", timeout=2)  # nothing listens there
+    try:
+        answer = TestClient(create_app(Settings(store="unused"), store)).get("/healthz")
+        assert answer.status_code == 503
+        assert answer.json() == {"status": "unavailable", "backend": "remote"}
+    finally:
+        store.close()

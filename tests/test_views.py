@@ -44,7 +44,8 @@ def test_forest_farm_view_shows_the_farms_acceptance_and_next_steps(client):
     html = client.get("/graph/forest-farms").text
     for name in ("Haikou Forest Farm", "Xishan Forest Farm", "Lufengcun", "Provincial State Forest Farm Reform"):
         assert name in html
-    assert html.count("measure/forest-farm-next-step") >= 1 or "NextStep" in html
+    for step in ("1-support-policies", "2-resource-protection", "3-diversified-operations", "4-deepen-reform"):
+        assert f"kunming-forest-farm-reform-next-step-{step}" in html
 
 
 def test_ego_errors(client):
