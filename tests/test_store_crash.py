@@ -94,3 +94,53 @@ def test_killed_first_load_leaves_no_graph(tmp_path):
     assert reopened.count() == 8
     reopened.load_file(FIXTURES / "farms.ttl", graph="http://example.org/graph/new")
     assert reopened.count() == 16
+
+
+DIES_AT_COMMIT = """
+import os, signal, sys
+from graph.store import COMMITTED, OxigraphStore
+
+store = OxigraphStore(sys.argv[1])
+engine = store.oxigraph
+
+
+class DiesAtCommit:
+    def __getattr__(self, name):
+        return getattr(engine, name)
+
+    def update(self, sparql):
+        if COMMITTED in sparql:  # the new data is written and flushed; the commit marker is next
+            os.kill(os.getpid(), signal.SIGKILL)
+        return engine.update(sparql)
+
+
+store._ox = DiesAtCommit()
+store.load_file(sys.argv[2], graph=sys.argv[3])
+"""
+
+
+@pytest.mark.parametrize("into", [G, "http://example.org/graph/new"])
+def test_a_load_killed_just_before_its_commit_is_undone(tmp_path, into):
+    """A kill at the one point where the new data is surely on disk: the next open must take it away again."""
+    import pyoxigraph as ox
+
+    store_dir = tmp_path / "store"
+    store = OxigraphStore(store_dir)
+    store.load_file(FIXTURES / "farms.ttl", graph=G)
+    store.close()
+    data = big_ntriples(tmp_path / "some.nt", 1_000)
+    process = subprocess.run(
+        [sys.executable, "-c", DIES_AT_COMMIT, str(store_dir), str(data), into],
+        cwd=Path(__file__).parent.parent,
+        timeout=120,
+    )
+    assert process.returncode == -signal.SIGKILL
+    assert (store_dir / JOURNAL).exists()
+    left = ox.Store.read_only(str(store_dir / "oxigraph"))
+    assert len(left) >= 1_000 + 8, "the killed load should have left its data on disk for recovery to undo"
+    del left
+
+    reopened = OxigraphStore(store_dir)
+    assert reopened.graphs() == [G]
+    assert reopened.count() == 8
+    assert not (store_dir / JOURNAL).exists()
