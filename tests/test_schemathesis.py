@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api.app import create_app
@@ -23,6 +24,25 @@ def seeded_app():
     return create_app(Settings(store="memory", query_timeout=5, result_limit=200), store)
 
 
+#: Bodies for the SPARQL media types, which schemathesis cannot make from a schema: real queries and updates, texts
+#: the guard refuses, and arbitrary text.
+QUERIES = [
+    "ASK {}",
+    "SELECT * WHERE { ?s ?p ?o } LIMIT 3",
+    "CONSTRUCT WHERE { ?s a ?o } LIMIT 5",
+    "DESCRIBE <https://w3id.org/reformkg/id/place/haikou-forest-farm>",
+    "SELECT * WHERE { SERVICE <http://127.0.0.1:9/x> { ?s ?p ?o } }",
+    "SELECT * WHERE " + "{" * 100 + "}" * 100,
+]
+UPDATES = ["INSERT DATA { <urn:a> <urn:b> <urn:c> }", "LOAD <http://127.0.0.1:9/x>", "CLEAR ALL"]
+
+
+def sparql_bodies(texts: list[str]):
+    return st.one_of(st.sampled_from(texts), st.text(max_size=300)).map(lambda text: text.encode("utf-8", "replace"))
+
+
+schemathesis.openapi.media_type("application/sparql-query", sparql_bodies(QUERIES))
+schemathesis.openapi.media_type("application/sparql-update", sparql_bodies(UPDATES))
 schema = schemathesis.openapi.from_asgi("/openapi.json", seeded_app())
 
 
