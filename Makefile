@@ -35,11 +35,11 @@ test: install browser
 	$(BIN)/python -m pytest
 
 bench: install
-	$(BIN)/python -m graph.bench
-	$(BIN)/python -m graph.bench_views
+	$(BIN)/python -m benchmarks.bench
+	$(BIN)/python -m benchmarks.bench_views
 
 load: install
-	$(BIN)/python -m api.loadtest
+	$(BIN)/python -m benchmarks.loadtest
 
 clean:
 	rm -rf $(VENV) var

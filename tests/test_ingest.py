@@ -11,8 +11,8 @@ from rdflib.compare import isomorphic
 from typer.testing import CliRunner
 
 from api.cli_ingest import ingest_app
+from benchmarks.ingest_measure import compare, curated_answers, draft_answers, expected_answers
 from graph.ingest import AcceptError, IngestError, accept, ingest, issue_graph_iri, withdraw
-from graph.ingest_measure import compare, curated_answers, draft_answers, expected_answers
 from graph.store import OxigraphStore
 
 ROOT = Path(__file__).parent.parent

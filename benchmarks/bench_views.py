@@ -1,10 +1,10 @@
 """Benchmark of the analytics and views: projection, agency ranking and ego-view times, synthetic graph beside seed.
 
-Run ``python -m graph.bench_views`` (default 5,000 farms) or ``python -m graph.bench_views --farms 50000``. It builds
-``graph.bench``'s synthetic forest-farm graph into an embedded Oxigraph store, and the seed graph into another, and
-prints for each: the projection time (store -> networkx, uncached), the agency ranking time (projection cached), and
-the ego view's server-side time (median of 5: the neighbourhood plus the HTML, projection cached). Targets at 50,000
-farms: ego view under 300 ms, ranking under 5 s. A script that prints figures, not a timed test.
+Run ``python -m benchmarks.bench_views`` (default 5,000 farms) or ``python -m benchmarks.bench_views --farms 50000``.
+It builds ``benchmarks.bench``'s synthetic forest-farm graph into an embedded Oxigraph store, and the seed graph into
+another, and prints for each: the projection time (store -> networkx, uncached), the agency ranking time (projection
+cached), and the ego view's server-side time (median of 5: the neighbourhood plus the HTML, projection cached).
+Targets at 50,000 farms: ego view under 300 ms, ranking under 5 s. A script that prints figures, not a timed test.
 """
 
 from __future__ import annotations
@@ -52,12 +52,12 @@ def measure(store, ego_iri: str, runs: int = 5) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m graph.bench_views", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_views", description=__doc__.split("\n\n")[0])
     parser.add_argument("--farms", type=int, default=5000, help="forest farms to generate (default 5000)")
     parser.add_argument("--runs", type=int, default=5, help="ego-view runs; the median is reported")
     args = parser.parse_args(argv)
 
-    from graph.bench import generate
+    from benchmarks.bench import generate
     from graph.build import build, source_files
     from graph.settings import Settings
     from graph.store import OxigraphStore

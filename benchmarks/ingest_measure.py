@@ -1,4 +1,4 @@
-"""Measure the newsletter ingest against answers people wrote: ``python -m graph.ingest_measure``.
+"""Measure the newsletter ingest against answers people wrote: ``python -m benchmarks.ingest_measure``.
 
 1. The seed newsletter, ingested into a temporary folder (linked against the built seed graph), against the curated
    data: header fields, items (position and title), owners (by IRI) and figures, matched by (sentence, normalised

@@ -1,7 +1,7 @@
 """Benchmark: reformkg's store and SPARQL endpoint against raw pyoxigraph, ``oxigraph serve`` and rdflib.
 
-Run ``python -m graph.bench`` (default: 5,000 forest farms, about 170k triples, a few minutes) or
-``python -m graph.bench --farms 50000`` (about 1.7M triples; rdflib is skipped above 10,000 farms unless
+Run ``python -m benchmarks.bench`` (default: 5,000 forest farms, about 170k triples, a few minutes) or
+``python -m benchmarks.bench --farms 50000`` (about 1.7M triples; rdflib is skipped above 10,000 farms unless
 ``--with-rdflib``). It generates a synthetic national forest-farm graph as N-Triples in a temporary folder, loads it
 into three systems, times four query shapes in process (each answer serialised to SPARQL JSON), times the same queries
 over HTTP against ``oxigraph serve`` and reformkg's own app, and prints one table, the targets and whether each is met.
@@ -415,7 +415,7 @@ def run(args: argparse.Namespace) -> int:
             [
                 sys.executable,
                 "-m",
-                "graph.bench",
+                "benchmarks.bench",
                 "--serve-reformkg",
                 str(rk_dir),
                 "--serve-data",
@@ -667,7 +667,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m graph.bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--farms",
         type=int,

@@ -1,6 +1,6 @@
 """Load test of the SPARQL endpoint: 16 clients for 60 s on loopback, the example queries and one heavy query.
 
-``python -m api.loadtest [--clients 16] [--seconds 60] [--max-requests 200000]`` builds the seed graph into a
+``python -m benchmarks.loadtest [--clients 16] [--seconds 60] [--max-requests 200000]`` builds the seed graph into a
 temporary on-disk store, starts ``reformkg serve`` on a free loopback port with a short query time limit, and runs
 the clients. Each sends the query UI's example queries in turn; one request in the whole run is a query that cannot
 finish in time and must come back 503. It prints the counts, the failures (anything but 200, and the heavy query's
