@@ -43,8 +43,8 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_OPENERS = {"{": "}", "(": ")", "[": "]"}
-_CLOSERS = set(_OPENERS.values())
+_OPENERS = frozenset("{([")
+_CLOSERS = frozenset("})]")
 #: Punctuation that separates data rather than building nested structure: not counted as operators.
 _SEPARATORS = {".", ",", ";"}
 _QUERY_FORMS = {"select", "ask", "construct", "describe"}
@@ -122,8 +122,8 @@ def _resolve(value: str, kind: str, prefixes: dict[str, str]) -> str | None:
 def _scan_text(text: str) -> Scan:
     scan = Scan()
     prefixes: dict[str, str] = {}
-    stack: list[str] = []
-    previous: list[tuple[str, str]] = []  # the last keywords/targets, to read PREFIX, SERVICE and LOAD
+    depth = 0
+    previous: list[tuple[str, str]] = []  # the last two tokens, to read PREFIX declarations
     pending: str | None = None  # "service" or "load" while its target is still to come
     first_keyword = True
     for kind, value, _position in _tokens(text):
@@ -143,10 +143,10 @@ def _scan_text(text: str) -> Scan:
             scan.operators += 1
         elif kind == "punct":
             if value in _OPENERS:
-                stack.append(_OPENERS[value])
-                scan.depth = max(scan.depth, len(stack))
-            elif value in _CLOSERS and stack:
-                stack.pop()
+                depth += 1
+                scan.depth = max(scan.depth, depth)
+            elif value in _CLOSERS and depth:
+                depth -= 1
             if value not in _SEPARATORS:
                 scan.operators += 1
         if pending:

@@ -41,6 +41,18 @@ def oxigraph_binary() -> str:
     return found
 
 
+def stop_process(process: subprocess.Popen, grace: float = 10) -> int | None:
+    """SIGTERM, as a service manager would; SIGKILL if it has not ended within ``grace`` seconds. Its exit code."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(grace)
+    return process.returncode
+
+
 def wait_until_up(url: str, process: subprocess.Popen, seconds: float) -> bool:
     """Poll ``url`` until it answers 200 (True), or until ``process`` ends or ``seconds`` pass (False)."""
     deadline = time.monotonic() + seconds
@@ -78,13 +90,7 @@ class OxigraphServer:
         return f"{self.base}/update"
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
 
 @pytest.fixture

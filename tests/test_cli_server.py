@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from graph.store import OWNER
-from tests.conftest import FIXTURES, free_port, wait_until_up
+from tests.conftest import FIXTURES, free_port, stop_process, wait_until_up
 
 FARMS = FIXTURES / "farms.ttl"
 NEWSLETTER = FIXTURES / "newsletters/gaige-kuaibao-2017-07.txt"
@@ -68,14 +68,7 @@ class CliServer:
             pytest.fail(f"reformkg serve did not start: {self.log.read_text()[-1000:]}")
 
     def stop(self) -> int | None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-        return self.process.returncode
+        return stop_process(self.process, grace=20)
 
 
 @pytest.fixture
