@@ -9,12 +9,11 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-
-from api.routers import analytics, entities, health, search, sparql, timeline, trace, ui, views
-from graph.executor import QueryExecutor
-from graph.guard import Limits
-from graph.settings import Settings
-from graph.store import Store, open_store
+from reformkg.api.routers import analytics, entities, health, search, sparql, timeline, trace, ui, views
+from reformkg.graph.executor import QueryExecutor
+from reformkg.graph.guard import Limits
+from reformkg.graph.settings import Settings
+from reformkg.graph.store import Store, open_store
 
 STATIC = Path(__file__).parent / "static"
 

@@ -15,14 +15,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
-from rich.table import Table
-
-from api.cli_analytics import analytics_app
-from api.cli_common import cli_store, err, fail, load_settings, os_error, out, store_location, write_atomically
-from api.cli_ingest import ingest_app
-from graph.settings import Settings
-from graph.store import (
+from reformkg.api.cli_analytics import analytics_app
+from reformkg.api.cli_common import cli_store, err, fail, load_settings, os_error, out, store_location, write_atomically
+from reformkg.api.cli_ingest import ingest_app
+from reformkg.graph.settings import Settings
+from reformkg.graph.store import (
     EXPORT_FORMATS,
     QuerySyntaxError,
     RdfSyntaxError,
@@ -31,6 +28,8 @@ from graph.store import (
     check_input_file,
     rdf_format,
 )
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+from rich.table import Table
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -103,7 +102,7 @@ def _print_findings(report) -> None:
 @app.command()
 def validate() -> None:
     """Check ontology/ and data/ against the SHACL shapes; exit 1 on violations (warnings do not fail)."""
-    from graph.build import BuildError, validate_project
+    from reformkg.graph.build import BuildError, validate_project
 
     settings = load_settings()
     try:
@@ -121,7 +120,7 @@ def validate() -> None:
 @app.command()
 def build() -> None:
     """Validate, then build the graph from ontology/ and data/ into the store (nothing loads on violations)."""
-    from graph.build import BuildError, build_project
+    from reformkg.graph.build import BuildError, build_project
 
     settings = load_settings()
     with cli_store(write=True, create=True, command="reformkg build", settings=settings) as store:
@@ -196,7 +195,7 @@ def sources(
     output: Annotated[Path, typer.Option("--output", "-o", help="Turtle file to write")],
 ) -> None:
     """Mint one source-sentence resource per sentence of a newsletter (quote and character offsets)."""
-    from graph.sources import sentences_turtle
+    from reformkg.graph.sources import sentences_turtle
 
     try:
         check_input_file(text)
@@ -247,8 +246,7 @@ def serve(
 ) -> None:
     """Serve whatever the store holds over HTTP (the store must exist: `reformkg build` makes it)."""
     import uvicorn
-
-    from api.app import create_app
+    from reformkg.api.app import create_app
 
     settings = load_settings()
     settings.host = host or settings.host

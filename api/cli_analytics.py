@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from reformkg.api.cli_common import cli_store, err, fail, os_error, out, write_atomically
 from rich.table import Table
-
-from api.cli_common import cli_store, err, fail, os_error, out, write_atomically
 
 analytics_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Graph analytics over the store.")
 
@@ -24,7 +23,7 @@ class GraphExport(StrEnum):
 @analytics_app.command()
 def agencies(limit: Annotated[int, typer.Option(help="Show the top N")] = 20) -> None:
     """Agencies ranked by PageRank on the agency-reform-measure-place projection, with degree and betweenness."""
-    from graph.analytics import rank_agencies
+    from reformkg.graph.analytics import rank_agencies
 
     with cli_store(write=False) as store:
         ranking = rank_agencies(store, limit=limit)
@@ -41,7 +40,7 @@ def agencies(limit: Annotated[int, typer.Option(help="Show the top N")] = 20) ->
 @analytics_app.command()
 def trace(agency_iri: Annotated[str, typer.Argument(help="The agency's IRI")]) -> None:
     """Every reform an agency owns, directly or through its sub-organisations, with the path."""
-    from graph.analytics import UnknownEntity, trace_ownership
+    from reformkg.graph.analytics import UnknownEntity, trace_ownership
 
     with cli_store(write=False) as store:
         try:
@@ -60,7 +59,7 @@ def path(
     target: Annotated[str, typer.Argument(metavar="TO", help="IRI the path ends at")],
 ) -> None:
     """The shortest path between two entities, each edge named."""
-    from graph.analytics import NoPath, UnknownEntity, shortest_path
+    from reformkg.graph.analytics import NoPath, UnknownEntity, shortest_path
 
     with cli_store(write=False) as store:
         try:
@@ -81,7 +80,7 @@ def export(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write; default: stdout")] = None,
 ) -> None:
     """Export the projected graph as GraphML or GEXF (Gephi), or the agency ranking as CSV."""
-    from graph.analytics import export_text
+    from reformkg.graph.analytics import export_text
 
     with cli_store(write=False) as store:
         body = export_text(store, fmt.value)

@@ -9,15 +9,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from reformkg.api.cli_common import cli_store, err, fail, load_settings, out
 from rich.table import Table
-
-from api.cli_common import cli_store, err, fail, load_settings, out
 
 ingest_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Ingest newsletters and track reforms.")
 
 
 def _reform_iri(reform: str) -> str:
-    from graph.timeline import REFORM_BASE
+    from reformkg.graph.timeline import REFORM_BASE
 
     return reform if reform.startswith(("http://", "https://")) else REFORM_BASE + reform
 
@@ -28,8 +27,8 @@ def ingest(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for draft.ttl, report.md and source.txt")],
 ) -> None:
     """Draft RDF from a newsletter for review: header, items, owners, candidates, figures, each with its sentence."""
-    from graph.ingest import IngestError, read_newsletter
-    from graph.ingest import ingest as ingest_newsletter
+    from reformkg.graph.ingest import IngestError, read_newsletter
+    from reformkg.graph.ingest import ingest as ingest_newsletter
 
     settings = load_settings()
     try:
@@ -55,8 +54,8 @@ def ingest(
 @ingest_app.command()
 def accept(draft_dir: Annotated[Path, typer.Argument(help="The folder `reformkg ingest` wrote")]) -> None:
     """Validate a reviewed draft (SHACL) and load it as its issue's named graph; violations load nothing."""
-    from graph.ingest import AcceptError, IngestError, find_draft
-    from graph.ingest import accept as accept_draft
+    from reformkg.graph.ingest import AcceptError, IngestError, find_draft
+    from reformkg.graph.ingest import accept as accept_draft
 
     try:
         find_draft(draft_dir)  # a mistyped folder should not open (or create) the store
@@ -80,8 +79,8 @@ def accept(draft_dir: Annotated[Path, typer.Argument(help="The folder `reformkg 
 @ingest_app.command()
 def withdraw(issue: Annotated[str, typer.Argument(help="Overall number (108), slug or graph IRI")]) -> None:
     """Drop one issue's named graph; every other graph stays as it is."""
-    from graph.ingest import IngestError
-    from graph.ingest import withdraw as withdraw_issue
+    from reformkg.graph.ingest import IngestError
+    from reformkg.graph.ingest import withdraw as withdraw_issue
 
     with cli_store(write=True, command="reformkg withdraw") as store:
         try:
@@ -97,7 +96,7 @@ def diff(
     issue_b: Annotated[str, typer.Argument(help="The later issue")],
 ) -> None:
     """What changed between two issues: reforms added or no longer reported, stage changes, figures."""
-    from graph.timeline import UnknownEntity, diff_issues
+    from reformkg.graph.timeline import UnknownEntity, diff_issues
 
     with cli_store(write=False) as store:
         try:
@@ -126,7 +125,7 @@ def diff(
 @ingest_app.command()
 def timeline(reform: Annotated[str, typer.Argument(help="Reform slug (after …/id/reform/) or IRI")]) -> None:
     """A reform's status records in date order, with the issue and sentence behind each."""
-    from graph.timeline import UnknownEntity, reform_timeline
+    from reformkg.graph.timeline import UnknownEntity, reform_timeline
 
     with cli_store(write=False) as store:
         try:

@@ -3,10 +3,9 @@
 from typing import Annotated
 
 from fastapi import Depends, Request
-
-from graph.executor import QueryExecutor
-from graph.settings import Settings
-from graph.store import Store
+from reformkg.graph.executor import QueryExecutor
+from reformkg.graph.settings import Settings
+from reformkg.graph.store import Store
 
 
 def get_store(request: Request) -> Store:

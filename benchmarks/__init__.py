@@ -2,3 +2,7 @@
 
 Each prints what it measured (figures and ratios) and asserts nothing.
 """
+
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent  # the repository: benchmarks run from a checkout

@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
+from reformkg.graph import ID_BASE
+from reformkg.graph.namespaces import PREFIXES
 
-from graph import ID_BASE, PROJECT_ROOT
-from graph.namespaces import PREFIXES
+from benchmarks import PROJECT_ROOT
 
 RKO = PREFIXES["rko"]
 REFORM, AG, PL, MS, OB, IND, ST = (
@@ -244,7 +245,7 @@ def free_port() -> int:
 
 # -- 2. in process ---------------------------------------------------------------------------------------------------
 def load_reformkg(data: Path, folder: Path):
-    from graph.store import OxigraphStore
+    from reformkg.graph.store import OxigraphStore
 
     store = OxigraphStore(folder)
     started = time.perf_counter()
@@ -272,10 +273,9 @@ def load_rdflib(data: Path):
 def serve_reformkg(folder: str, data: str, port: int) -> None:
     """The reformkg server subprocess: load the file through the product path into its own store, then serve it."""
     import uvicorn
-
-    from api.app import create_app
-    from graph.settings import Settings
-    from graph.store import OxigraphStore
+    from reformkg.api.app import create_app
+    from reformkg.graph.settings import Settings
+    from reformkg.graph.store import OxigraphStore
 
     store = OxigraphStore(Path(folder))
     store.load_file(Path(data), graph=BENCH_GRAPH)
@@ -366,8 +366,7 @@ def machine_info() -> str:
 # -- the run ---------------------------------------------------------------------------------------------------------
 def run(args: argparse.Namespace) -> int:
     import httpx
-
-    from graph import store as store_module
+    from reformkg.graph import store as store_module
 
     use_rdflib = args.with_rdflib or args.farms <= RDFLIB_DEFAULT_LIMIT
     load_runs = args.load_runs or (3 if args.farms <= RDFLIB_DEFAULT_LIMIT else 1)

@@ -23,9 +23,9 @@ AG = "https://w3id.org/reformkg/id/org/"
 
 def measure(store, ego_iri: str, runs: int = 5) -> dict[str, float]:
     """Milliseconds for projection, ranking and the ego view on one store."""
-    from graph.analytics import rank_agencies
-    from graph.projection import clear_cache, project
-    from graph.views import ego_data, render
+    from reformkg.graph.analytics import rank_agencies
+    from reformkg.graph.projection import clear_cache, project
+    from reformkg.graph.views import ego_data, render
 
     clear_cache()
     started = time.perf_counter()
@@ -57,14 +57,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="ego-view runs; the median is reported")
     args = parser.parse_args(argv)
 
+    from reformkg.graph.build import build
+    from reformkg.graph.settings import Settings
+    from reformkg.graph.store import OxigraphStore
+
     from benchmarks.bench import generate
-    from graph.build import build, source_files
-    from graph.settings import Settings
-    from graph.store import OxigraphStore
 
     settings = Settings()
     seed = OxigraphStore()
-    build(seed, source_files(settings.ontology_dir, settings.data_dir))
+    build(seed, settings.ontology_dir, settings.data_dir)
     seed_figures = measure(seed, "https://w3id.org/reformkg/id/place/kunming", args.runs)
     seed_triples = seed.count()
     seed.close()

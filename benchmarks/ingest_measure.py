@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from graph import PROJECT_ROOT
-from graph.ingest import Draft, ingest
+from reformkg.graph.ingest import Draft, ingest
+
+from benchmarks import PROJECT_ROOT
 
 SEED_TEXT = PROJECT_ROOT / "data/sources/gaige-kuaibao-2017-06.txt"
 SEED_DATA = PROJECT_ROOT / "data/kunming-2017-06"
@@ -139,13 +140,13 @@ def compare(expected: dict[str, Counter], found: dict[str, Counter]) -> list[Sco
 
 def seed_store():
     """An in-memory store with the built seed graph, for linking."""
-    from graph.build import build, source_files
-    from graph.settings import Settings
-    from graph.store import OxigraphStore
+    from reformkg.graph.build import build
+    from reformkg.graph.settings import Settings
+    from reformkg.graph.store import OxigraphStore
 
     settings = Settings()
     store = OxigraphStore()
-    build(store, source_files(settings.ontology_dir, settings.data_dir))
+    build(store, settings.ontology_dir, settings.data_dir)
     return store
 
 

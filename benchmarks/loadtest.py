@@ -26,8 +26,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
-
-from graph import queries
+from reformkg.graph import queries
 
 HEAVY = (
     "SELECT (COUNT(*) AS ?n) WHERE { "

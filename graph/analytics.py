@@ -10,9 +10,9 @@ import itertools
 from collections import defaultdict, deque
 from typing import IO, Any
 
-from graph import queries
-from graph.projection import Projection, entity_url, local_name, project
-from graph.store import Store
+from reformkg.graph import queries
+from reformkg.graph.projection import Projection, entity_url, local_name, project
+from reformkg.graph.store import Store
 
 ORG_SUB = "http://www.w3.org/ns/org#subOrganizationOf"
 #: Above this many nodes the typed projection is too big for exact betweenness within the ranking's time budget.
@@ -72,8 +72,7 @@ def rank_agencies(store: Store, *, limit: int | None = None) -> dict[str, Any]:
     ``BETWEENNESS_MAX_NODES`` nodes (else it is ``None`` and ``betweenness`` says why).
     """
     import networkx as nx
-
-    from graph.projection import TYPED_KINDS
+    from reformkg.graph.projection import TYPED_KINDS
 
     proj = project(store)
     kinds = proj.graph.nodes(data="kind")
@@ -133,7 +132,7 @@ def _pagerank(n: int, edges: list[tuple[int, int]], alpha: float = 0.85, tol: fl
 
 
 def _kinds() -> set[str]:
-    from graph.projection import TYPED_KINDS
+    from reformkg.graph.projection import TYPED_KINDS
 
     return set(TYPED_KINDS)
 

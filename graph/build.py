@@ -6,9 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from graph import GRAPH_BASE, PROJECT_ROOT
-from graph.store import LOAD_FORMATS, LoadReport, Store
-from graph.validate import ValidationReport, validate_files
+from reformkg.graph import GRAPH_BASE
+from reformkg.graph.store import LOAD_FORMATS, LoadReport, Store
+from reformkg.graph.validate import ValidationReport, validate_files
 
 SHAPES_FILE = "shapes.ttl"
 
@@ -41,19 +41,22 @@ def validate_project(ontology_dir: Path, data_dir: Path) -> ValidationReport:
 
 def source_files(ontology_dir: Path, data_dir: Path) -> list[Path]:
     """The RDF files a build loads: the ontology folder's, then the data folder's, in a stable order."""
-    files: list[Path] = []
-    for folder in (ontology_dir, data_dir):
-        files += sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lstrip(".") in LOAD_FORMATS)
-    return files
+    return [path for path, _ in _sources(ontology_dir, data_dir)]
 
 
-def graph_iri(path: Path) -> str:
-    """The named graph of a project file: stable, from its path in the project (``…/graph/data/x/core.ttl``)."""
-    try:
-        relative = path.resolve().relative_to(PROJECT_ROOT)
-    except ValueError:
-        relative = Path(path.parent.name) / path.name
-    return GRAPH_BASE + relative.as_posix()
+def _sources(ontology_dir: Path, data_dir: Path) -> list[tuple[Path, str]]:
+    """Each RDF file a build loads with its named graph."""
+    found: list[tuple[Path, str]] = []
+    for folder, kind in ((ontology_dir, "ontology"), (data_dir, "data")):
+        files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lstrip(".") in LOAD_FORMATS)
+        found += [(p, graph_iri(p.relative_to(folder), kind)) for p in files]
+    return found
+
+
+def graph_iri(relative: Path, kind: str) -> str:
+    """The named graph of a project file: its path inside the ontology or data folder, so the IRI is the same
+    however and wherever the package is installed (``…/graph/data/kunming-2017-06/core.ttl``)."""
+    return f"{GRAPH_BASE}{kind}/{relative.as_posix()}"
 
 
 def build_project(store: Store, ontology_dir: Path, data_dir: Path) -> BuildReport:
@@ -61,21 +64,26 @@ def build_project(store: Store, ontology_dir: Path, data_dir: Path) -> BuildRepo
     validation = validate_project(ontology_dir, data_dir)
     if not validation.conforms:
         raise BuildError(f"{len(validation.violations)} SHACL violations: nothing loaded", validation)
-    report = build(store, source_files(ontology_dir, data_dir))
+    report = build(store, ontology_dir, data_dir)
     report.validation = validation
     return report
 
 
-def build(store: Store, files: list[Path], *, on_file: Callable[[Path], None] | None = None) -> BuildReport:
-    """Load each file into its graph (replacing it) and drop project graphs whose file is gone."""
+def build(
+    store: Store, ontology_dir: Path, data_dir: Path, *, on_file: Callable[[Path], None] | None = None
+) -> BuildReport:
+    """Load each file into its named graph (see ``graph_iri``), replacing it, without validating; then drop the
+    project graphs whose file is gone. Issue graphs from ``reformkg accept`` are not project graphs and stay.
+    """
     report = BuildReport()
-    wanted = {graph_iri(f) for f in files}
-    for path in files:
+    sources = _sources(ontology_dir, data_dir)
+    wanted = {graph for _, graph in sources}
+    for path, graph in sources:
         if on_file:
             on_file(path)
-        report.loaded.append(store.load_file(path, graph=graph_iri(path)))
+        report.loaded.append(store.load_file(path, graph=graph))
     for graph in store.graphs():
-        if graph.startswith(GRAPH_BASE) and graph not in wanted:
+        if graph.startswith((GRAPH_BASE + "ontology/", GRAPH_BASE + "data/")) and graph not in wanted:
             store.drop_graph(graph)
             report.dropped.append(graph)
     return report

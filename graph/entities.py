@@ -10,8 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
-
-from graph.store import QueryResult, Store
+from reformkg.graph.store import QueryResult, Store
 
 ID_BASE = "https://w3id.org/reformkg/id/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"

@@ -36,10 +36,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-
-from graph import guard
-from graph.errors import ExecutorBusy, QuerySyntaxError, QueryTimeout, RefusedRequest, RemoteError, StoreError
-from graph.store import GRAPH_RESULT_FORMATS, RESULT_FORMATS, OxigraphStore, QueryResult, Store, dataset_options
+from reformkg.graph import guard
+from reformkg.graph.errors import ExecutorBusy, QuerySyntaxError, QueryTimeout, RefusedRequest, RemoteError, StoreError
+from reformkg.graph.store import (
+    GRAPH_RESULT_FORMATS,
+    RESULT_FORMATS,
+    OxigraphStore,
+    QueryResult,
+    Store,
+    dataset_options,
+)
 
 log = logging.getLogger(__name__)
 
@@ -555,8 +561,7 @@ class QueryExecutor:
         The fetch follows no redirect and uses no proxy from the environment; RDF/XML with nested or external
         entities is refused. A failure of a SILENT LOAD loads nothing from that source."""
         import httpx
-
-        from graph.rdfxml import check_rdfxml
+        from reformkg.graph.rdfxml import check_rdfxml
 
         deadline = time.monotonic() + self.timeout
         try:

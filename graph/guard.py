@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from graph.errors import QuerySyntaxError, RefusedRequest
+from reformkg.graph.errors import QuerySyntaxError, RefusedRequest
 
 #: One SPARQL token at a position. Every alternative is linear: no nested quantifier can backtrack over the input.
 _TOKEN = re.compile(

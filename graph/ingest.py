@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from graph import GRAPH_BASE, ID_BASE, PROJECT_ROOT
-from graph.figures import Figure, find_figures
-from graph.namespaces import PREFIXES as NAMESPACES
-from graph.sources import ITEM_LINE, Sentence, chinese_numeral, segment
-from graph.store import Store, StoreError, check_input_file
+from reformkg.graph import GRAPH_BASE, ID_BASE
+from reformkg.graph import ontology_dir as shipped_ontology
+from reformkg.graph.figures import Figure, find_figures
+from reformkg.graph.namespaces import PREFIXES as NAMESPACES
+from reformkg.graph.sources import ITEM_LINE, Sentence, chinese_numeral, segment
+from reformkg.graph.store import Store, StoreError, check_input_file
 
 log = logging.getLogger(__name__)
 
@@ -1070,7 +1071,7 @@ def read_newsletter(path: Path, *, max_bytes: int | None = None) -> tuple[bytes,
     except StoreError as error:
         raise IngestError(str(error)) from None
     if max_bytes is None:
-        from graph.settings import Settings
+        from reformkg.graph.settings import Settings
 
         max_bytes = Settings().max_ingest_bytes
     if size > max_bytes:
@@ -1097,11 +1098,7 @@ def ingest(path: Path, out_dir: Path, store: Store | None = None, *, max_bytes: 
     path = Path(path)
     data, newsletter = read_newsletter(path, max_bytes=max_bytes)
     known = known_entities(store, exclude_graph=issue_graph_iri(newsletter.header.overall_number))
-    try:
-        source_file = path.resolve().relative_to(PROJECT_ROOT).as_posix()
-    except ValueError:
-        source_file = path.name
-    draft = draft_newsletter(newsletter, known, source_file=source_file)
+    draft = draft_newsletter(newsletter, known, source_file=path.name)
     out_dir = Path(out_dir)
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -1190,11 +1187,11 @@ def accept(draft_dir: Path, store: Store, ontology_dir: Path | None = None) -> A
     Violations raise AcceptError with the findings and load nothing; warnings are returned. Findings about the
     entities the draft only points at (already in the graph) are not the draft's and are left out.
     """
-    from graph.validate import validate_files
+    from reformkg.graph.validate import validate_files
 
     draft_file = find_draft(draft_dir)
     issue, overall = _draft_issue(draft_file)
-    ontology_dir = ontology_dir or PROJECT_ROOT / "ontology"
+    ontology_dir = ontology_dir or shipped_ontology()
     with tempfile.TemporaryDirectory() as folder:
         context, context_iris = _context_file(store, draft_file, Path(folder))
         report = validate_files(ontology_dir / "shapes.ttl", [ontology_dir / "reformkg.ttl"], [draft_file, context])

@@ -1,6 +1,6 @@
 """The prefixes of ontology/MODEL.md, shared by every piece of code that writes or shortens IRIs."""
 
-from graph import ID_BASE
+from reformkg.graph import ID_BASE
 
 RKO = "https://w3id.org/reformkg/ontology#"
 

@@ -19,9 +19,9 @@ import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from graph import queries
-from graph.namespaces import PREFIXES
-from graph.store import Store
+from reformkg.graph import queries
+from reformkg.graph.namespaces import PREFIXES
+from reformkg.graph.store import Store
 
 if TYPE_CHECKING:
     import networkx as nx

@@ -16,8 +16,7 @@ import weakref
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
-
-from graph.store import Store
+from reformkg.graph.store import Store
 
 ID_BASE = "https://w3id.org/reformkg/id/"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"

@@ -8,8 +8,7 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-
-from graph import PROJECT_ROOT
+from reformkg.graph import data_dir, ontology_dir
 
 
 def default_store() -> str:
@@ -40,9 +39,14 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `reformkg serve` listens on.")
     port: int = Field(8000, description="Port `reformkg serve` listens on.")
     ontology_dir: Path = Field(
-        PROJECT_ROOT / "ontology", description="Folder of the ontology and SHACL shapes that `reformkg build` loads."
+        default_factory=ontology_dir,
+        description="Folder of the ontology and SHACL shapes that `reformkg build` loads. Unset, the ontology "
+        "shipped in the package.",
     )
-    data_dir: Path = Field(PROJECT_ROOT / "data", description="Folder of curated data that `reformkg build` loads.")
+    data_dir: Path = Field(
+        default_factory=data_dir,
+        description="Folder of curated data that `reformkg build` loads. Unset, the seed data shipped in the package.",
+    )
     query_timeout: float = Field(
         10.0, description="Seconds a SPARQL query sent to `/sparql` may run; past it the query is stopped (503)."
     )

@@ -30,9 +30,8 @@ from typing import IO, Any
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-
-from graph.errors import QuerySyntaxError, RemoteError, StoreError
-from graph.rdfxml import UnsafeXmlError, check_rdfxml
+from reformkg.graph.errors import QuerySyntaxError, RemoteError, StoreError
+from reformkg.graph.rdfxml import UnsafeXmlError, check_rdfxml
 
 log = logging.getLogger(__name__)
 

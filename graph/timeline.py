@@ -10,10 +10,10 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
-from graph import ID_BASE, queries
-from graph.entities import InvalidIri, check_iri
-from graph.ingest import issue_iri
-from graph.store import Store
+from reformkg.graph import ID_BASE, queries
+from reformkg.graph.entities import InvalidIri, check_iri
+from reformkg.graph.ingest import issue_iri
+from reformkg.graph.store import Store
 
 REFORM_BASE = ID_BASE + "reform/"
 PLACE_BASE = ID_BASE + "place/"

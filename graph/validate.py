@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from graph.store import UTF8_BOM, check_file, rdf_format
+from reformkg.graph.store import UTF8_BOM, check_file, rdf_format
 
 SH = "http://www.w3.org/ns/shacl#"
 SEVERITY = {f"{SH}Violation": "violation", f"{SH}Warning": "warning", f"{SH}Info": "info"}

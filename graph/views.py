@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graph.projection import Projection, entity_url, local_name, project
-from graph.store import Store
+from reformkg.graph.projection import Projection, entity_url, local_name, project
+from reformkg.graph.store import Store
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 EGO_CAP = 150
@@ -89,7 +89,7 @@ def ego_data(
     Neighbours beyond the cap are counted, not drawn: one "+N more" node per predicate (and direction) says how many.
     ``kinds`` keeps only neighbours of those kinds; ``predicates`` keeps only links with those predicates.
     """
-    from graph.analytics import UnknownEntity
+    from reformkg.graph.analytics import UnknownEntity
 
     proj = project(store)
     graph = proj.graph
@@ -179,7 +179,7 @@ def overview_data(store: Store, *, cap: int = OVERVIEW_CAP) -> ViewData:
 
 def ownership_data(store: Store) -> ViewData:
     """Agencies -> the reforms they own (with role) -> the reforms' measures, with the organisation tree."""
-    from graph.analytics import _ownership, _parents
+    from reformkg.graph.analytics import _ownership, _parents
 
     proj = project(store)
     view = ViewData(title="Who owns which reform 改革归属")

@@ -12,8 +12,7 @@ from urllib.parse import urlparse
 
 import httpx
 import pytest
-
-from graph.store import OxigraphStore, RemoteStore, Store
+from reformkg.graph.store import OxigraphStore, RemoteStore, Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -172,12 +171,12 @@ class LiveServer:
 @pytest.fixture(scope="module")
 def seed_store():
     """An in-memory store holding the built seed graph (ontology + data), shared read-only by a module's tests."""
-    from graph.build import build, source_files
-    from graph.settings import Settings
+    from reformkg.graph.build import build
+    from reformkg.graph.settings import Settings
 
     settings = Settings()
     store = OxigraphStore()
-    build(store, source_files(settings.ontology_dir, settings.data_dir))
+    build(store, settings.ontology_dir, settings.data_dir)
     yield store
     store.close()
 
@@ -185,8 +184,8 @@ def seed_store():
 @pytest.fixture(scope="module")
 def live_seed_app(seed_store):
     """reformkg's app over the seed graph, served by a real uvicorn on loopback."""
-    from api.app import create_app
-    from graph.settings import Settings
+    from reformkg.api.app import create_app
+    from reformkg.graph.settings import Settings
 
     server = LiveServer(create_app(Settings(store="memory"), seed_store))
     yield server
@@ -195,8 +194,8 @@ def live_seed_app(seed_store):
 
 def seeded_store(kind: str, request, tmp_path_factory) -> Store:
     """The seed graph (ontology + data) built into a fresh store of a kind: memory, disk or remote."""
-    from graph.build import build, source_files
-    from graph.settings import Settings
+    from reformkg.graph.build import build
+    from reformkg.graph.settings import Settings
 
     settings = Settings()
     if kind == "memory":
@@ -207,7 +206,7 @@ def seeded_store(kind: str, request, tmp_path_factory) -> Store:
         server = OxigraphServer()
         request.addfinalizer(server.stop)
         store = RemoteStore(server.query_url, server.update_url)
-    build(store, source_files(settings.ontology_dir, settings.data_dir))
+    build(store, settings.ontology_dir, settings.data_dir)
     return store
 
 

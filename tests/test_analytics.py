@@ -7,10 +7,9 @@ import itertools
 
 import networkx as nx
 import pytest
+from reformkg.graph import analytics
+from reformkg.graph.projection import build_projection, entity_url, project
 from typer.testing import CliRunner
-
-from graph import analytics
-from graph.projection import build_projection, entity_url, project
 
 AG = "https://w3id.org/reformkg/id/org/"
 REFORM = "https://w3id.org/reformkg/id/reform/"
@@ -24,11 +23,11 @@ XUNDIAN = f"{PL}xundian-county"
 
 
 def _build_seed(store) -> None:
-    from graph.build import build, source_files
-    from graph.settings import Settings
+    from reformkg.graph.build import build
+    from reformkg.graph.settings import Settings
 
     settings = Settings()
-    build(store, source_files(settings.ontology_dir, settings.data_dir))
+    build(store, settings.ontology_dir, settings.data_dir)
 
 
 def test_analytics_answer_on_every_backend(store):
@@ -86,7 +85,7 @@ def test_projection_is_typed_and_cached(seed_store):
 
 
 def test_cache_refreshes_when_the_store_changes():
-    from graph.store import OxigraphStore
+    from reformkg.graph.store import OxigraphStore
 
     store = OxigraphStore()
     store.update("INSERT DATA { <urn:a> <urn:p> <urn:b> }")
@@ -136,9 +135,8 @@ def test_entity_urls():
 
 def test_analytics_endpoints(seed_store):
     from fastapi.testclient import TestClient
-
-    from api.app import create_app
-    from graph.settings import Settings
+    from reformkg.api.app import create_app
+    from reformkg.graph.settings import Settings
 
     client = TestClient(create_app(Settings(store="memory"), seed_store))
     top = client.get("/analytics/agencies", params={"limit": 3}).json()
@@ -163,8 +161,8 @@ def test_analytics_endpoints(seed_store):
 
 
 def test_cli(seed_store, monkeypatch, tmp_path):
-    import api.cli_analytics as cli
-    import api.cli_common as cli_common
+    import reformkg.api.cli_analytics as cli
+    import reformkg.api.cli_common as cli_common
 
     monkeypatch.setattr(cli_common, "open_configured_store", lambda *_a, **_k: _Unclosable(seed_store))
     runner = CliRunner()
@@ -195,9 +193,8 @@ class _Unclosable:
 
 def test_analytics_iri_parameters_are_checked_and_errors_documented(seed_store):
     from fastapi.testclient import TestClient
-
-    from api.app import create_app
-    from graph.settings import Settings
+    from reformkg.api.app import create_app
+    from reformkg.graph.settings import Settings
 
     client = TestClient(create_app(Settings(store="memory"), seed_store))
     # Empty or not an absolute IRI: FastAPI's 422, since the schema declares the pattern.
@@ -217,9 +214,8 @@ def test_analytics_iri_parameters_are_checked_and_errors_documented(seed_store):
 
 def test_export_content_types_are_documented(seed_store):
     from fastapi.testclient import TestClient
-
-    from api.app import create_app
-    from graph.settings import Settings
+    from reformkg.api.app import create_app
+    from reformkg.graph.settings import Settings
 
     client = TestClient(create_app(Settings(store="memory"), seed_store))
     documented = client.get("/openapi.json").json()["paths"]["/analytics/export"]["get"]["responses"]["200"]
@@ -232,8 +228,7 @@ def test_export_content_types_are_documented(seed_store):
 
 def test_sparse_pagerank_matches_networkx():
     import networkx as nx
-
-    from graph.analytics import _pagerank
+    from reformkg.graph.analytics import _pagerank
 
     graph = nx.gnp_random_graph(400, 0.01, directed=True, seed=7)  # sparse enough to have dangling nodes
     ranks, degrees = _pagerank(400, list(graph.edges()))

@@ -9,9 +9,9 @@ import json
 import pytest
 import rdflib
 from rdflib.compare import isomorphic
+from reformkg.api.cli import app
 from typer.testing import CliRunner
 
-from api.cli import app
 from tests.conftest import FIXTURES
 
 FARMS = FIXTURES / "farms.ttl"
@@ -121,7 +121,7 @@ def test_graph_option_takes_one_file(cli):
 
 
 def test_an_empty_store_setting_means_the_default(monkeypatch, tmp_path):
-    from graph.settings import Settings
+    from reformkg.graph.settings import Settings
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("REFORMKG_STORE", "")

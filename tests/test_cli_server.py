@@ -14,17 +14,17 @@ from pathlib import Path
 
 import httpx
 import pytest
+from reformkg.api.cli import app
+from reformkg.graph.store import OWNER
 from typer.testing import CliRunner
 
-from api.cli import app
-from graph.store import OWNER
 from tests.conftest import FIXTURES, free_port, stop_process, wait_until_up
 
 FARMS = FIXTURES / "farms.ttl"
 NEWSLETTER = FIXTURES / "newsletters/gaige-kuaibao-2017-07.txt"
 SELECT_FARMS = "SELECT ?f WHERE { ?f a <http://example.org/ForestFarm> } ORDER BY ?f"
 _SCRIPT = Path(sys.executable).parent / "reformkg"
-REFORMKG = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "api.cli"]
+REFORMKG = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "reformkg.api.cli"]
 HOLD = "import sys, pyoxigraph; s = pyoxigraph.Store(sys.argv[1]); print('ready', flush=True); sys.stdin.read()"
 
 

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from graph.settings import Settings
+from reformkg.graph.settings import Settings
 
 README = (Path(__file__).parent.parent / "README.md").read_text()
 

@@ -8,11 +8,11 @@ import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 from rdflib import Graph, URIRef
+from reformkg.api.app import create_app
+from reformkg.graph import entities
+from reformkg.graph.settings import Settings
+from reformkg.graph.store import OxigraphStore, RemoteStore
 
-from api.app import create_app
-from graph import entities
-from graph.settings import Settings
-from graph.store import OxigraphStore, RemoteStore
 from tests.conftest import OxigraphServer
 
 ID = "https://w3id.org/reformkg/id/"
@@ -28,12 +28,12 @@ def seeded(request, seed_store):
     if request.param == "memory":
         yield seed_store
         return
-    from graph.build import build, source_files
+    from reformkg.graph.build import build
 
     server = OxigraphServer()
     store = RemoteStore(server.query_url, server.update_url, timeout=30)
     settings = Settings()
-    build(store, source_files(settings.ontology_dir, settings.data_dir))
+    build(store, settings.ontology_dir, settings.data_dir)
     yield store
     store.close()
     server.stop()
@@ -142,7 +142,7 @@ def test_pages_escape_data():
 
 
 def test_query_ui_examples_escape_their_titles(tmp_path, monkeypatch, seed_store):
-    from graph import queries
+    from reformkg.graph import queries
 
     (tmp_path / "evil.rq").write_text(f"# {XSS} which agencies\nSELECT * WHERE {{ ?s ?p ?o }} LIMIT 1\n")
     monkeypatch.setattr(queries, "FOLDER", tmp_path)

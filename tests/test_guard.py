@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
-
-from graph import guard
-from graph.errors import QuerySyntaxError, RefusedRequest
+from reformkg.graph import guard
+from reformkg.graph.errors import QuerySyntaxError, RefusedRequest
 
 LIMITS = guard.Limits()
 TRAP = "http://127.0.0.1:9/x"

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 import rdflib
 from rdflib.compare import isomorphic
+from reformkg.api.cli_ingest import ingest_app
+from reformkg.graph.ingest import AcceptError, IngestError, accept, ingest, issue_graph_iri, withdraw
+from reformkg.graph.store import OxigraphStore
 from typer.testing import CliRunner
 
-from api.cli_ingest import ingest_app
 from benchmarks.ingest_measure import compare, curated_answers, draft_answers, expected_answers
-from graph.ingest import AcceptError, IngestError, accept, ingest, issue_graph_iri, withdraw
-from graph.store import OxigraphStore
 
 ROOT = Path(__file__).parent.parent
 SEED_TEXT = ROOT / "data/sources/gaige-kuaibao-2017-06.txt"
@@ -28,12 +28,12 @@ FARMS = [
 
 
 def fresh_seed_store() -> OxigraphStore:
-    from graph.build import build, source_files
-    from graph.settings import Settings
+    from reformkg.graph.build import build
+    from reformkg.graph.settings import Settings
 
     settings = Settings()
     store = OxigraphStore()
-    build(store, source_files(settings.ontology_dir, settings.data_dir))
+    build(store, settings.ontology_dir, settings.data_dir)
     return store
 
 

@@ -9,18 +9,17 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+from reformkg.api.app import create_app
+from reformkg.graph.build import build
+from reformkg.graph.settings import Settings
+from reformkg.graph.store import OxigraphStore
 from schemathesis.specs.openapi.checks import positive_data_acceptance
-
-from api.app import create_app
-from graph.build import build, source_files
-from graph.settings import Settings
-from graph.store import OxigraphStore
 
 
 def seeded_app():
     project = Settings()
     store = OxigraphStore()
-    build(store, source_files(project.ontology_dir, project.data_dir))
+    build(store, project.ontology_dir, project.data_dir)
     return create_app(Settings(store="memory", query_timeout=5, result_limit=200), store)
 
 

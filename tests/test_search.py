@@ -5,12 +5,11 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
-
-from api.app import create_app
-from api.routers.ui import ValidationFailure
-from graph.search import EmptyQuery, index_for, match_keys, normalise, search
-from graph.settings import Settings
-from graph.store import OxigraphStore
+from reformkg.api.app import create_app
+from reformkg.api.routers.ui import ValidationFailure
+from reformkg.graph.search import EmptyQuery, index_for, match_keys, normalise, search
+from reformkg.graph.settings import Settings
+from reformkg.graph.store import OxigraphStore
 
 ID = "https://w3id.org/reformkg/id/"
 LUFENGCUN = {ID + "org/yiliang-lufengcun-forest-farm", ID + "place/yiliang-lufengcun-forest-farm"}

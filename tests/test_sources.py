@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 import rdflib
-
-from graph.sources import chinese_numeral, segment, sentences_turtle
+from reformkg.graph.sources import chinese_numeral, segment, sentences_turtle
 
 ROOT = Path(__file__).parent.parent
 SOURCE = ROOT / "data/sources/gaige-kuaibao-2017-06.txt"

@@ -14,9 +14,8 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 from rdflib.compare import isomorphic
-
-from graph.rdfxml import UnsafeXmlError, check_rdfxml
-from graph.store import (
+from reformkg.graph.rdfxml import UnsafeXmlError, check_rdfxml
+from reformkg.graph.store import (
     JOURNAL,
     LOAD_FORMATS,
     OWNER,
@@ -29,6 +28,7 @@ from graph.store import (
     StoreMissing,
     open_store,
 )
+
 from tests.conftest import FIXTURES
 
 FARMS = FIXTURES / "farms.ttl"
@@ -514,7 +514,7 @@ def test_graph_names_are_checked_never_spliced(store):
 
 
 def test_named_query_bindings_take_only_iris_and_variable_names():
-    from graph import queries
+    from reformkg.graph import queries
 
     query = "SELECT * WHERE { ?s ?p ?o }"
     assert "VALUES ?s { <http://example.org/a> }" in queries.with_bindings(query, {"s": "http://example.org/a"})

@@ -10,14 +10,14 @@ import time
 from pathlib import Path
 
 import pytest
+from reformkg.graph.store import JOURNAL, OxigraphStore
 
-from graph.store import JOURNAL, OxigraphStore
 from tests.conftest import FIXTURES
 
 G = "http://example.org/graph/farms"
 LOADER = """
 import sys
-from graph.store import OxigraphStore
+from reformkg.graph.store import OxigraphStore
 OxigraphStore(sys.argv[1]).load_file(sys.argv[2], graph=sys.argv[3])
 """
 
@@ -98,7 +98,7 @@ def test_killed_first_load_leaves_no_graph(tmp_path):
 
 DIES_AT_COMMIT = """
 import os, signal, sys
-from graph.store import COMMITTED, OxigraphStore
+from reformkg.graph.store import COMMITTED, OxigraphStore
 
 store = OxigraphStore(sys.argv[1])
 engine = store.oxigraph

@@ -6,12 +6,11 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from reformkg.graph.build import build
+from reformkg.graph.ingest import accept, ingest
+from reformkg.graph.settings import Settings
+from reformkg.graph.timeline import UnknownEntity, diff_issues, place_timeline, reform_timeline
 from typer.testing import CliRunner
-
-from graph.build import build, source_files
-from graph.ingest import accept, ingest
-from graph.settings import Settings
-from graph.timeline import UnknownEntity, diff_issues, place_timeline, reform_timeline
 
 NEWSLETTER = Path(__file__).parent / "fixtures/newsletters/gaige-kuaibao-2017-07.txt"
 PILOT = "https://w3id.org/reformkg/id/reform/yiliang-lufengcun-forest-farm-reform-pilot"
@@ -22,7 +21,7 @@ backends = pytest.mark.parametrize("store", ["memory", "remote"], indirect=True)
 def moved(store, tmp_path):
     """The seed plus issue 108, accepted."""
     settings = Settings()
-    build(store, source_files(settings.ontology_dir, settings.data_dir))
+    build(store, settings.ontology_dir, settings.data_dir)
     ingest(NEWSLETTER, tmp_path / "draft", store)
     accept(tmp_path / "draft", store)
     return store
@@ -58,8 +57,8 @@ def test_diff_reports_the_stage_change(moved):
 
 @backends
 def test_cli_diff_and_timeline(moved, monkeypatch):
-    import api.cli_common as cli_common
-    import api.cli_ingest as cli
+    import reformkg.api.cli_common as cli_common
+    import reformkg.api.cli_ingest as cli
 
     monkeypatch.setattr(cli_common, "open_configured_store", lambda *_a, **_k: _Unclosed(moved))
     runner = CliRunner()
@@ -86,7 +85,7 @@ class _Unclosed:
 
 @backends
 def test_timeline_endpoints(moved):
-    from api.app import create_app
+    from reformkg.api.app import create_app
 
     app = create_app(Settings(store="memory"), moved)
     client = TestClient(app, headers={"Accept": "application/json"})

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from reformkg.api.app import create_app
+from reformkg.graph.settings import Settings
+from reformkg.graph.store import RemoteStore
 
-from api.app import create_app
-from graph.settings import Settings
-from graph.store import RemoteStore
 from tests.conftest import OxigraphServer
 
 ID = "https://w3id.org/reformkg/id/"
@@ -22,12 +22,12 @@ def client(request, seed_store):
     if request.param == "memory":
         yield TestClient(create_app(Settings(store="memory"), seed_store))
         return
-    from graph.build import build, source_files
+    from reformkg.graph.build import build
 
     server = OxigraphServer()
     store = RemoteStore(server.query_url, server.update_url, timeout=30)
     settings = Settings()
-    build(store, source_files(settings.ontology_dir, settings.data_dir))
+    build(store, settings.ontology_dir, settings.data_dir)
     yield TestClient(create_app(Settings(store="memory"), store))
     store.close()
     server.stop()

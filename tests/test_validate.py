@@ -6,11 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from reformkg.api.cli import app
+from reformkg.graph.build import validate_project
+from reformkg.graph.store import OxigraphStore
 from typer.testing import CliRunner
-
-from api.cli import app
-from graph.build import validate_project
-from graph.store import OxigraphStore
 
 ROOT = Path(__file__).parent.parent
 

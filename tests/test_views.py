@@ -6,11 +6,10 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-
-from api.app import create_app
-from graph import views
-from graph.settings import Settings
-from graph.store import OxigraphStore
+from reformkg.api.app import create_app
+from reformkg.graph import views
+from reformkg.graph.settings import Settings
+from reformkg.graph.store import OxigraphStore
 
 RKO = "https://w3id.org/reformkg/ontology#"
 KUNMING = "https://w3id.org/reformkg/id/place/kunming"

@@ -10,11 +10,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
-
-from api.deps import StoreDep
-from api.routers.ui import IRI_PATTERN, error_response
-from graph import analytics
-from graph.store import StoreError
+from reformkg.api.deps import StoreDep
+from reformkg.api.routers.ui import IRI_PATTERN, error_response
+from reformkg.graph import analytics
+from reformkg.graph.store import StoreError
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 

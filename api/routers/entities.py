@@ -6,12 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
-
-from api.deps import StoreDep
-from api.routers.ui import error_response, negotiate, page_url, templates
-from graph import entities
-from graph.entities import ID_BASE, InvalidIri
-from graph.store import Store
+from reformkg.api.deps import StoreDep
+from reformkg.api.routers.ui import error_response, negotiate, page_url, templates
+from reformkg.graph import entities
+from reformkg.graph.entities import ID_BASE, InvalidIri
+from reformkg.graph.store import Store
 
 router = APIRouter(tags=["entities"])
 

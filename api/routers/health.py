@@ -4,9 +4,8 @@ import logging
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-
-from api.deps import StoreDep
-from graph.errors import StoreError
+from reformkg.api.deps import StoreDep
+from reformkg.graph.errors import StoreError
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger(__name__)

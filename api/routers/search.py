@@ -7,10 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
-
-from api.deps import StoreDep
-from api.routers.ui import ValidationFailure, negotiate, page_url, templates
-from graph.search import EmptyQuery, Hit, search
+from reformkg.api.deps import StoreDep
+from reformkg.api.routers.ui import ValidationFailure, negotiate, page_url, templates
+from reformkg.graph.search import EmptyQuery, Hit, search
 
 router = APIRouter(tags=["search"])
 

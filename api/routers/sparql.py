@@ -15,13 +15,12 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import StringConstraints
-
-from api.deps import ExecutorDep, SettingsDep, StoreDep
-from api.negotiation import negotiate, prefers_html
-from graph.errors import ExecutorBusy, QueryTimeout, RefusedRequest, RemoteError
-from graph.executor import QueryExecutor
-from graph.settings import Settings
-from graph.store import QuerySyntaxError, Store, StoreError
+from reformkg.api.deps import ExecutorDep, SettingsDep, StoreDep
+from reformkg.api.negotiation import negotiate, prefers_html
+from reformkg.graph.errors import ExecutorBusy, QueryTimeout, RefusedRequest, RemoteError
+from reformkg.graph.executor import QueryExecutor
+from reformkg.graph.settings import Settings
+from reformkg.graph.store import QuerySyntaxError, Store, StoreError
 
 router = APIRouter(tags=["sparql"])
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]

@@ -9,11 +9,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-
-from api.deps import StoreDep
-from api.negotiation import prefers_html
-from api.routers.ui import error_response, page_url, templates
-from graph.timeline import PLACE_BASE, REFORM_BASE, UnknownEntity, place_timeline, reform_timeline
+from reformkg.api.deps import StoreDep
+from reformkg.api.negotiation import prefers_html
+from reformkg.api.routers.ui import error_response, page_url, templates
+from reformkg.graph.timeline import PLACE_BASE, REFORM_BASE, UnknownEntity, place_timeline, reform_timeline
 
 router = APIRouter(tags=["timeline"])
 

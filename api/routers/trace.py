@@ -9,12 +9,11 @@ from decimal import Decimal, InvalidOperation
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
-
-from api.deps import StoreDep
-from api.routers.ui import error_response, page_url
-from graph import entities, queries
-from graph.entities import ID_BASE, InvalidIri
-from graph.store import Store
+from reformkg.api.deps import StoreDep
+from reformkg.api.routers.ui import error_response, page_url
+from reformkg.graph import entities, queries
+from reformkg.graph.entities import ID_BASE, InvalidIri
+from reformkg.graph.store import Store
 
 router = APIRouter(prefix="/api", tags=["trace"])
 

@@ -16,11 +16,10 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from pydantic import BaseModel, ConfigDict, Field
-
-from api import negotiation
-from graph import queries
-from graph.entities import ID_BASE
-from graph.namespaces import PREFIXES as NAMESPACES
+from reformkg.api import negotiation
+from reformkg.graph import queries
+from reformkg.graph.entities import ID_BASE
+from reformkg.graph.namespaces import PREFIXES as NAMESPACES
 
 router = APIRouter(tags=["ui"])
 

@@ -7,12 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import HTMLResponse
-
-from api.deps import StoreDep
-from api.routers.ui import IRI_PATTERN, error_response
-from graph import views
-from graph.analytics import UnknownEntity
-from graph.store import StoreError
+from reformkg.api.deps import StoreDep
+from reformkg.api.routers.ui import IRI_PATTERN, error_response
+from reformkg.graph import views
+from reformkg.graph.analytics import UnknownEntity
+from reformkg.graph.store import StoreError
 
 router = APIRouter(prefix="/graph", tags=["views"])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from graph.store import QueryResult, Store, sparql_iri
+from reformkg.graph.store import QueryResult, Store, sparql_iri
 
 FOLDER = Path(__file__).parent
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)

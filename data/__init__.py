@@ -1,0 +1,1 @@
+"""The curated seed data and its source texts, shipped as package data: ``reformkg.data``."""
