@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+
 from reformkg.api.routers import analytics, entities, health, search, sparql, timeline, trace, ui, views
 from reformkg.graph.executor import QueryExecutor
 from reformkg.graph.guard import Limits

@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
 from reformkg.api.cli_analytics import analytics_app
 from reformkg.api.cli_common import cli_store, err, fail, load_settings, os_error, out, store_location, write_atomically
 from reformkg.api.cli_ingest import ingest_app
@@ -28,8 +31,6 @@ from reformkg.graph.store import (
     check_input_file,
     rdf_format,
 )
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
-from rich.table import Table
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -246,6 +247,7 @@ def serve(
 ) -> None:
     """Serve whatever the store holds over HTTP (the store must exist: `reformkg build` makes it)."""
     import uvicorn
+
     from reformkg.api.app import create_app
 
     settings = load_settings()

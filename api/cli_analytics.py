@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from reformkg.api.cli_common import cli_store, err, fail, os_error, out, write_atomically
 from rich.table import Table
+
+from reformkg.api.cli_common import cli_store, err, fail, os_error, out, write_atomically
 
 analytics_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Graph analytics over the store.")
 

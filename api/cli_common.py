@@ -16,10 +16,11 @@ from typing import Any
 
 import typer
 from pydantic import ValidationError
-from reformkg.graph.settings import Settings
-from reformkg.graph.store import OxigraphStore, RdfSyntaxError, Store, StoreError, StoreMissing, open_store
 from rich.console import Console
 from rich.markup import escape
+
+from reformkg.graph.settings import Settings
+from reformkg.graph.store import OxigraphStore, RdfSyntaxError, Store, StoreError, StoreMissing, open_store
 
 out = Console(emoji=False, highlight=False)
 err = Console(stderr=True, emoji=False, highlight=False)

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from reformkg.api.cli_common import cli_store, err, fail, load_settings, out
 from rich.table import Table
+
+from reformkg.api.cli_common import cli_store, err, fail, load_settings, out
 
 ingest_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Ingest newsletters and track reforms.")
 

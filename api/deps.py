@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import Depends, Request
+
 from reformkg.graph.executor import QueryExecutor
 from reformkg.graph.settings import Settings
 from reformkg.graph.store import Store

@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from reformkg.graph import ID_BASE
-from reformkg.graph.namespaces import PREFIXES
 
 from benchmarks import PROJECT_ROOT
+from reformkg.graph import ID_BASE
+from reformkg.graph.namespaces import PREFIXES
 
 RKO = PREFIXES["rko"]
 REFORM, AG, PL, MS, OB, IND, ST = (
@@ -273,6 +273,7 @@ def load_rdflib(data: Path):
 def serve_reformkg(folder: str, data: str, port: int) -> None:
     """The reformkg server subprocess: load the file through the product path into its own store, then serve it."""
     import uvicorn
+
     from reformkg.api.app import create_app
     from reformkg.graph.settings import Settings
     from reformkg.graph.store import OxigraphStore
@@ -366,6 +367,7 @@ def machine_info() -> str:
 # -- the run ---------------------------------------------------------------------------------------------------------
 def run(args: argparse.Namespace) -> int:
     import httpx
+
     from reformkg.graph import store as store_module
 
     use_rdflib = args.with_rdflib or args.farms <= RDFLIB_DEFAULT_LIMIT

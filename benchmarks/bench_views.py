@@ -57,11 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="ego-view runs; the median is reported")
     args = parser.parse_args(argv)
 
+    from benchmarks.bench import generate
     from reformkg.graph.build import build
     from reformkg.graph.settings import Settings
     from reformkg.graph.store import OxigraphStore
-
-    from benchmarks.bench import generate
 
     settings = Settings()
     seed = OxigraphStore()

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from reformkg.graph.ingest import Draft, ingest
-
 from benchmarks import PROJECT_ROOT
+from reformkg.graph.ingest import Draft, ingest
 
 SEED_TEXT = PROJECT_ROOT / "data/sources/gaige-kuaibao-2017-06.txt"
 SEED_DATA = PROJECT_ROOT / "data/kunming-2017-06"

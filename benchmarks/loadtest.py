@@ -26,6 +26,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+
 from reformkg.graph import queries
 
 HEAVY = (

@@ -72,6 +72,7 @@ def rank_agencies(store: Store, *, limit: int | None = None) -> dict[str, Any]:
     ``BETWEENNESS_MAX_NODES`` nodes (else it is ``None`` and ``betweenness`` says why).
     """
     import networkx as nx
+
     from reformkg.graph.projection import TYPED_KINDS
 
     proj = project(store)

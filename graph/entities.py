@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
+
 from reformkg.graph.store import QueryResult, Store
 
 ID_BASE = "https://w3id.org/reformkg/id/"

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
+
 from reformkg.graph import guard
 from reformkg.graph.errors import ExecutorBusy, QuerySyntaxError, QueryTimeout, RefusedRequest, RemoteError, StoreError
 from reformkg.graph.store import (
@@ -561,6 +562,7 @@ class QueryExecutor:
         The fetch follows no redirect and uses no proxy from the environment; RDF/XML with nested or external
         entities is refused. A failure of a SILENT LOAD loads nothing from that source."""
         import httpx
+
         from reformkg.graph.rdfxml import check_rdfxml
 
         deadline = time.monotonic() + self.timeout

@@ -16,6 +16,7 @@ import weakref
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
+
 from reformkg.graph.store import Store
 
 ID_BASE = "https://w3id.org/reformkg/id/"

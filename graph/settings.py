@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
 from reformkg.graph import data_dir, ontology_dir
 
 

@@ -30,6 +30,7 @@ from typing import IO, Any
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
+
 from reformkg.graph.errors import QuerySyntaxError, RemoteError, StoreError
 from reformkg.graph.rdfxml import UnsafeXmlError, check_rdfxml
 

@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 
 import httpx
 import pytest
+
 from reformkg.graph.store import OxigraphStore, RemoteStore, Store
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -7,9 +7,10 @@ import itertools
 
 import networkx as nx
 import pytest
+from typer.testing import CliRunner
+
 from reformkg.graph import analytics
 from reformkg.graph.projection import build_projection, entity_url, project
-from typer.testing import CliRunner
 
 AG = "https://w3id.org/reformkg/id/org/"
 REFORM = "https://w3id.org/reformkg/id/reform/"
@@ -135,6 +136,7 @@ def test_entity_urls():
 
 def test_analytics_endpoints(seed_store):
     from fastapi.testclient import TestClient
+
     from reformkg.api.app import create_app
     from reformkg.graph.settings import Settings
 
@@ -193,6 +195,7 @@ class _Unclosable:
 
 def test_analytics_iri_parameters_are_checked_and_errors_documented(seed_store):
     from fastapi.testclient import TestClient
+
     from reformkg.api.app import create_app
     from reformkg.graph.settings import Settings
 
@@ -214,6 +217,7 @@ def test_analytics_iri_parameters_are_checked_and_errors_documented(seed_store):
 
 def test_export_content_types_are_documented(seed_store):
     from fastapi.testclient import TestClient
+
     from reformkg.api.app import create_app
     from reformkg.graph.settings import Settings
 
@@ -228,6 +232,7 @@ def test_export_content_types_are_documented(seed_store):
 
 def test_sparse_pagerank_matches_networkx():
     import networkx as nx
+
     from reformkg.graph.analytics import _pagerank
 
     graph = nx.gnp_random_graph(400, 0.01, directed=True, seed=7)  # sparse enough to have dangling nodes

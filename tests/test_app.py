@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+
 from reformkg.api.app import create_app
 from reformkg.graph.settings import Settings
-
 from tests.conftest import FIXTURES
 
 
@@ -32,7 +32,6 @@ def test_health_and_sparql_get(store):
 
 def test_healthz_is_503_when_the_store_does_not_answer():
     from reformkg.graph.store import RemoteStore
-
     from tests.conftest import free_port
 
     store = RemoteStore(f"http://127.0.0.1:{free_port()}/query", timeout=2)  # nothing listens there

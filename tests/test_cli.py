@@ -9,9 +9,9 @@ import json
 import pytest
 import rdflib
 from rdflib.compare import isomorphic
-from reformkg.api.cli import app
 from typer.testing import CliRunner
 
+from reformkg.api.cli import app
 from tests.conftest import FIXTURES
 
 FARMS = FIXTURES / "farms.ttl"

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from reformkg.api.cli import app
-from reformkg.graph.store import OWNER
 from typer.testing import CliRunner
 
+from reformkg.api.cli import app
+from reformkg.graph.store import OWNER
 from tests.conftest import FIXTURES, free_port, stop_process, wait_until_up
 
 FARMS = FIXTURES / "farms.ttl"

@@ -6,8 +6,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from reformkg.graph import queries
 
+from reformkg.graph import queries
 from tests.conftest import seeded_store
 
 ID = "https://w3id.org/reformkg/id/"

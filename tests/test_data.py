@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import rdflib
 from rdflib import RDF, Namespace
+
 from reformkg.graph.figures import find_figures, parse_figure
 
 ROOT = Path(__file__).parent.parent

@@ -12,11 +12,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
+
 from reformkg.api.app import create_app
 from reformkg.graph.errors import RemoteError
 from reformkg.graph.settings import Settings
 from reformkg.graph.store import OxigraphStore, RemoteStore
-
 from tests.conftest import LiveServer, OxigraphServer
 from tests.test_sparql_protocol import HEAVY
 

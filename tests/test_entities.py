@@ -8,11 +8,11 @@ import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 from rdflib import Graph, URIRef
+
 from reformkg.api.app import create_app
 from reformkg.graph import entities
 from reformkg.graph.settings import Settings
 from reformkg.graph.store import OxigraphStore, RemoteStore
-
 from tests.conftest import OxigraphServer
 
 ID = "https://w3id.org/reformkg/id/"

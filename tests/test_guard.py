@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
+
 from reformkg.graph import guard
 from reformkg.graph.errors import QuerySyntaxError, RefusedRequest
 

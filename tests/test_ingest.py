@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 import rdflib
 from rdflib.compare import isomorphic
-from reformkg.api.cli_ingest import ingest_app
-from reformkg.graph.ingest import AcceptError, IngestError, accept, ingest, issue_graph_iri, withdraw
-from reformkg.graph.store import OxigraphStore
 from typer.testing import CliRunner
 
 from benchmarks.ingest_measure import compare, curated_answers, draft_answers, expected_answers
+from reformkg.api.cli_ingest import ingest_app
+from reformkg.graph.ingest import AcceptError, IngestError, accept, ingest, issue_graph_iri, withdraw
+from reformkg.graph.store import OxigraphStore
 
 ROOT = Path(__file__).parent.parent
 SEED_TEXT = ROOT / "data/sources/gaige-kuaibao-2017-06.txt"

@@ -9,11 +9,12 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
 from reformkg.api.app import create_app
 from reformkg.graph.build import build
 from reformkg.graph.settings import Settings
 from reformkg.graph.store import OxigraphStore
-from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 
 def seeded_app():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
+
 from reformkg.api.app import create_app
 from reformkg.api.routers.ui import ValidationFailure
 from reformkg.graph.search import EmptyQuery, index_for, match_keys, normalise, search

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import rdflib
+
 from reformkg.graph.sources import chinese_numeral, segment, sentences_turtle
 
 ROOT = Path(__file__).parent.parent

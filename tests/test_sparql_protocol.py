@@ -10,11 +10,11 @@ import time
 import httpx
 import pytest
 import rdflib
+from SPARQLWrapper import JSON, TURTLE, XML, SPARQLWrapper
+
 from reformkg.api.app import create_app
 from reformkg.graph.settings import Settings
 from reformkg.graph.store import OxigraphStore, RemoteStore
-from SPARQLWrapper import JSON, TURTLE, XML, SPARQLWrapper
-
 from tests.conftest import LiveServer, OxigraphServer, seeded_store
 
 AGENCIES = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>

@@ -14,6 +14,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 from rdflib.compare import isomorphic
+
 from reformkg.graph.rdfxml import UnsafeXmlError, check_rdfxml
 from reformkg.graph.store import (
     JOURNAL,
@@ -28,7 +29,6 @@ from reformkg.graph.store import (
     StoreMissing,
     open_store,
 )
-
 from tests.conftest import FIXTURES
 
 FARMS = FIXTURES / "farms.ttl"

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from reformkg.graph.store import JOURNAL, OxigraphStore
 
+from reformkg.graph.store import JOURNAL, OxigraphStore
 from tests.conftest import FIXTURES
 
 G = "http://example.org/graph/farms"

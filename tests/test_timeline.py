@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
 from reformkg.graph.build import build
 from reformkg.graph.ingest import accept, ingest
 from reformkg.graph.settings import Settings
 from reformkg.graph.timeline import UnknownEntity, diff_issues, place_timeline, reform_timeline
-from typer.testing import CliRunner
 
 NEWSLETTER = Path(__file__).parent / "fixtures/newsletters/gaige-kuaibao-2017-07.txt"
 PILOT = "https://w3id.org/reformkg/id/reform/yiliang-lufengcun-forest-farm-reform-pilot"

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+
 from reformkg.api.app import create_app
 from reformkg.graph.settings import Settings
 from reformkg.graph.store import RemoteStore
-
 from tests.conftest import OxigraphServer
 
 ID = "https://w3id.org/reformkg/id/"

@@ -6,10 +6,10 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 import pytest
+
 from reformkg.api.app import create_app
 from reformkg.graph.settings import Settings
 from reformkg.graph.store import OxigraphStore
-
 from tests.conftest import LiveServer, OfflinePage
 
 OFFICE_EN = "Kunming Poverty Alleviation and Development Office"

@@ -6,10 +6,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
 from reformkg.api.cli import app
 from reformkg.graph.build import validate_project
 from reformkg.graph.store import OxigraphStore
-from typer.testing import CliRunner
 
 ROOT = Path(__file__).parent.parent
 

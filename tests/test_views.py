@@ -6,6 +6,7 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
+
 from reformkg.api.app import create_app
 from reformkg.graph import views
 from reformkg.graph.settings import Settings

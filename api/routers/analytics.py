@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
+
 from reformkg.api.deps import StoreDep
 from reformkg.api.routers.ui import IRI_PATTERN, error_response
 from reformkg.graph import analytics

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
+
 from reformkg.api.deps import StoreDep
 from reformkg.api.routers.ui import error_response, negotiate, page_url, templates
 from reformkg.graph import entities

@@ -4,6 +4,7 @@ import logging
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+
 from reformkg.api.deps import StoreDep
 from reformkg.graph.errors import StoreError
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
+
 from reformkg.api.deps import StoreDep
 from reformkg.api.routers.ui import ValidationFailure, negotiate, page_url, templates
 from reformkg.graph.search import EmptyQuery, Hit, search

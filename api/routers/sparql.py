@@ -15,6 +15,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import StringConstraints
+
 from reformkg.api.deps import ExecutorDep, SettingsDep, StoreDep
 from reformkg.api.negotiation import negotiate, prefers_html
 from reformkg.graph.errors import ExecutorBusy, QueryTimeout, RefusedRequest, RemoteError

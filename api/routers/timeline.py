@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+
 from reformkg.api.deps import StoreDep
 from reformkg.api.negotiation import prefers_html
 from reformkg.api.routers.ui import error_response, page_url, templates

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
+
 from reformkg.api.deps import StoreDep
 from reformkg.api.routers.ui import error_response, page_url
 from reformkg.graph import entities, queries

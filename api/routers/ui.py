@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from pydantic import BaseModel, ConfigDict, Field
+
 from reformkg.api import negotiation
 from reformkg.graph import queries
 from reformkg.graph.entities import ID_BASE

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import HTMLResponse
+
 from reformkg.api.deps import StoreDep
 from reformkg.api.routers.ui import IRI_PATTERN, error_response
 from reformkg.graph import views
