@@ -3,7 +3,19 @@
 from __future__ import annotations
 
 
-class StoreError(RuntimeError):
+class ReformkgError(Exception):
+    """Every error the library raises on purpose: one line, safe to show to whoever made the request."""
+
+
+class InputError(ReformkgError, ValueError):
+    """What the caller gave is wrong (a file, a query, an IRI, a draft); nothing was changed. HTTP 400."""
+
+
+class NotFound(ReformkgError, LookupError):
+    """What the caller named is not in the graph. HTTP 404."""
+
+
+class StoreError(ReformkgError, RuntimeError):
     """The store cannot do what was asked; the message says why."""
 
 
