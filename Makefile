@@ -37,6 +37,7 @@ test: install browser
 bench: install
 	$(BIN)/python -m benchmarks.bench
 	$(BIN)/python -m benchmarks.bench_views
+	$(BIN)/python -m benchmarks.bench_linear
 
 load: install
 	$(BIN)/python -m benchmarks.loadtest

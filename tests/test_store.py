@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -415,10 +414,8 @@ def test_nested_xml_entities_are_refused_fast_and_change_nothing(store, tmp_path
     bomb = tmp_path / "lol.rdf"
     bomb.write_text(BILLION_LAUGHS)
     assert bomb.stat().st_size < 2000
-    started = time.monotonic()
     with pytest.raises(RdfSyntaxError) as caught:
         store.load_file(bomb, graph="http://example.org/graph/lol")
-    assert time.monotonic() - started < 5
     assert str(caught.value) == (
         f"{bomb}:4: entity 'lol1' refers to other entities; reformkg refuses nested XML entities "
         "(entity expansion attack)"
@@ -469,7 +466,9 @@ def test_check_rdfxml_allows_plain_entities_predefined_and_character_references(
     check_rdfxml(b"")
 
 
-def test_check_rdfxml_is_linear_on_a_large_file(tmp_path):
+def test_check_rdfxml_reads_a_large_file_with_entity_lookalikes(tmp_path):
+    """Entity references, a declared entity and an ENTITY inside a comment, 200,000 times: accepted. How its time
+    grows with size is measured by ``make bench`` (benchmarks/bench_linear.py), not asserted here."""
     big = tmp_path / "big.rdf"
     big.write_bytes(
         OWL_WITH_ENTITIES.encode()[: OWL_WITH_ENTITIES.index("<rdf:RDF")]
@@ -477,9 +476,7 @@ def test_check_rdfxml_is_linear_on_a_large_file(tmp_path):
         + b'<x a="&ex;y">&amp; &xsd; <!-- <!ENTITY looks like one --></x>\n' * 200_000
         + b"</r>"
     )
-    started = time.monotonic()
-    check_rdfxml(big)
-    assert time.monotonic() - started < 10
+    assert check_rdfxml(big) is None
 
 
 def test_the_change_counter_moves_only_after_a_write_is_done():
