@@ -87,3 +87,32 @@ def test_build_loads_every_file_into_its_graph(project):
             "sources.ttl",
         ]
     )
+
+
+AGENCIES = """@prefix rko: <https://w3id.org/reformkg/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<http://example.org/hans> a rko:Agency ; rdfs:label "昆明市林业局"@zh-Hans , "Kunming Forestry Bureau"@en .
+<http://example.org/pinyin> a rko:Agency ; rdfs:label "Kunming Shi Linye Ju"@zh-Latn-pinyin , "Bureau"@en .
+<http://example.org/pref> a rko:Agency ; skos:prefLabel "林业局"@zh ; rdfs:label "Forestry"@en .
+"""
+
+
+def test_chinese_label_and_english_definition_shapes(tmp_path):
+    """A zh-Hans label or a @zh skos:prefLabel is Chinese; a zh-Latn romanisation is not. A term of the ontology
+    without its English definition is a violation."""
+    from reformkg.graph.validate import validate_files
+
+    data = tmp_path / "agencies.ttl"
+    data.write_text(AGENCIES, encoding="utf-8")
+    ontology = tmp_path / "reformkg.ttl"
+    text = (ROOT / "ontology/reformkg.ttl").read_text(encoding="utf-8")
+    definition = '"A party or government body: a committee, department, office, bureau or commission."@en ,'
+    assert definition in text
+    ontology.write_text(text.replace(definition, ""), encoding="utf-8")
+    # The definition check needs the ontology's own text (its header) in the data graph, so it goes in twice.
+    report = validate_files(ROOT / "ontology/shapes.ttl", [ontology], [data, ontology])
+    chinese = {f.focus for f in report.violations if f.message.startswith("No Chinese label")}
+    assert chinese == {"http://example.org/pinyin"}
+    undefined = {f.focus for f in report.violations if "skos:definition" in f.message}
+    assert undefined == {"https://w3id.org/reformkg/ontology#Agency"}
