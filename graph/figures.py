@@ -1,6 +1,9 @@
-"""Figures as Chinese newsletters write them, normalised: 95.37亿元 → 9,537,000,000 yuan.
+"""Figures as Chinese newsletters write them, normalised: 95.37亿元 → 9,537,000,000 yuan, 二十个方面 → 20.
 
 The curated data and the newsletter ingest share these rules, and a test holds every curated observation to them.
+Chinese numerals (二十, 三百, 五千万, 两千) are read by the ``cn2an`` library; digits stay exact as ``Decimal`` and
+are scaled by the multiplier after them (3千 → 3,000, 1.2万 → 12,000). cn2an's own mixed mode is not used for
+digits because it rounds decimals (12.345678万 → 123456).
 """
 
 from __future__ import annotations
@@ -9,10 +12,9 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-RKO = "https://w3id.org/reformkg/ontology#"
+import cn2an
 
-MULTIPLIERS = {"万": Decimal(10_000), "亿": Decimal(100_000_000)}
-CHINESE_DIGITS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+RKO = "https://w3id.org/reformkg/ontology#"
 
 #: Unit words, longest first, and the unit concept each one means.
 UNITS: list[tuple[str, str]] = [
@@ -33,25 +35,22 @@ UNITS: list[tuple[str, str]] = [
     ("件", "count"),
     ("条", "count"),
 ]
+UNIT_BY_WORD = dict(UNITS)
 
-NUMBER = r"(\d+(?:\.\d+)?|[一两二三四五六七八九十])"
+#: A number: digits (3, 95.37) or a Chinese numeral that starts with a digit word (二十, 十五, 三百, 五千万, 二〇一七).
+#: A numeral may not start with 百/千/万/亿, so 千万家庭 and 上万人 are words, not figures.
+DIGITS = r"\d+(?:\.\d+)?"
+NUMBER = rf"({DIGITS}|[〇零一二两三四五六七八九十][〇零一二两三四五六七八九十百千万亿]*)"
+#: Words that scale the digits before them: 3千, 1.2万, 5千万, 95.37亿.
+MULTIPLIER = r"(百万|千万|[十百千万亿])?"
 RANGE = r"(?:至|—|-|～|~)"
 UNIT_WORDS = "|".join(re.escape(word) for word, _ in UNITS)
 FIGURE = re.compile(
     NUMBER
-    + r"(?:"
-    + RANGE
-    + NUMBER
-    + r")?"  # 700至1000元
-    + r"\s*([万亿])?(余)?\s*"
-    + r"("
-    + UNIT_WORDS
-    + r")"
-    + r"(?:"
-    + RANGE
-    + r"(\d+(?:\.\d+)?)([万亿])?(?:"
-    + UNIT_WORDS
-    + r"))?"  # 3000元至5000元
+    + rf"(?:{RANGE}{NUMBER})?"  # 700至1000元
+    + rf"\s*{MULTIPLIER}(余)?\s*"
+    + rf"({UNIT_WORDS})"
+    + rf"(?:{RANGE}({DIGITS}){MULTIPLIER}(?:{UNIT_WORDS}))?"  # 3000元至5000元
     + r"(以上|以下|内)?"
 )
 QUALIFIER_AFTER = {"以上": "atLeast", "以下": "atMost", "内": "atMost"}
@@ -72,25 +71,43 @@ class Figure:
         return RKO + self.unit
 
 
-def _number(text: str) -> Decimal:
-    return Decimal(CHINESE_DIGITS[text]) if text in CHINESE_DIGITS else Decimal(text)
+def chinese_number(numeral: str) -> int:
+    """The value of a Chinese numeral (十五 → 15, 两千 → 2000, 二〇一七 → 2017); ValueError when it is not one."""
+    return int(cn2an.cn2an(numeral, "normal"))
+
+
+def number(text: str) -> Decimal:
+    """Digits as an exact Decimal, or a Chinese numeral's value; ValueError when ``text`` is neither."""
+    if text[:1].isdigit():
+        return Decimal(text)
+    return Decimal(chinese_number(text))
+
+
+def scale(multiplier: str | None) -> Decimal:
+    """What a multiplier word after digits multiplies by (千 → 1,000, 千万 → 10,000,000); 1 without one."""
+    return Decimal(chinese_number("一" + multiplier)) if multiplier else Decimal(1)
+
+
+def _figure(match: re.Match[str]) -> Figure | None:
+    """The figure a FIGURE match spells; None when a numeral in it is not one (千万 alone, 一一)."""
+    low, high, multiplier, more, unit_word, high_after_unit, high_multiplier, after = match.groups()
+    try:
+        value = number(low) * scale(multiplier)
+        if high_after_unit:
+            upper = number(high_after_unit) * scale(high_multiplier)
+        else:
+            upper = number(high) * scale(multiplier) if high else None
+    except ValueError:
+        return None
+    qualifier = "range" if upper is not None else "moreThan" if more else QUALIFIER_AFTER.get(after or "")
+    unit = UNIT_BY_WORD[unit_word]
+    return Figure(match.group(0), _tidy(value), unit, _tidy(upper) if upper is not None else None, qualifier)
 
 
 def parse_figure(text: str) -> Figure | None:
     """The first figure in ``text``, normalised; None when there is none."""
-    match = FIGURE.search(text)
-    if match is None:
-        return None
-    low, high, multiplier, more, unit_word, high_after_unit, high_multiplier, after = match.groups()
-    scale = MULTIPLIERS.get(multiplier or "", Decimal(1))
-    unit = dict(UNITS)[unit_word]
-    value = _number(low) * scale
-    if high_after_unit:
-        upper = _number(high_after_unit) * MULTIPLIERS.get(high_multiplier or "", Decimal(1))
-    else:
-        upper = _number(high) * scale if high else None
-    qualifier = "range" if upper is not None else "moreThan" if more else QUALIFIER_AFTER.get(after or "")
-    return Figure(match.group(0), _tidy(value), unit, _tidy(upper) if upper is not None else None, qualifier)
+    figures = find_figures(text, keep_years=True)
+    return figures[0] if figures else None
 
 
 def _tidy(value: Decimal) -> Decimal:
@@ -103,12 +120,12 @@ def is_calendar_year(figure: Figure) -> bool:
     return figure.unit == "year" and figure.qualifier in (None, "range") and all(1900 <= y <= 2100 for y in years)
 
 
-def find_figures(text: str) -> list[Figure]:
-    """Every figure in a sentence, in order; calendar years are periods, not figures."""
+def find_figures(text: str, *, keep_years: bool = False) -> list[Figure]:
+    """Every figure in a sentence, in order; calendar years are periods, not figures, unless ``keep_years``."""
     found, position = [], 0
     while (match := FIGURE.search(text, position)) is not None:
-        figure = parse_figure(match.group(0))
-        if figure is not None and not is_calendar_year(figure):
+        figure = _figure(match)
+        if figure is not None and (keep_years or not is_calendar_year(figure)):
             found.append(figure)
-        position = match.end()
+        position = match.end() if figure is not None else match.start() + 1
     return found

@@ -12,7 +12,10 @@ from typer.testing import CliRunner
 
 from benchmarks.ingest_measure import compare, curated_answers, draft_answers, expected_answers
 from reformkg.api.cli_ingest import ingest_app
+from reformkg.graph import queries
+from reformkg.graph.errors import InputError
 from reformkg.graph.ingest import AcceptError, IngestError, accept, ingest, issue_graph_iri, withdraw
+from reformkg.graph.sources import segment, sentences_turtle
 from reformkg.graph.store import OxigraphStore
 
 ROOT = Path(__file__).parent.parent
@@ -137,7 +140,8 @@ def test_cli_bad_input_gives_a_clear_error(tmp_path):
 
 def _graph_of(store, graph: str) -> rdflib.Graph:
     out = rdflib.Graph()
-    for row in store.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}").solutions():
+    sparql = queries.with_bindings("SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }", {"g": graph})
+    for row in store.query(sparql).solutions():
         terms = []
         for term in (row["s"], row["p"], row["o"]):
             kind = type(term).__name__
@@ -183,3 +187,71 @@ def test_accept_refuses_a_draft_with_violations(tmp_path):
     assert any(f.severity == "violation" for f in raised.value.findings)
     assert store.count(GRAPH_108) == 0
     store.close()
+
+
+def test_ingest_errors_are_input_errors():
+    assert issubclass(IngestError, InputError) and issubclass(IngestError, ValueError)
+    assert issubclass(AcceptError, IngestError)
+
+
+def test_the_draft_is_the_same_bytes_every_run(tmp_path, seed_store):
+    first = ingest(NEWSLETTER, tmp_path / "a", seed_store)
+    second = ingest(NEWSLETTER, tmp_path / "b", seed_store)
+    assert first.turtle == second.turtle and first.report == second.report
+    assert (tmp_path / "a/draft.ttl").read_bytes() == (tmp_path / "b/draft.ttl").read_bytes()
+
+
+def test_the_draft_reads_for_review(test_draft):
+    """Prefixes, the issue's own prefix for its items and sentences, sections, and a comment above each subject."""
+    text = test_draft.turtle
+    assert "@prefix kb108: <https://w3id.org/reformkg/id/source/kunming-gaige-kuaibao-108/> ." in text
+    assert "\nkb108:item-1 a rko:NewsletterItem ;" in text
+    assert text.count("<https://w3id.org/reformkg/id/source/kunming-gaige-kuaibao-108/") == 1  # only the prefix
+    for heading in ("# The issue and its items", "# Figures as observations", "# Source sentences"):
+        assert heading in text
+    lines = text.splitlines()
+    subjects = [i for i, line in enumerate(lines) if line and not line.startswith((" ", "#", "@"))]
+    assert subjects and all(lines[i - 1].startswith("# ") for i in subjects)
+    observation = next(i for i in subjects if lines[i].startswith("ob:"))
+    assert lines[observation - 1].startswith("# item 1, item-1-s")
+
+
+def test_every_fact_points_at_a_sentence_of_the_issue(test_draft):
+    graph = rdflib.Graph().parse(data=test_draft.turtle, format="turtle")
+    prov = rdflib.URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
+    sentence_type = rdflib.URIRef("https://w3id.org/reformkg/ontology#SourceSentence")
+    sentences = set(graph.subjects(rdflib.RDF.type, sentence_type))
+    assert len(sentences) == len(test_draft.newsletter.sentences)
+    for subject in set(graph.subjects(rdflib.RDF.type, None)):
+        if isinstance(subject, rdflib.URIRef) and subject not in sentences:
+            derived = set(graph.objects(subject, prov))
+            assert derived and derived <= sentences, subject
+
+
+def test_quotes_and_backslashes_survive_the_turtle(tmp_path):
+    """The serialiser escapes literals: a sentence with " and \\ comes back from the draft and from sources as it is."""
+    text = NEWSLETTER.read_text(encoding="utf-8")
+    odd = 'He said "改革" \\ then left.'
+    lines = text.split("\n")
+    body = next(i for i, line in enumerate(lines) if line.startswith("一、") and "。" in line)
+    lines[body] = lines[body] + odd
+    source = tmp_path / "odd.txt"
+    source.write_text("\n".join(lines), encoding="utf-8")
+    draft = ingest(source, tmp_path / "out")
+    graph = rdflib.Graph().parse(tmp_path / "out/draft.ttl", format="turtle")
+    quote = rdflib.URIRef("https://w3id.org/reformkg/ontology#quote")
+    quotes = {str(q) for q in graph.objects(None, quote)}
+    assert {s.text for s in draft.newsletter.sentences} == quotes
+    assert any('"改革" \\' in q for q in quotes)
+    issue = "https://w3id.org/reformkg/id/source/kunming-gaige-kuaibao-108"
+    sources = rdflib.Graph().parse(
+        data=sentences_turtle(source.read_text(encoding="utf-8"), issue_iri=issue, source_file="odd.txt"),
+        format="turtle",
+    )
+    assert {str(q) for q in sources.objects(None, quote)} == {s.text for s in segment(source.read_text("utf-8"))}
+
+
+def test_the_ingest_queries_are_plumbing_not_examples():
+    ingest_queries = [name for name in queries.names() if name.startswith("ingest-")]
+    assert {"ingest-known-entities", "ingest-pilots", "ingest-types"} <= set(ingest_queries)
+    assert not set(ingest_queries) & set(queries.examples())

@@ -1,0 +1,114 @@
+"""Accepting a reviewed draft as its issue's named graph, and withdrawing an issue again.
+
+``accept`` validates the draft with the project's SHACL shapes (with the types of the entities it only points at,
+from the store, so the class checks can see them) and loads it into ``https://w3id.org/reformkg/graph/issue/<slug>``;
+re-accepting replaces that graph. ``withdraw`` drops it; the other graphs stay as they are.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import rdflib
+
+from reformkg.graph import ID_BASE, queries
+from reformkg.graph import ontology_dir as shipped_ontology
+from reformkg.graph.ingest.errors import AcceptError, IngestError
+from reformkg.graph.ingest.names import issue_graph_iri, resolve_issue_graph
+from reformkg.graph.namespaces import RKO
+from reformkg.graph.store import Store
+
+
+@dataclass
+class AcceptReport:
+    """What ``accept`` did: the graph loaded, the issue, how many triples, the SHACL findings, and whether it
+    replaced an earlier version of the graph."""
+
+    graph: str
+    issue: str
+    triples: int
+    findings: list = field(default_factory=list)
+    replaced: bool = False
+
+
+def find_draft(draft_dir: Path) -> Path:
+    """The ``draft.ttl`` in a folder ``reformkg ingest`` wrote, or IngestError."""
+    draft_file = Path(draft_dir) / "draft.ttl"
+    if not draft_file.is_file():
+        raise IngestError(f"{draft_dir}: no draft.ttl (run `reformkg ingest PATH --out {draft_dir}` first)")
+    return draft_file
+
+
+def read_draft(draft_file: Path) -> rdflib.Graph:
+    """A draft's triples, or IngestError when it is not Turtle."""
+    graph = rdflib.Graph()
+    try:
+        graph.parse(draft_file, format="turtle")
+    except Exception as error:  # rdflib raises several kinds for bad Turtle
+        raise IngestError(f"{draft_file}: not valid Turtle: {error}") from None
+    return graph
+
+
+def draft_issue(graph: rdflib.Graph, draft_file: Path) -> tuple[str, int]:
+    """The issue a draft describes and its overall number, or IngestError when it is not exactly one."""
+    issues = list(graph.subjects(rdflib.RDF.type, rdflib.URIRef(RKO + "NewsletterIssue")))
+    if len(issues) != 1:
+        raise IngestError(f"{draft_file}: a draft describes exactly one rko:NewsletterIssue, found {len(issues)}")
+    overall = graph.value(issues[0], rdflib.URIRef(RKO + "overallIssueNumber"))
+    if overall is None:
+        raise IngestError(f"{draft_file}: the issue has no rko:overallIssueNumber")
+    return str(issues[0]), int(overall)
+
+
+def context_graph(store: Store, graph: rdflib.Graph) -> rdflib.Graph:
+    """The types, from the store, of the entities the draft points at but does not describe."""
+    described = set(graph.subjects(rdflib.RDF.type, None))
+    referenced = {
+        o for o in graph.objects() if isinstance(o, rdflib.URIRef) and str(o).startswith(ID_BASE) and o not in described
+    }
+    context = rdflib.Graph()
+    for entity in sorted(referenced):
+        for row in queries.run(store, "ingest-types", entity=str(entity)).rows():
+            context.add((entity, rdflib.RDF.type, rdflib.URIRef(row["type"])))
+    return context
+
+
+def accept(draft_dir: Path, store: Store, ontology_dir: Path | None = None) -> AcceptReport:
+    """Validate a reviewed draft with the project's shapes and load it as its issue's named graph.
+
+    Violations raise AcceptError with the findings and load nothing; warnings are returned. Findings about the
+    entities the draft only points at (already in the graph) are not the draft's and are left out.
+    """
+    from reformkg.graph.validate import validate_files
+
+    draft_file = find_draft(draft_dir)
+    graph = read_draft(draft_file)
+    issue, overall = draft_issue(graph, draft_file)
+    ontology_dir = ontology_dir or shipped_ontology()
+    context = context_graph(store, graph)
+    with tempfile.TemporaryDirectory() as folder:
+        context_file = Path(folder) / "context.ttl"
+        context.serialize(context_file, format="turtle")
+        report = validate_files(
+            ontology_dir / "shapes.ttl", [ontology_dir / "reformkg.ttl"], [draft_file, context_file]
+        )
+    context_iris = {str(s) for s in context.subjects()}
+    findings = [f for f in report.findings if f.focus not in context_iris]
+    violations = [f for f in findings if f.severity == "violation"]
+    if violations:
+        raise AcceptError(f"{len(violations)} SHACL violations in {draft_file}: nothing loaded", findings)
+    target = issue_graph_iri(overall)
+    existed = store.count(target) > 0
+    loaded = store.load_file(draft_file, graph=target, fmt="ttl")
+    return AcceptReport(target, issue, loaded.triples, findings, existed)
+
+
+def withdraw(store: Store, issue: str) -> str:
+    """Drop an issue's named graph (by overall number, slug or graph IRI); the other graphs stay as they are."""
+    graph = resolve_issue_graph(issue)
+    if store.count(graph) == 0:
+        raise IngestError(f"no issue graph <{graph}> in the store")
+    store.drop_graph(graph)
+    return graph

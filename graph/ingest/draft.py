@@ -1,0 +1,321 @@
+"""Drafting: what a parsed newsletter says, linked to what the graph knows, with new entities minted once.
+
+``draft_newsletter`` fills a ``Draft``: the issue and its items, the reforms each reports (known ones linked, new
+ones minted), owners, status records, mentions of known entities, new places and documents, enumerated measures and
+figures, each with the sentence it comes from; then the Turtle (``graph.ingest.turtle``) and the report
+(``graph.ingest.report``) are written from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from reformkg.graph.figures import Figure
+from reformkg.graph.ingest import names
+from reformkg.graph.ingest.entities import (
+    Mention,
+    Spans,
+    documents,
+    is_policy_document,
+    known_names,
+    organisation_candidates,
+    place_candidates,
+    place_class,
+)
+from reformkg.graph.ingest.known import KnownEntities
+from reformkg.graph.ingest.layout import Item, Newsletter
+from reformkg.graph.ingest.observations import item_figures
+from reformkg.graph.ingest.reforms import (
+    accepted_by,
+    enumerated_measures,
+    item_stage,
+    known_reforms,
+    new_reform_name,
+)
+from reformkg.graph.ingest.report import draft_report
+from reformkg.graph.ingest.turtle import draft_turtle
+from reformkg.graph.sources import Sentence
+
+
+@dataclass
+class DraftFigure:
+    """A figure drafted as an observation: its IRI, item, sentence, where it starts in the text, unit and kind."""
+
+    iri: str
+    item: int
+    sentence: Sentence
+    figure: Figure
+    start: int
+    unit: str
+    value_kind: str
+    cue: str | None
+    number: int  # the figure's number within its item, in its observation's and indicator's IRIs
+    indicator: str  # the placeholder indicator the observation measures
+
+
+@dataclass
+class DraftStatus:
+    """A status record: a reform at a stage, as an item reports it, with the cue and who accepted it."""
+
+    iri: str
+    reform: str
+    item: int
+    stage: str
+    sentence: Sentence
+    cue: str | None
+    assessed_by: str | None
+
+
+@dataclass
+class DraftMeasure:
+    """An enumerated measure (一是…) of an item's first reform."""
+
+    iri: str
+    item: int
+    ordinal: int
+    label: str
+    sentence: Sentence
+    cue: str
+    reform: str
+
+
+@dataclass
+class NewEntity:
+    """An organisation, place or policy document the graph does not have, minted from the sentence that names it."""
+
+    kind: str  # org, place, document
+    iri: str
+    name: str
+    sentence: Sentence
+    item: int | None  # None for the publisher, named in the header
+    rdf_type: str  # the rko class's local name: Agency, Town, ForestFarmSite, PolicyDocument …
+
+
+@dataclass
+class DraftItem:
+    """An item as drafted: its IRI, the reforms it reports, its owners and, for a new reform, its name."""
+
+    item: Item
+    iri: str
+    reforms: list[str]
+    reform_linked: bool
+    owners: list[tuple[str, str, bool]]  # (source form, IRI, linked)
+    dataset: str  # the data set of the item's observations
+    new_reform: str | None = None  # the new reform's name when the graph has none for this item
+    measures: list[DraftMeasure] = field(default_factory=list)
+
+
+@dataclass
+class Draft:
+    """A drafted issue: the Turtle, the report, and what went into them (for tests and measurement)."""
+
+    newsletter: Newsletter
+    issue_iri: str
+    graph_iri: str
+    source_file: str = ""  # the newsletter's file name, recorded as rko:sourceFile
+    turtle: str = ""
+    report: str = ""
+    publisher: str = ""  # the publisher's IRI, linked or minted
+    items: list[DraftItem] = field(default_factory=list)
+    figures: list[DraftFigure] = field(default_factory=list)
+    statuses: list[DraftStatus] = field(default_factory=list)
+    measures: list[DraftMeasure] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+    new_entities: list[NewEntity] = field(default_factory=list)
+    minted: dict[str, tuple[str, str]] = field(default_factory=dict)  # IRI → (kind, zh name)
+    uncertain: list[str] = field(default_factory=list)
+    not_drafted: list[str] = field(default_factory=list)
+
+    def mint(self, kind: str, iri: str, name: str) -> str:
+        """Record a new entity's IRI (the first name given for it stays); the IRI back."""
+        self.minted.setdefault(iri, (kind, name))
+        return iri
+
+    def add_entity(self, entity: NewEntity) -> None:
+        """Mint a new organisation, place or document, once per IRI."""
+        if entity.iri not in self.minted:
+            self.new_entities.append(entity)
+        self.mint(entity.kind, entity.iri, entity.name)
+
+    def sentence_iri(self, sentence: Sentence) -> str:
+        """The IRI of one of the issue's sentences."""
+        return names.sentence_iri(self.issue_iri, sentence)
+
+    def item_iri(self, position: int) -> str:
+        """The IRI of one of the issue's items."""
+        return names.item_iri(self.issue_iri, position)
+
+
+def draft_newsletter(newsletter: Newsletter, known: KnownEntities, *, source_file: str) -> Draft:
+    """The draft RDF and report for a parsed newsletter, linked to what ``known`` holds."""
+    n = newsletter.header.overall_number
+    draft = Draft(newsletter, names.issue_iri(n), names.issue_graph_iri(n), source_file=source_file)
+    _draft_publisher(draft, known)
+    _check_contents(draft)
+    for item in newsletter.items:
+        _draft_item(draft, item, known)
+    for item in newsletter.items:
+        _draft_mentions(draft, item, known)
+    for draft_item in draft.items:
+        _draft_measures(draft, draft_item)
+    for draft_item in draft.items:
+        _draft_figures(draft, draft_item.item)
+    draft.turtle = draft_turtle(draft)
+    draft.report = draft_report(draft)
+    return draft
+
+
+def _draft_publisher(draft: Draft, known: KnownEntities) -> None:
+    """Link the publisher the header names, or mint it."""
+    header = draft.newsletter.header
+    publisher = known.find(header.publisher, "org")
+    if publisher is not None:
+        draft.publisher = publisher.iri
+        return
+    draft.publisher = names.org_iri(header.publisher)
+    sentence = draft.newsletter.sentence("header-s02")
+    draft.add_entity(NewEntity("org", draft.publisher, header.publisher, sentence, None, "Agency"))
+    draft.uncertain.append(f"publisher {header.publisher} is not in the graph: minted <{draft.publisher}>")
+
+
+def _check_contents(draft: Draft) -> None:
+    """Note when the contents list does not name the items as they are."""
+    contents, items = draft.newsletter.contents, draft.newsletter.items
+    if len(contents) != len(items) or any(c != i.title for c, i in zip(contents, items, strict=False)):
+        draft.uncertain.append(f"the contents list ({len(contents)} lines) and the items ({len(items)}) differ")
+
+
+def _draft_item(draft: Draft, item: Item, known: KnownEntities) -> None:
+    """An item: its owners, the reforms it reports (a new one when the graph has none) and their status records."""
+    owners = [_draft_owner(draft, item, name, known) for name in item.owners]
+    reforms = known_reforms(item, known)
+    dataset = names.dataset_iri(draft.newsletter.header.slug, item.position)
+    draft_item = DraftItem(item, draft.item_iri(item.position), reforms, bool(reforms), owners, dataset)
+    if not reforms:
+        name = new_reform_name(item)
+        draft_item.new_reform = name
+        draft_item.reforms = [draft.mint("reform", names.reform_iri(name), name)]
+        if not owners:
+            draft.uncertain.append(f"item {item.position} names no owner: none recorded (the shapes will warn)")
+        draft.uncertain.append(
+            f"item {item.position}: new reform <{draft_item.reforms[0]}> “{name}”; is it one the graph already has?"
+        )
+    draft.items.append(draft_item)
+    _draft_statuses(draft, draft_item, known)
+
+
+def _draft_owner(draft: Draft, item: Item, name: str, known: KnownEntities) -> tuple[str, str, bool]:
+    """An owner the item names: (name, IRI, linked); an owner the graph does not know is minted."""
+    found = known.find(name, "org")
+    if found is not None:
+        return name, found.iri, True
+    iri = names.org_iri(name)
+    draft.add_entity(NewEntity("org", iri, name, item.owner_sentence, item.position, "Agency"))
+    return name, iri, False
+
+
+def _draft_statuses(draft: Draft, draft_item: DraftItem, known: KnownEntities) -> None:
+    """One status record per reform the item reports, at the stage its cues say."""
+    item = draft_item.item
+    stage = item_stage(item)
+    by = accepted_by(stage)
+    assessor = known.find(by, "org") if by else None
+    if by and assessor is None:
+        draft.uncertain.append(f"item {item.position}: accepted by {by}, which the graph does not know")
+    n = draft.newsletter.header.overall_number
+    for reform in draft_item.reforms:
+        iri = names.status_iri(reform, stage.stage, n)
+        assessed_by = assessor.iri if assessor else None
+        draft.statuses.append(
+            DraftStatus(iri, reform, item.position, stage.stage, stage.sentence, stage.cue, assessed_by)
+        )
+        if stage.cue is None or stage.stage != "accepted":
+            draft.uncertain.append(
+                f"item {item.position}: stage of <{reform}> read as {stage.stage}"
+                + (f" from “{stage.cue}” in {stage.sentence.slug}" if stage.cue else " (no cue)")
+            )
+
+
+def _draft_mentions(draft: Draft, item: Item, known: KnownEntities) -> None:
+    """Entities in an item's sentences: documents in 《》, names the graph knows, places, organisation candidates."""
+    for sentence in item.text_sentences:
+        spans = Spans()
+        _draft_documents(draft, item, sentence, known, spans)
+        for name, start in known_names(sentence, known, spans):
+            k = known.by_label[name]
+            draft.mentions.append(Mention(name, k.iri, k.kind, sentence, start, True))
+        _draft_places(draft, item, sentence, known, spans)
+        for name in organisation_candidates(sentence, spans):
+            draft.not_drafted.append(f"organisation? {name} (item {item.position}, {sentence.slug})")
+
+
+def _draft_documents(draft: Draft, item: Item, sentence: Sentence, known: KnownEntities, spans: Spans) -> None:
+    """Titles in 《》: known documents linked, new policy documents minted, other titles listed as not drafted."""
+    for title, start in documents(sentence):
+        if spans.overlaps(start, len(title)):
+            continue
+        found = known.find(title, "document") or known.find(f"《{title}》", "document")
+        if found is not None:
+            spans.claim(start, len(title))
+            draft.mentions.append(Mention(title, found.iri, "document", sentence, start, True))
+            continue
+        if not is_policy_document(title):
+            draft.not_drafted.append(
+                f"《{title}》 (item {item.position}, {sentence.slug}): not read as a new policy document"
+            )
+            continue
+        iri = names.document_iri(title)
+        spans.claim(start, len(title))
+        draft.mentions.append(Mention(title, iri, "document", sentence, start, False))
+        draft.add_entity(NewEntity("document", iri, title, sentence, item.position, "PolicyDocument"))
+
+
+def _draft_places(draft: Draft, item: Item, sentence: Sentence, known: KnownEntities, spans: Spans) -> None:
+    """Place and forest-farm candidates the graph does not know, minted once each."""
+    for name, start in place_candidates(sentence):
+        if spans.overlaps(start, len(name)) or known.find(name):
+            continue
+        spans.claim(start, len(name))
+        iri = names.place_iri(name)
+        draft.mentions.append(Mention(name, iri, "place", sentence, start, False))
+        draft.add_entity(NewEntity("place", iri, name, sentence, item.position, place_class(name)))
+
+
+def _draft_measures(draft: Draft, draft_item: DraftItem) -> None:
+    """The item's enumerated measures, as measures of its first reform."""
+    item = draft_item.item
+    reform = draft_item.reforms[0]
+    for found in enumerated_measures(item):
+        iri = names.measure_iri(draft.newsletter.header.slug, item.position, found.ordinal)
+        draft.mint("measure", iri, found.label)
+        measure = DraftMeasure(iri, item.position, found.ordinal, found.label, found.sentence, found.cue, reform)
+        draft_item.measures.append(measure)
+        draft.measures.append(measure)
+    if draft_item.measures and draft_item.reform_linked:
+        draft.uncertain.append(
+            f"item {item.position}: {len(draft_item.measures)} measures drafted; link them to <{reform}> "
+            "with rko:hasMeasure when reviewed (a draft adds nothing to a reform the graph already has)"
+        )
+
+
+def _draft_figures(draft: Draft, item: Item) -> None:
+    """The item's figures written with digits, as observations numbered across the item."""
+    found, spelled = item_figures(item)
+    slug = draft.newsletter.header.slug
+    for number, f in enumerate(found, start=1):
+        draft.figures.append(
+            DraftFigure(
+                names.observation_iri(slug, f.sentence, number),
+                item.position,
+                f.sentence,
+                f.figure,
+                f.sentence.start + f.local_start,
+                f.unit,
+                f.value_kind,
+                f.cue,
+                number,
+                names.indicator_iri(slug, f.sentence, number),
+            )
+        )
+    if spelled:
+        draft.uncertain.append(f"item {item.position}: {spelled} figures written in words were not recorded")

@@ -1,0 +1,74 @@
+"""Figures in an item's sentences, as draft observations: value and unit by ``graph.figures``, plus the value kind.
+
+Only figures written with digits are drafted (二十个方面 is read, but counted in the report as a figure in words).
+The value kind comes from cues: 计划/力争/目标/预计 anywhere in the sentence → planned; 给予/补助/补贴 … in the
+figure's clause → policyParameter; else reported. 元 after 每月 is yuanPerMonth.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from reformkg.graph.figures import Figure, find_figures
+from reformkg.graph.ingest.layout import Item
+from reformkg.graph.sources import Sentence
+
+PLANNED = re.compile(r"计划|力争|目标|预计")
+POLICY_PARAMETER = re.compile(r"给予|补助|补贴|奖补|资助|奖励|扶持资金|不超过|最高|上限")
+PER_MONTH = re.compile(r"每月")
+CLAUSE_END = re.compile(r"[,，。；;]")
+LABEL_START = re.compile(r"[,，。；;:：、]")
+ENUMERATION_CUE = re.compile(r"^[一二三四五六七八九十]是")
+
+
+@dataclass(frozen=True)
+class FoundFigure:
+    """A figure in a sentence: where it starts in the sentence, its unit in context, its value kind and cue."""
+
+    sentence: Sentence
+    figure: Figure
+    local_start: int  # offset in the sentence
+    unit: str
+    value_kind: str  # reported, planned, policyParameter
+    cue: str | None
+
+
+def item_figures(item: Item) -> tuple[list[FoundFigure], int]:
+    """The figures written with digits in an item's title and body, in order, and how many were written in words."""
+    found, spelled = [], 0
+    for sentence in item.text_sentences:
+        position = 0
+        for figure in find_figures(sentence.text):
+            local = sentence.text.find(figure.text, position)
+            position = local + len(figure.text)
+            if not figure.text[:1].isdigit():
+                spelled += 1
+                continue
+            value_kind, cue = _value_kind(sentence.text, local, figure)
+            found.append(FoundFigure(sentence, figure, local, _unit(sentence.text, local, figure), value_kind, cue))
+    return found, spelled
+
+
+def _unit(text: str, local: int, figure: Figure) -> str:
+    """The figure's unit, with yuan after 每月 read as yuan per month."""
+    if figure.unit == "yuan" and PER_MONTH.search(text[:local]):
+        return "yuanPerMonth"
+    return figure.unit
+
+
+def _value_kind(text: str, local: int, figure: Figure) -> tuple[str, str | None]:
+    """planned, policyParameter or reported, and the cue that decided it."""
+    if match := PLANNED.search(text):
+        return "planned", match.group(0)
+    clause = CLAUSE_END.split(text[:local])[-1]
+    if match := POLICY_PARAMETER.search(clause + figure.text):
+        return "policyParameter", match.group(0)
+    return "reported", None
+
+
+def context_label(sentence: Sentence, local_start: int) -> str:
+    """The words before a figure, back to the previous punctuation: a draft indicator's name."""
+    before = LABEL_START.split(sentence.text[:local_start])[-1]
+    before = ENUMERATION_CUE.sub("", before).strip()
+    return before or sentence.text[max(0, local_start - 12) : local_start]
