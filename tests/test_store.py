@@ -519,3 +519,20 @@ def test_named_query_bindings_take_only_iris_and_variable_names():
         queries.with_bindings(query, {"s": "http://example.org/a> } ; DROP ALL ; #"})
     with pytest.raises(ValueError, match="not a SPARQL variable"):
         queries.with_bindings(query, {"s } DROP ALL #": "http://example.org/a"})
+    several = queries.with_bindings(query, {"s": ["http://example.org/a", "http://example.org/b"]})
+    assert "VALUES ?s { <http://example.org/a> <http://example.org/b> }" in several
+    with pytest.raises(StoreError, match="not an absolute IRI"):
+        queries.with_bindings(query, {"s": ["http://example.org/a", "x> } ; DROP ALL ; #"]})
+
+
+def test_a_variable_bound_to_several_iris_takes_each(store):
+    from reformkg.graph import queries
+
+    store.load_file(FARMS, graph=G)
+    rows = store.query(
+        queries.with_bindings(
+            "SELECT ?f ?label WHERE { ?f <http://www.w3.org/2000/01/rdf-schema#label> ?label }",
+            {"f": ["http://example.org/haikou", "http://example.org/xishan"]},
+        )
+    ).rows()
+    assert sorted(row["label"] for row in rows) == ["Haikou Forest Farm", "海口林场", "西山林场"]

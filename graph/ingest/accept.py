@@ -69,9 +69,9 @@ def context_graph(store: Store, graph: rdflib.Graph) -> rdflib.Graph:
         o for o in graph.objects() if isinstance(o, rdflib.URIRef) and str(o).startswith(ID_BASE) and o not in described
     }
     context = rdflib.Graph()
-    for entity in sorted(referenced):
-        for row in queries.run(store, "ingest-types", entity=str(entity)).rows():
-            context.add((entity, rdflib.RDF.type, rdflib.URIRef(row["type"])))
+    if referenced:
+        for row in queries.run(store, "ingest-types", entity=sorted(str(e) for e in referenced)).rows():
+            context.add((rdflib.URIRef(row["entity"]), rdflib.RDF.type, rdflib.URIRef(row["type"])))
     return context
 
 
