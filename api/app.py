@@ -1,4 +1,8 @@
-"""The app factory: wires the routers to a store and settings. Nothing heavy happens at import time."""
+"""The app factory: wires the routers to a store and settings. Nothing heavy happens at import time.
+
+Routers map requests to library calls and results to responses; the library's errors become HTTP statuses in one
+place, ``reformkg.api.errors``.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from reformkg.api import errors
 from reformkg.api.routers import analytics, entities, health, search, sparql, timeline, trace, ui, views
 from reformkg.graph.executor import QueryExecutor
 from reformkg.graph.guard import Limits
@@ -63,6 +68,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             swagger_ui_parameters={"validatorUrl": None},  # no call to the online validator
         )
 
+    errors.install(app)
     app.state.settings = settings
     app.state.store = store
     app.state.executor = executor

@@ -1,4 +1,8 @@
-"""``reformkg analytics …``: agency influence, ownership tracing, paths and exports on the command line."""
+"""``reformkg analytics …``: agency influence, ownership tracing, paths and exports on the command line.
+
+An unknown entity, a missing path or a store failure is a library error; ``cli_store`` turns it into one ``error:``
+line and exit code 1.
+"""
 
 from __future__ import annotations
 
@@ -41,16 +45,20 @@ def agencies(limit: Annotated[int, typer.Option(help="Show the top N")] = 20) ->
 @analytics_app.command()
 def trace(agency_iri: Annotated[str, typer.Argument(help="The agency's IRI")]) -> None:
     """Every reform an agency owns, directly or through its sub-organisations, with the path."""
-    from reformkg.graph.analytics import UnknownEntity, trace_ownership
+    from reformkg.graph import entities, ownership
+    from reformkg.graph.projection import local_name
 
     with cli_store(write=False) as store:
-        try:
-            found = trace_ownership(store, agency_iri)
-        except UnknownEntity as error:
-            raise fail(str(error)) from None
-    for row in found:
-        role = f" ({row['role_label']})" if row["role_label"] else ""
-        out.print(" → ".join(row["path_labels"]) + role)
+        found = ownership.reforms_of(store, agency_iri)
+        labels = entities.labels(store, [i for owned in found for i in owned.path])
+
+    def name(iri: str) -> str:
+        zh, en = labels.get(iri, (None, None))
+        return en or zh or local_name(iri)
+
+    for owned in found:
+        role = f" ({local_name(owned.role)})" if owned.role else ""
+        out.print(" → ".join(name(i) for i in owned.path) + role)
     err.print(f"{len(found)} reforms")
 
 
@@ -60,13 +68,10 @@ def path(
     target: Annotated[str, typer.Argument(metavar="TO", help="IRI the path ends at")],
 ) -> None:
     """The shortest path between two entities, each edge named."""
-    from reformkg.graph.analytics import NoPath, UnknownEntity, shortest_path
+    from reformkg.graph.analytics import shortest_path
 
     with cli_store(write=False) as store:
-        try:
-            found = shortest_path(store, source, target)
-        except (UnknownEntity, NoPath) as error:
-            raise fail(str(error)) from None
+        found = shortest_path(store, source, target)
     labels = {n["iri"]: n["label_en"] for n in found["nodes"]}
     out.print(labels[source])
     for edge in found["edges"]:

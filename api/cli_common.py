@@ -1,8 +1,8 @@
 """What every ``reformkg`` command shares: the consoles, the settings, the store, failing with one line.
 
 Every expected failure ends a command with one line on standard error, ``error: …``, and a non-zero exit code;
-``cli_store`` is where the store's failures (missing, held by another process, a bad file, a query that does not
-parse) become that line.
+``cli_store`` is where the library's errors (``reformkg.graph.errors``: a store missing or held by another process,
+a bad file, a query that does not parse, an unknown entity) become that line.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 
+from reformkg.graph.errors import ReformkgError
 from reformkg.graph.settings import Settings
-from reformkg.graph.store import OxigraphStore, RdfSyntaxError, Store, StoreError, StoreMissing, open_store
+from reformkg.graph.store import OxigraphStore, Store, StoreError, StoreMissing, open_store
 
 out = Console(emoji=False, highlight=False)
 err = Console(stderr=True, emoji=False, highlight=False)
@@ -127,7 +128,7 @@ def cli_store(
         )
     try:
         yield store
-    except (StoreError, RdfSyntaxError) as error:
+    except ReformkgError as error:
         raise fail(str(error)) from None
     except BrokenPipeError:
         raise  # the reader went away (`| head`): the command line ends quietly

@@ -7,14 +7,14 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-from collections import defaultdict, deque
+from collections import defaultdict
 from typing import IO, Any
 
-from reformkg.graph import queries
+from reformkg.graph import ownership, queries
+from reformkg.graph.errors import InputError, NoPath, UnknownEntity
 from reformkg.graph.projection import Projection, entity_url, local_name, project
 from reformkg.graph.store import Store
 
-ORG_SUB = "http://www.w3.org/ns/org#subOrganizationOf"
 #: Above this many nodes the typed projection is too big for exact betweenness within the ranking's time budget.
 BETWEENNESS_MAX_NODES = 5000
 #: Predicates a shortest path does not walk: provenance and vocabulary links join unrelated entities through a
@@ -34,18 +34,6 @@ PATH_SKIP_PREDICATES = frozenset(
         "http://purl.org/linked-data/cube#structure",
     }
 )
-
-
-class UnknownEntity(LookupError):
-    """An IRI that is not a node of the projection."""
-
-    def __init__(self, iri: str):
-        super().__init__(f"no entity {iri} in the graph")
-        self.iri = iri
-
-
-class NoPath(LookupError):
-    """Two entities the graph does not connect."""
 
 
 def node_info(proj: Projection, iri: str) -> dict[str, Any]:
@@ -148,70 +136,23 @@ def rankings_csv(ranking: dict[str, Any], output: IO[str]) -> None:
 
 
 # -- ownership -------------------------------------------------------------------------------------------------------
-def _ownership(store: Store) -> dict[str, dict[str, str | None]]:
-    """reform -> {owner: role or None}."""
-    owned: dict[str, dict[str, str | None]] = defaultdict(dict)
-    for row in queries.run(store, "ownership").rows():
-        roles = owned[row["reform"]]
-        if row["role"] or row["owner"] not in roles:
-            roles[row["owner"]] = row["role"] or roles.get(row["owner"])
-    return owned
-
-
-def _parents(store: Store) -> dict[str, list[str]]:
-    parents: dict[str, list[str]] = defaultdict(list)
-    rows = store.query(f"SELECT ?child ?parent WHERE {{ ?child <{ORG_SUB}> ?parent }}").rows()
-    for row in rows:
-        parents[row["child"]].append(row["parent"])
-    for value in parents.values():
-        value.sort()
-    return parents
-
-
-def _chain_up(parents: dict[str, list[str]], start: str, goal: str) -> list[str] | None:
-    """The shortest chain start -> ... -> goal up ``org:subOrganizationOf`` links, or None."""
-    previous: dict[str, str | None] = {start: None}
-    queue = deque([start])
-    while queue:
-        node = queue.popleft()
-        if node == goal:
-            chain = [node]
-            while previous[chain[-1]] is not None:
-                chain.append(previous[chain[-1]])  # type: ignore[arg-type]
-            return list(reversed(chain))
-        for parent in parents.get(node, ()):
-            if parent not in previous:
-                previous[parent] = node
-                queue.append(parent)
-    return None
-
-
 def trace_ownership(store: Store, agency: str) -> list[dict[str, Any]]:
-    """Every reform an agency owns, directly or through sub-organisations, with the path agency -> ... -> reform."""
+    """Every reform an agency owns, directly or through sub-organisations (``ownership.reforms_of``), as JSON: the
+    reform, the owner the reform names, the role and the path agency -> ... -> owner -> reform."""
+    found = ownership.reforms_of(store, agency)
     proj = project(store)
-    if agency not in proj.graph:
-        raise UnknownEntity(agency)
-    parents = _parents(store)
-    found = []
-    for reform, owners in _ownership(store).items():
-        for owner, role in owners.items():
-            chain = _chain_up(parents, owner, agency)
-            if chain is None:
-                continue
-            path = [*reversed(chain), reform]
-            found.append(
-                {
-                    "reform": node_info(proj, reform),
-                    "owner": node_info(proj, owner),
-                    "role": role,
-                    "role_label": local_name(role) if role else None,
-                    "direct": owner == agency,
-                    "path": path,
-                    "path_labels": [proj.label(n) for n in path],
-                }
-            )
-    found.sort(key=lambda r: (not r["direct"], len(r["path"]), r["reform"]["iri"], r["owner"]["iri"]))
-    return found
+    return [
+        {
+            "reform": node_info(proj, owned.reform),
+            "owner": node_info(proj, owned.owner),
+            "role": owned.role,
+            "role_label": local_name(owned.role) if owned.role else None,
+            "direct": owned.direct,
+            "path": list(owned.path),
+            "path_labels": [proj.label(n) for n in owned.path],
+        }
+        for owned in found
+    ]
 
 
 def coownership_network(store: Store):
@@ -220,8 +161,8 @@ def coownership_network(store: Store):
 
     proj = project(store)
     network = nx.Graph()
-    for reform, owners in sorted(_ownership(store).items()):
-        names = sorted(owners)
+    for reform, owners in ownership.owners(store).items():
+        names = sorted({owner.agent for owner in owners})
         for owner in names:
             network.add_node(owner, **{k: v for k, v in node_info(proj, owner).items() if k != "iri"})
         for i, a in enumerate(names):
@@ -379,5 +320,5 @@ def export_text(store: Store, fmt: str) -> bytes:
     elif fmt == "gexf":
         export_gexf(store, buffer)
     else:
-        raise ValueError(f"cannot export as {fmt!r}; use graphml, gexf or csv")
+        raise InputError(f"cannot export as {fmt!r}; use graphml, gexf or csv")
     return buffer.getvalue()

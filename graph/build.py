@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reformkg.graph import GRAPH_BASE
+from reformkg.graph.errors import InputError
 from reformkg.graph.store import LOAD_FORMATS, LoadReport, Store
 from reformkg.graph.validate import ValidationReport, validate_files
 
@@ -20,8 +21,8 @@ class BuildReport:
     validation: ValidationReport | None = None
 
 
-class BuildError(RuntimeError):
-    """The build was refused; nothing was loaded."""
+class BuildError(InputError):
+    """The build was refused (the data does not validate, a file is missing); nothing was loaded."""
 
     def __init__(self, message: str, validation: ValidationReport | None = None):
         super().__init__(message)

@@ -1,7 +1,7 @@
 """An entity's description: its labels, classes, properties, incoming links and the sentences it was drawn from.
 
-Used by the entity pages and the tracing API. IRIs are checked before they go into a query, so a crafted IRI cannot
-change the query's meaning.
+Used by the entity pages and the tracing API. The SPARQL is in ``graph/queries/entity-*.rq``; the entity's IRI is
+checked (``check_iri``) and bound as a VALUES row written by Oxigraph, so a crafted IRI cannot change a query.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from reformkg.graph import queries
+from reformkg.graph.errors import InputError
 from reformkg.graph.store import QueryResult, Store
 
 ID_BASE = "https://w3id.org/reformkg/id/"
@@ -19,75 +21,11 @@ RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SKOS_PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
 SKOS_ALT = "http://www.w3.org/2004/02/skos/core#altLabel"
 
-PREFIXES = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX schema: <https://schema.org/>
-PREFIX oa: <http://www.w3.org/ns/oa#>
-PREFIX rko: <https://w3id.org/reformkg/ontology#>
-"""
-
-# Labels of a linked resource: the first zh and en of rdfs:label or skos:prefLabel.
-# Written with doubled braces: it is pasted into the templates below before they are formatted.
-LABELS = """
-  OPTIONAL {{ VAR rdfs:label|skos:prefLabel VARZh FILTER(lang(VARZh) = "zh") }}
-  OPTIONAL {{ VAR rdfs:label|skos:prefLabel VAREn FILTER(lang(VAREn) = "en") }}"""
-
-OUTGOING = (
-    PREFIXES
-    + """SELECT ?p ?o (SAMPLE(?pEn) AS ?pLabel) (SAMPLE(?oZh) AS ?oLabelZh) (SAMPLE(?oEn) AS ?oLabelEn) WHERE {{
-  <{iri}> ?p ?o .
-  OPTIONAL {{ ?p rdfs:label ?pEn FILTER(lang(?pEn) = "en") }}"""
-    + LABELS.replace("VAR", "?o")
-    + """
-}} GROUP BY ?p ?o ORDER BY ?p ?o"""
-)
-
-# Blank nodes the entity points at (selectors and the like), one level deep, shown inline.
-BLANK = """SELECT ?b ?p ?o WHERE {{ <{iri}> ?x ?b FILTER(isBlank(?b)) ?b ?p ?o }} ORDER BY ?b ?p ?o"""
-
-INCOMING = (
-    PREFIXES
-    + """SELECT ?s ?p (SAMPLE(?pEn) AS ?pLabel) (SAMPLE(?sZh) AS ?sLabelZh) (SAMPLE(?sEn) AS ?sLabelEn) WHERE {{
-  ?s ?p <{iri}> .
-  OPTIONAL {{ ?p rdfs:label ?pEn FILTER(lang(?pEn) = "en") }}"""
-    + LABELS.replace("VAR", "?s")
-    + """
-}} GROUP BY ?s ?p ORDER BY ?p ?s LIMIT {limit}"""
-)
-
-SOURCES = (
-    PREFIXES
-    + """SELECT ?sentence ?quote ?item ?itemLabel ?start ?end WHERE {{
-  <{iri}> prov:wasDerivedFrom ?sentence .
-  OPTIONAL {{ ?sentence rko:quote ?quote }}
-  OPTIONAL {{ ?sentence schema:isPartOf ?item
-             OPTIONAL {{ ?item rdfs:label ?itemLabel FILTER(lang(?itemLabel) = "en") }} }}
-  OPTIONAL {{ ?sentence oa:hasSelector ?selector . ?selector oa:start ?start ; oa:end ?end }}
-}} ORDER BY ?start ?sentence"""
-)
-
-EXISTS = "ASK {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?p <{iri}> }} UNION {{ ?s <{iri}> ?o }} }}"
-
-# The entity's own triples, the blank nodes it points at, and the triples that point at it.
-TRIPLES = """CONSTRUCT {{ <{iri}> ?p ?o . ?o ?bp ?bo . ?s ?q <{iri}> }} WHERE {{
-  {{ <{iri}> ?p ?o OPTIONAL {{ ?o ?bp ?bo FILTER(isBlank(?o)) }} }} UNION {{ ?s ?q <{iri}> }}
-}}"""
-
-LABELS_OF = (
-    PREFIXES
-    + """SELECT ?s (SAMPLE(?sZh) AS ?zh) (SAMPLE(?sEn) AS ?en) WHERE {{
-  VALUES ?s {{ {iris} }}"""
-    + LABELS.replace("VAR", "?s")
-    + """
-}} GROUP BY ?s"""
-)
-
 # What an IRIREF may not contain (SPARQL 1.1 grammar), plus anything below the space.
 _BAD_IRI = re.compile(r'[<>"{}|^`\\\x00-\x20]')
 
 
-class InvalidIri(ValueError):
+class InvalidIri(InputError):
     """A string that cannot be an IRI in a query."""
 
 
@@ -179,9 +117,14 @@ def _value(term) -> str | None:
     return term.value if term is not None else None
 
 
+def _run(store: Store, name: str, iri: str, suffix: str = "") -> QueryResult:
+    """The named query ``name`` with ``?entity`` bound to the (checked) IRI; ``suffix`` adds a solution modifier."""
+    return store.query(queries.with_bindings(queries.text(name), {"entity": check_iri(iri)}) + suffix)
+
+
 def exists(store: Store, iri: str) -> bool:
-    """Whether the store holds any triple with the IRI as subject, predicate or object."""
-    return store.query(EXISTS.format(iri=check_iri(iri))).boolean
+    """Whether the store holds any triple with the IRI as subject, predicate or object. InvalidIri if it is none."""
+    return _run(store, "entity-exists", iri).boolean
 
 
 def describe(store: Store, iri: str, incoming_limit: int = 500) -> Description | None:
@@ -190,11 +133,11 @@ def describe(store: Store, iri: str, incoming_limit: int = 500) -> Description |
     if not exists(store, iri):
         return None
     blanks: dict[str, list[tuple[str, Term]]] = {}
-    for row in store.query(BLANK.format(iri=iri)).solutions():
+    for row in _run(store, "entity-blank-nodes", iri).solutions():
         blanks.setdefault(row["b"].value, []).append((row["p"].value, Term.of(row["o"])))
 
     labels_zh, labels_en, alt_labels, types, properties = [], [], [], [], []
-    for row in store.query(OUTGOING.format(iri=iri)).solutions():
+    for row in _run(store, "entity-outgoing", iri).solutions():
         prop, obj = row["p"].value, row["o"]
         term = Term.of(obj, row["oLabelZh"], row["oLabelEn"])
         if prop in (RDFS_LABEL, SKOS_PREF) and isinstance(obj, ox.Literal):
@@ -211,7 +154,7 @@ def describe(store: Store, iri: str, incoming_limit: int = 500) -> Description |
 
     incoming = [
         Link(row["p"].value, _value(row["pLabel"]), Term.of(row["s"], row["sLabelZh"], row["sLabelEn"]))
-        for row in store.query(INCOMING.format(iri=iri, limit=incoming_limit + 1)).solutions()
+        for row in _run(store, "entity-incoming", iri, f"\nLIMIT {int(incoming_limit) + 1}").solutions()
     ]
     sources = [
         SourceSentence(
@@ -222,7 +165,7 @@ def describe(store: Store, iri: str, incoming_limit: int = 500) -> Description |
             start=int(row["start"].value) if row["start"] is not None else None,
             end=int(row["end"].value) if row["end"] is not None else None,
         )
-        for row in store.query(SOURCES.format(iri=iri)).solutions()
+        for row in _run(store, "entity-sources", iri).solutions()
     ]
     return Description(
         iri=iri,
@@ -239,43 +182,18 @@ def describe(store: Store, iri: str, incoming_limit: int = 500) -> Description |
 
 def triples(store: Store, iri: str) -> QueryResult:
     """The entity's triples (outgoing, the blank nodes it points at, incoming) as a graph result to serialise."""
-    return store.query(TRIPLES.format(iri=check_iri(iri)))
+    return _run(store, "entity-triples", iri)
 
 
 def labels(store: Store, iris: list[str]) -> dict[str, tuple[str | None, str | None]]:
-    """The zh and en labels of some resources: {iri: (zh, en)}; resources without labels are left out."""
+    """The zh and en labels of some resources: {iri: (zh, en)}; resources without labels are left out.
+
+    One query for all of them: ``entity-labels`` with ``?entity`` bound to the whole list."""
     wanted = sorted({check_iri(i) for i in iris if i})
     if not wanted:
         return {}
-    query = LABELS_OF.format(iris=" ".join(f"<{i}>" for i in wanted))
     return {
-        row["s"].value: (_value(row["zh"]), _value(row["en"]))
-        for row in store.query(query).solutions()
+        row["entity"].value: (_value(row["zh"]), _value(row["en"]))
+        for row in queries.run(store, "entity-labels", entity=wanted).solutions()
         if row["zh"] is not None or row["en"] is not None
     }
-
-
-SUBORGANISATIONS = "SELECT ?part ?whole WHERE { ?part <http://www.w3.org/ns/org#subOrganizationOf> ?whole }"
-
-
-def organisation_parents(store: Store) -> dict[str, list[str]]:
-    """Every organisation's direct parents (``org:subOrganizationOf``)."""
-    parents: dict[str, list[str]] = {}
-    for row in store.query(SUBORGANISATIONS).rows():
-        parents.setdefault(row["part"], []).append(row["whole"])
-    return parents
-
-
-def organisation_path(parents: dict[str, list[str]], start: str, goal: str) -> list[str]:
-    """The shortest chain of ``org:subOrganizationOf`` links from one organisation up to another, ends included."""
-    paths = {start: [start]}
-    frontier = [start]
-    while frontier and goal not in paths:
-        following = []
-        for node in frontier:
-            for parent in sorted(parents.get(node, [])):
-                if parent not in paths:
-                    paths[parent] = [*paths[node], parent]
-                    following.append(parent)
-        frontier = following
-    return paths.get(goal, [])

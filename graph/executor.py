@@ -38,7 +38,15 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from reformkg.graph import guard
-from reformkg.graph.errors import ExecutorBusy, QuerySyntaxError, QueryTimeout, RefusedRequest, RemoteError, StoreError
+from reformkg.graph.errors import (
+    ExecutorBusy,
+    QuerySyntaxError,
+    QueryTimeout,
+    RefusedRequest,
+    RemoteError,
+    RequestFailed,
+    StoreError,
+)
 from reformkg.graph.store import (
     GRAPH_RESULT_FORMATS,
     RESULT_FORMATS,
@@ -178,6 +186,8 @@ def _worker_loop(path: str, connection) -> None:  # pragma: no cover - runs in a
             connection.send(("ok", (answer.kind, answer.body, answer.fmt, answer.limited)))
         except SyntaxError as error:
             connection.send(("syntax", str(error)))
+        except (ValueError, RuntimeError) as error:  # the engine evaluated the query and it failed
+            connection.send(("failed", f"{type(error).__name__}: {error}"))
         except Exception as error:  # any engine failure is this query's, never the worker's end
             connection.send(("error", f"{type(error).__name__}: {error}"))
             if isinstance(error, OSError):  # the view may have tripped over files the writer replaced: reopen it
@@ -482,6 +492,8 @@ class QueryExecutor:
         status, payload = self._pool.run(request, self.timeout, self.queue_timeout)
         if status == "syntax":
             raise QuerySyntaxError(str(payload))
+        if status == "failed":
+            raise RequestFailed(str(payload))
         if status == "error":
             raise StoreError(str(payload))
         kind, body, fmt, limited = payload
@@ -500,16 +512,18 @@ class QueryExecutor:
             try:
                 result = self.store.query(sparql, default_graphs=default_graphs, named_graphs=named_graphs)
                 return serialize_capped(result, formats, self.row_limit)
+            except StoreError as error:  # first: a StoreError is a RuntimeError too
+                failure = type(error)(str(error))
             except (SyntaxError, OSError, ValueError, RuntimeError) as error:  # raised while the results are read
                 if self.store.backend == "remote":  # the endpoint's answer: name the endpoint, never its words
                     log.warning("the remote endpoint's answer does not read: %s", str(error))
                     failure = RemoteError("the remote endpoint answered with results that do not parse")
                 elif isinstance(error, SyntaxError):
                     failure = QuerySyntaxError(str(error))
-                else:
+                elif isinstance(error, OSError):
                     failure = StoreError(f"{type(error).__name__}: {error}")
-            except StoreError as error:
-                failure = type(error)(str(error))
+                else:
+                    failure = RequestFailed(f"{type(error).__name__}: {error}")
             finally:
                 result = None
             raise failure

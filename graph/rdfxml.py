@@ -25,6 +25,8 @@ import mmap
 import re
 from pathlib import Path
 
+from reformkg.graph.errors import InputError
+
 MAX_ENTITY_CHARS = 4096
 MAX_EXPANSION_RATIO = 10
 _EXPANSION_FLOOR = 1 << 20
@@ -40,7 +42,7 @@ _PREDEFINED = ("amp;", "lt;", "gt;", "quot;", "apos;")
 _UNSAFE_CHARACTERS = {ord("&"), ord("%"), ord("<")}
 
 
-class UnsafeXmlError(ValueError):
+class UnsafeXmlError(InputError):
     """RDF/XML that reformkg will not parse, located as ``name:line: message``."""
 
     def __init__(self, name: str, line: int | None, message: str):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from reformkg.graph.errors import InputError
 from reformkg.graph.store import Store
 
 ID_BASE = "https://w3id.org/reformkg/id/"
@@ -46,7 +47,7 @@ CLOSENESS_BONUS = 20
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
-class EmptyQuery(ValueError):
+class EmptyQuery(InputError):
     """A search for nothing (empty, or only spaces and punctuation)."""
 
 

@@ -31,7 +31,7 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
-from reformkg.graph.errors import QuerySyntaxError, RemoteError, StoreError
+from reformkg.graph.errors import InputError, QuerySyntaxError, RemoteError, RequestFailed, StoreError
 from reformkg.graph.rdfxml import UnsafeXmlError, check_rdfxml
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ class StoreLocked(StoreError):
         super().__init__(f"the store {path} is in use by {describe_holder(holder)}; {_lock_advice(holder)}")
 
 
-class RdfSyntaxError(ValueError):
+class RdfSyntaxError(InputError):
     """A file that does not parse, located as ``file:line:column: message``."""
 
     def __init__(self, path: Path | str, line: int | None, column: int | None, message: str):
@@ -551,8 +551,10 @@ class OxigraphStore(Store):
             return QueryResult(self._ox.query(sparql, **options))
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from None
-        except (ValueError, OSError) as error:
+        except OSError as error:
             raise StoreError(str(error)) from None
+        except (ValueError, RuntimeError) as error:  # the engine evaluated the text and it failed
+            raise RequestFailed(str(error)) from None
 
     def update(self, sparql: str) -> None:
         self._check_writable()
@@ -560,8 +562,10 @@ class OxigraphStore(Store):
             self._ox.update(sparql)
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from None
-        except (ValueError, OSError, RuntimeError) as error:
+        except OSError as error:
             raise StoreError(str(error)) from None
+        except (ValueError, RuntimeError) as error:  # CREATE of a graph that exists, DROP of one that does not …
+            raise RequestFailed(str(error)) from None
         finally:
             self._changed()  # after the write, so a cache built meanwhile is not taken for current
 

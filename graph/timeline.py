@@ -1,7 +1,7 @@
 """How reforms move: status history per reform and per place, and what changed between two newsletter issues.
 
 Everything is SPARQL over the graphs (the seed's files and each accepted issue's named graph), through the named
-queries ``reform-timeline`` and ``issue-reports``.
+queries ``reform-timeline`` and ``issue-reports`` and the plumbing ``timeline-*`` queries, with IRIs bound as VALUES.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from reformkg.graph import ID_BASE, queries
 from reformkg.graph.entities import InvalidIri, check_iri
+from reformkg.graph.errors import UnknownEntity
 from reformkg.graph.ingest import issue_iri
 from reformkg.graph.store import Store
 
@@ -19,10 +20,6 @@ REFORM_BASE = ID_BASE + "reform/"
 PLACE_BASE = ID_BASE + "place/"
 SOURCE_BASE = ID_BASE + "source/"
 RKO = "https://w3id.org/reformkg/ontology#"
-
-
-class UnknownEntity(LookupError):
-    """No reform, place or issue of that id in the graph."""
 
 
 @dataclass
@@ -71,10 +68,7 @@ def _labels(store: Store, iri: str) -> tuple[str | None, str | None, bool]:
         check_iri(iri)
     except InvalidIri:
         return None, None, False
-    rows = store.query(
-        f"""SELECT ?label ?type WHERE {{ <{iri}> a ?type .
-        OPTIONAL {{ <{iri}> <http://www.w3.org/2000/01/rdf-schema#label> ?label }} }}"""
-    )
+    rows = queries.run(store, "timeline-entity", entity=iri)
     zh = en = None
     found = False
     for solution in rows.solutions():
@@ -94,7 +88,7 @@ def reform_timeline(store: Store, reform: str) -> ReformTimeline:
     """A reform's status records in date order, each with the sentences behind it. UnknownEntity if no such reform."""
     zh, en, found = _labels(store, reform)
     if not found:
-        raise UnknownEntity(f"no reform <{reform}> in the graph")
+        raise UnknownEntity(reform, f"no reform <{reform}> in the graph")
     entries: dict[str, TimelineEntry] = {}
     for row in queries.run(store, "reform-timeline", reform=reform).rows():
         entry = entries.get(row["record"])
@@ -125,24 +119,12 @@ def reform_timeline(store: Store, reform: str) -> ReformTimeline:
     return ReformTimeline(reform, zh, en, ordered)
 
 
-PLACE_REFORMS = """
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX schema: <https://schema.org/>
-PREFIX rko: <https://w3id.org/reformkg/ontology#>
-SELECT DISTINCT ?reform WHERE {
-  ?reform dcterms:spatial ?where .
-  ?where schema:containedInPlace* <%s> .
-  ?record rko:statusOf ?reform .
-} ORDER BY ?reform
-"""
-
-
 def place_timeline(store: Store, place: str) -> dict:
     """The timelines of every reform whose places lie in ``place`` (itself or contained in it, transitively)."""
     zh, en, found = _labels(store, place)
     if not found:
-        raise UnknownEntity(f"no place <{place}> in the graph")
-    reforms = [row["reform"] for row in store.query(PLACE_REFORMS % place).rows()]
+        raise UnknownEntity(place, f"no place <{place}> in the graph")
+    reforms = [row["reform"] for row in queries.run(store, "timeline-place-reforms", place=place).rows()]
     return {
         "place": place,
         "label_zh": zh,
@@ -192,8 +174,8 @@ def _issue_reports(store: Store, issue: str):
     labels: dict[str, str | None] = {}
     figures: Counter = Counter()
     rows = queries.run(store, "issue-reports", issue=issue).rows()
-    if not rows and not store.query(f"ASK {{ <{issue}> a <{RKO}NewsletterIssue> }}").boolean:
-        raise UnknownEntity(f"no newsletter issue <{issue}> in the graph")
+    if not rows and not queries.run(store, "timeline-issue-exists", issue=issue).boolean:
+        raise UnknownEntity(issue, f"no newsletter issue <{issue}> in the graph")
     for row in rows:
         labels[row["reform"]] = row["reformLabel"]
         if row["kind"] == "status":
@@ -211,7 +193,7 @@ def diff_issues(store: Store, issue_a: str, issue_b: str) -> IssueDiff:
         try:
             check_iri(issue)
         except InvalidIri:
-            raise UnknownEntity(f"no newsletter issue {issue!r}") from None
+            raise UnknownEntity(issue, f"no newsletter issue {issue!r}") from None
     stages_a, labels_a, figures_a = _issue_reports(store, a)
     stages_b, labels_b, figures_b = _issue_reports(store, b)
     labels = {**labels_a, **labels_b}

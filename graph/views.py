@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reformkg.graph import ownership
+from reformkg.graph.errors import InputError, UnknownEntity
 from reformkg.graph.projection import Projection, entity_url, local_name, project
 from reformkg.graph.store import Store
 
@@ -89,14 +91,12 @@ def ego_data(
     Neighbours beyond the cap are counted, not drawn: one "+N more" node per predicate (and direction) says how many.
     ``kinds`` keeps only neighbours of those kinds; ``predicates`` keeps only links with those predicates.
     """
-    from reformkg.graph.analytics import UnknownEntity
-
     proj = project(store)
     graph = proj.graph
     if iri not in graph:
         raise UnknownEntity(iri)
     if not 1 <= hops <= 3:
-        raise ValueError("hops must be between 1 and 3")
+        raise InputError("hops must be between 1 and 3")
     kind_filter = set(kinds or ())
     predicate_filter = set(predicates or ())
     shown: dict[str, int] = {iri: 0}
@@ -178,38 +178,32 @@ def overview_data(store: Store, *, cap: int = OVERVIEW_CAP) -> ViewData:
 
 
 def ownership_data(store: Store) -> ViewData:
-    """Agencies -> the reforms they own (with role) -> the reforms' measures, with the organisation tree."""
-    from reformkg.graph.analytics import _ownership, _parents
-
+    """Agencies -> the reforms they own (with role) -> the reforms' measures, with the organisation tree above the
+    owners (``ownership.owners`` and ``ownership.OrganisationTree``)."""
     proj = project(store)
     view = ViewData(title="Who owns which reform 改革归属")
     nodes: set[str] = set()
     edges: list[dict[str, Any]] = []
-    owned = _ownership(store)
-    for reform, owners in sorted(owned.items()):
+    for reform, owners in ownership.owners(store).items():
         if reform not in proj.graph:
             continue
         nodes.add(reform)
-        for owner, role in sorted(owners.items()):
-            if owner not in proj.graph:
+        for owner in owners:
+            if owner.agent not in proj.graph:
                 continue
-            nodes.add(owner)
+            nodes.add(owner.agent)
+            role = owner.role
             role_label = proj.label(role) if role and role in proj.graph else (local_name(role) if role else "owns")
-            edges.append({"from": owner, "to": reform, "label": role_label, "title": f"owns ({role_label})"})
-    agencies = {n for n in nodes if proj.graph.nodes[n]["kind"] in ("agency", "organisation")}
-    parents = _parents(store)
-    todo = list(agencies)
+            edges.append({"from": owner.agent, "to": reform, "label": role_label, "title": f"owns ({role_label})"})
+    tree = ownership.OrganisationTree.of(store)
+    sub_organisation_of = proj.predicate_label(ownership.ORG_SUB)
+    todo = sorted(n for n in nodes if proj.graph.nodes[n]["kind"] in ("agency", "organisation"))
     while todo:
         child = todo.pop()
-        for parent in parents.get(child, ()):
+        for parent in tree.parents.get(child, ()):
             if parent in proj.graph:
                 edges.append(
-                    {
-                        "from": child,
-                        "to": parent,
-                        "label": proj.predicate_label("http://www.w3.org/ns/org#subOrganizationOf"),
-                        "title": "sub-organisation of",
-                    }
+                    {"from": child, "to": parent, "label": sub_organisation_of, "title": "sub-organisation of"}
                 )
                 if parent not in nodes:
                     nodes.add(parent)

@@ -254,3 +254,16 @@ class OfflinePage:
 
     def close(self):
         self.page.close()
+
+
+class Unclosable:
+    """The shared seed store, with close() a no-op so the CLI cannot close it for the next test."""
+
+    def __init__(self, store):
+        self._store = store
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+    def close(self) -> None:
+        pass

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from reformkg.graph import analytics
 from reformkg.graph.projection import build_projection, entity_url, project
+from tests.conftest import Unclosable
 
 AG = "https://w3id.org/reformkg/id/org/"
 REFORM = "https://w3id.org/reformkg/id/reform/"
@@ -166,7 +167,7 @@ def test_cli(seed_store, monkeypatch, tmp_path):
     import reformkg.api.cli_analytics as cli
     import reformkg.api.cli_common as cli_common
 
-    monkeypatch.setattr(cli_common, "open_configured_store", lambda *_a, **_k: _Unclosable(seed_store))
+    monkeypatch.setattr(cli_common, "open_configured_store", lambda *_a, **_k: Unclosable(seed_store))
     runner = CliRunner()
     result = runner.invoke(cli.analytics_app, ["agencies", "--limit", "3"])
     assert result.exit_code == 0, result.output
@@ -178,19 +179,6 @@ def test_cli(seed_store, monkeypatch, tmp_path):
     result = runner.invoke(cli.analytics_app, ["export", "--format", "graphml", "-o", str(out)])
     assert result.exit_code == 0 and nx.read_graphml(out).number_of_nodes() > 0
     assert runner.invoke(cli.analytics_app, ["trace", f"{AG}nobody"]).exit_code == 1
-
-
-class _Unclosable:
-    """The shared seed store, with close() a no-op so the CLI cannot close it for the next test."""
-
-    def __init__(self, store):
-        self._store = store
-
-    def __getattr__(self, name):
-        return getattr(self._store, name)
-
-    def close(self) -> None:
-        pass
 
 
 def test_analytics_iri_parameters_are_checked_and_errors_documented(seed_store):

@@ -176,3 +176,18 @@ def test_openapi_documents_entity_errors_as_json_or_html(client):
         assert set(responses[status]["content"]) == {"application/json", "text/html"}
         assert responses[status]["content"]["application/json"]["schema"]["required"] == ["detail"]
     assert "application/json" in responses["406"]["content"]
+
+
+@pytest.mark.parametrize("module", ["entities", "timeline", "ownership", "tracing"])
+def test_sparql_lives_in_named_queries_not_in_python_strings(module):
+    # Values reach these modules' queries as VALUES rows written by Oxigraph, never pasted into SPARQL text.
+    import ast
+    import re
+    from pathlib import Path
+
+    import reformkg.graph
+
+    sparql = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE|WHERE)\b\s*[{?(*]|\?\w+\s+<|>\s*\?\w+")
+    source = Path(reformkg.graph.__path__[0], f"{module}.py").read_text(encoding="utf-8")
+    texts = [n.value for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    assert texts and [t for t in texts if sparql.search(t)] == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,6 +18,17 @@ KUNMING = "https://w3id.org/reformkg/id/place/kunming"
 VIEWS = ["/graph/overview", "/graph/ownership", "/graph/forest-farms", f"/graph/ego?iri={KUNMING}&hops=2"]
 #: Anything the browser would fetch: src/href attributes, CSS url(...) and @import.
 LOADS = re.compile(r"""(?:\b(?:src|href)\s*=\s*["']?|url\(\s*["']?|@import\s+["']?)([^"')\s>]+)""", re.IGNORECASE)
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def served_here(target: str) -> bool:
+    """Whether a page would fetch ``target`` from this server: a relative reference (no scheme, no host), or an
+    http(s) URL on the loopback interface. Anything else (another host, a scheme-relative ``//host``, ``ftp:``,
+    ``data:``) is not."""
+    parts = urlsplit(target)
+    if not parts.scheme and not parts.netloc:
+        return True
+    return parts.scheme.lower() in ("http", "https") and parts.hostname in LOOPBACK
 
 
 @pytest.fixture(scope="module")
@@ -33,11 +45,29 @@ def test_view_is_offline_html(client, url):
     assert 'src="/static/vis-network/vis-network.min.js"' in html
     loads = LOADS.findall(html)
     assert loads, "the page should load vis-network"
-    for target in loads:
-        assert not re.match(r"(?i)(https?:)?//", target) or re.match(r"(?i)https?://(127\.0\.0\.1|localhost)", target)
+    elsewhere = [target for target in loads if not served_here(target)]
+    assert elsewhere == [], f"{url} loads from outside this server: {elsewhere}"
     assert "cdn" not in html.lower() and "bootstrap" not in html.lower()
     assert "innerHTML" not in html
     assert client.get("/static/vis-network/vis-network.min.js").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("target", "here"),
+    [
+        ("/static/vis-network/vis-network.min.js", True),
+        ("vis.js", True),
+        ("http://127.0.0.1:8000/static/x.js", True),
+        ("https://localhost/x.css", True),
+        ("https://cdn.example.org/vis.js", False),
+        ("//cdn.example.org/vis.js", False),
+        ("http://localhost.example.org/x.js", False),
+        ("ftp://127.0.0.1/x.js", False),
+        ("data:text/javascript,alert(1)", False),
+    ],
+)
+def test_served_here_tells_local_from_remote(target, here):
+    assert served_here(target) is here
 
 
 def test_forest_farm_view_shows_the_farms_acceptance_and_next_steps(client):

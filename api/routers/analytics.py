@@ -1,20 +1,21 @@
 """Graph analytics as JSON: agency influence, ownership tracing, paths, co-ownership, components, places, exports.
 
 Handlers are plain ``def``: FastAPI runs them in its thread pool, so projecting a large store never blocks the loop.
+An unknown entity or a missing path (404) and a store failure (503) are the library's errors, answered by the app's
+error handler.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from reformkg.api.deps import StoreDep
 from reformkg.api.routers.ui import IRI_PATTERN, error_response
 from reformkg.graph import analytics
-from reformkg.graph.store import StoreError
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 
@@ -56,15 +57,6 @@ EXPORT_RESPONSES = {
 }
 
 
-def _answer(fn, *args, **kwargs) -> Any:
-    try:
-        return fn(*args, **kwargs)
-    except (analytics.UnknownEntity, analytics.NoPath) as error:
-        raise HTTPException(404, str(error)) from None
-    except StoreError as error:
-        raise HTTPException(503, f"the store could not answer: {error}") from None
-
-
 @router.get("/agencies", summary="Agencies ranked by influence", responses=STORE_DOWN)
 def agencies(
     store: StoreDep,
@@ -72,7 +64,7 @@ def agencies(
 ) -> dict:
     """Agencies ranked by PageRank on the agency–reform–measure–place projection, with degree and betweenness
     (betweenness is exact on that typed projection, and omitted when it is too large)."""
-    return _answer(analytics.rank_agencies, store, limit=limit)
+    return analytics.rank_agencies(store, limit=limit)
 
 
 @router.get("/ownership", summary="Every reform an agency owns, with the path", responses=UNKNOWN)
@@ -80,7 +72,7 @@ def ownership(store: StoreDep, agency: Iri) -> list[dict]:
     """The reforms an agency owns directly or through its sub-organisations (``org:subOrganizationOf``), each with
     the role and the path agency → … → owning sub-organisation → reform. Not an absolute IRI: 422; unknown agency:
     404."""
-    return _answer(analytics.trace_ownership, store, agency)
+    return analytics.trace_ownership(store, agency)
 
 
 @router.get("/path", summary="Shortest path between two entities", responses=NO_PATH)
@@ -96,13 +88,13 @@ def path(
     """The shortest path between two entities, ignoring direction and skipping provenance and vocabulary links;
     each edge names its predicate and whether it is walked forward or inverse. Not an absolute IRI: 422; unknown
     entity or no path: 404."""
-    return _answer(analytics.shortest_path, store, source, target)
+    return analytics.shortest_path(store, source, target)
 
 
 @router.get("/coownership", summary="Agencies that own reforms together", responses=STORE_DOWN)
 def coownership(store: StoreDep) -> dict:
     """The co-ownership network: agencies linked when they own the same reform, with the shared reforms."""
-    return _answer(analytics.coownership, store)
+    return analytics.coownership(store)
 
 
 @router.get("/components", summary="Connected components", responses=STORE_DOWN)
@@ -112,14 +104,14 @@ def components(
     sample: Annotated[int, Query(ge=0, le=100, description="Members listed per component")] = 10,
 ) -> dict:
     """Weakly connected components, largest first, with sizes, kinds and a sample of members."""
-    return _answer(analytics.components, store, typed=typed, sample=sample)
+    return analytics.components(store, typed=typed, sample=sample)
 
 
 @router.get("/places", summary="Reforms and outcomes per place", responses=STORE_DOWN)
 def places(store: StoreDep) -> list[dict]:
     """Per place: the reforms that apply there (directly, through a measure, or by an outcome measured there) and
     the number of outcome figures per reform."""
-    return _answer(analytics.place_summary, store)
+    return analytics.place_summary(store)
 
 
 @router.get(
@@ -133,6 +125,6 @@ def export(
     fmt: Annotated[ExportFormat, Query(alias="format", description="graphml, gexf (Gephi): graph; csv: ranking")],
 ) -> Response:
     """Download the projected graph (GraphML, GEXF) or the agency ranking (CSV)."""
-    body = _answer(analytics.export_text, store, fmt.value)
+    body = analytics.export_text(store, fmt.value)
     media_type, filename = EXPORT_TYPES[fmt.value]
     return Response(body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

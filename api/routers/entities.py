@@ -1,4 +1,8 @@
-"""Entity pages: every IRI reformkg mints dereferences, as HTML for people and Turtle or JSON-LD for programs."""
+"""Entity pages: every IRI reformkg mints dereferences, as HTML for people and Turtle or JSON-LD for programs.
+
+A string that cannot be an IRI (InvalidIri, 400) and an IRI the graph holds nothing about (UnknownEntity, 404) are
+answered by the app's error handler: an HTML page for a browser, JSON otherwise, as ``RESPONSES`` documents.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,8 @@ from fastapi.responses import JSONResponse, Response
 from reformkg.api.deps import StoreDep
 from reformkg.api.routers.ui import error_response, negotiate, page_url, templates
 from reformkg.graph import entities
-from reformkg.graph.entities import ID_BASE, InvalidIri
+from reformkg.graph.entities import ID_BASE
+from reformkg.graph.errors import UnknownEntity
 from reformkg.graph.store import Store
 
 router = APIRouter(tags=["entities"])
@@ -41,24 +46,11 @@ RESPONSES = {
 }
 
 
-def _error(request: Request, status: int, message: str, title: str) -> Response:
-    """An error as HTML for a browser, else as JSON."""
-    if negotiate(request.headers.get("accept"), ["application/json", "text/html"]) == "text/html":
-        return templates.TemplateResponse(
-            request, "entity_error.html", {"title": title, "message": message}, status_code=status
-        )
-    return JSONResponse({"detail": message}, status_code=status)
-
-
 def entity_response(request: Request, store: Store, iri: str, fmt: str | None) -> Response:
     """The entity's page or triples, as the Accept header (or ``?format=``) asks."""
     media = FORMAT_PARAM[fmt] if fmt else negotiate(request.headers.get("accept"), OFFERED)
-    try:
-        found = entities.exists(store, iri)
-    except InvalidIri as error:
-        return _error(request, 400, str(error), "Not an IRI")
-    if not found:
-        return _error(request, 404, f"no entity {iri}: the graph holds no triple about it", "Unknown entity")
+    if not entities.exists(store, iri):
+        raise UnknownEntity(iri, f"no entity {iri}: the graph holds no triple about it")
     if media is None:
         supported = ", ".join(OFFERED)
         return JSONResponse({"detail": f"cannot answer in any type the request accepts; try {supported}"}, 406)

@@ -48,6 +48,8 @@ def _hit(hit: Hit) -> SearchHit:
 
 
 def _search(store, q: str, limit: int) -> list[Hit]:
+    """The hits, or a 422 for a q with nothing to search for. EmptyQuery is an InputError, which the app's handler
+    would answer 400; here it is a parameter that fails validation, so it gets FastAPI's 422 like the others."""
     try:
         return search(store, q, limit)
     except EmptyQuery:

@@ -2,26 +2,34 @@
 
 Handlers read the request on the event loop and hand every store call to the thread pool (``run_in_threadpool``), so
 a slow query never stalls the server. Users' queries run through the QueryExecutor, which stops them at the time limit.
+
+What the protocol itself refuses (a repeated parameter, a method, a media type, a missing token) is an HTTPException
+with its status. What the library refuses rises to the app's error handler (``reformkg.api.errors``): a query or
+update that does not parse or that this server will not run is 400, and so is one the embedded engine runs and fails
+on (CREATE of a graph that exists); a time-out or busy workers 503 with Retry-After, a failing remote endpoint or
+federated query 502, any other store failure 503.
 """
 
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 from urllib.parse import parse_qs
 
 import pyoxigraph as ox
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from pydantic import StringConstraints
 
 from reformkg.api.deps import ExecutorDep, SettingsDep, StoreDep
 from reformkg.api.negotiation import negotiate, prefers_html
-from reformkg.graph.errors import ExecutorBusy, QueryTimeout, RefusedRequest, RemoteError
+from reformkg.graph.errors import QuerySyntaxError, RemoteError, RequestFailed, StoreError
 from reformkg.graph.executor import QueryExecutor
 from reformkg.graph.settings import Settings
-from reformkg.graph.store import QuerySyntaxError, Store, StoreError
+from reformkg.graph.store import Store
 
 router = APIRouter(tags=["sparql"])
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]
@@ -53,21 +61,24 @@ SD = "http://www.w3.org/ns/sparql-service-description#"
 FORM = "application/x-www-form-urlencoded"
 
 
-class ProtocolError(Exception):
-    """A request the protocol refuses: the status and a short message that says what is wrong."""
-
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status, self.message, self.headers = status, message, headers or {}
-
-
-def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    return JSONResponse({"detail": message}, status_code=status, headers=headers)
+@contextmanager
+def _in_protocol_words(what: str, *, federated: bool = False, update: bool = False) -> Iterator[None]:
+    """Let the library's errors rise, said for this request: which text does not parse, that a failed update changed
+    nothing, and that a federated query that fails is a remote failure (502), whatever the engine made of it."""
+    try:
+        yield
+    except QuerySyntaxError as error:
+        raise QuerySyntaxError(f"the {what} does not parse: {error}") from None
+    except StoreError as error:
+        if type(error) not in (StoreError, RequestFailed):  # a kind of its own (time-out, refusal …) keeps its words
+            raise
+        outcome = "failed and changed nothing" if update else "failed"
+        raise (RemoteError if federated else type(error))(f"the {what} {outcome}: {error}") from None
 
 
 def _one(values: list[str], name: str) -> str | None:
     if len(values) > 1:
-        raise ProtocolError(400, f"give the {name} parameter once, not {len(values)} times")
+        raise HTTPException(400, f"give the {name} parameter once, not {len(values)} times")
     return values[0] if values else None
 
 
@@ -79,7 +90,7 @@ def _negotiate_query(form: str | None, accept: str | None) -> tuple[dict[str, st
     if choice is None:
         kinds = "RDF graphs" if graph else "SPARQL results"
         served = ", ".join(sorted({m for m, _ in offers}))
-        raise ProtocolError(406, f"cannot answer {kinds} as {accept!r}; acceptable: {served}")
+        raise HTTPException(406, f"cannot answer {kinds} as {accept!r}; acceptable: {served}")
     media, name = choice
     formats = {"results": name if not graph else "json", "graph": name if graph else "ttl"}
     return formats, media
@@ -92,31 +103,18 @@ def _run_query(
     default_graphs: list[str],
     named_graphs: list[str],
 ) -> Response:
-    try:
+    with _in_protocol_words("query"):
         scan = executor.check(sparql)
-    except RefusedRequest as error:
-        raise ProtocolError(400, str(error)) from None
-    except QuerySyntaxError as error:
-        raise ProtocolError(400, f"the query does not parse: {error}") from None
     formats, media = _negotiate_query(scan.form, accept)
     for graph in default_graphs + named_graphs:
         try:
             ox.NamedNode(graph)
         except ValueError as error:
-            raise ProtocolError(400, f"graph {graph!r} is not an absolute IRI: {error}") from None
-    try:
+            raise HTTPException(400, f"graph {graph!r} is not an absolute IRI: {error}") from None
+    with _in_protocol_words("query", federated=bool(scan.services) or executor.store.backend == "remote"):
         answer = executor.query(
             sparql, formats, default_graphs=default_graphs or None, named_graphs=named_graphs or None, scan=scan
         )
-    except RefusedRequest as error:
-        raise ProtocolError(400, str(error)) from None
-    except QuerySyntaxError as error:
-        raise ProtocolError(400, f"the query does not parse: {error}") from None
-    except (QueryTimeout, ExecutorBusy) as error:
-        raise ProtocolError(503, str(error), {"Retry-After": "5"}) from None
-    except StoreError as error:
-        status = 502 if executor.store.backend == "remote" else 400
-        raise ProtocolError(status, f"the query failed: {error}") from None
     headers = {"Vary": "Accept"}
     if answer.limited:
         headers["X-Reformkg-Row-Limit"] = str(executor.row_limit)
@@ -133,26 +131,16 @@ def _run_update(
     using_graphs: list[str],
 ) -> Response:
     if not settings.update_token:
-        raise ProtocolError(403, "updates are disabled on this server (set REFORMKG_UPDATE_TOKEN to allow them)")
+        raise HTTPException(403, "updates are disabled on this server (set REFORMKG_UPDATE_TOKEN to allow them)")
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip(), settings.update_token):
-        raise ProtocolError(401, "an update needs 'Authorization: Bearer <token>'", {"WWW-Authenticate": "Bearer"})
-    try:
+        raise HTTPException(401, "an update needs 'Authorization: Bearer <token>'", {"WWW-Authenticate": "Bearer"})
+    with _in_protocol_words("update", update=True):
         if using_graphs:
             if "USING" in executor.check(update, update=True).keywords:
-                raise ProtocolError(400, "using-graph-uri and using-named-graph-uri cannot go with a USING clause")
-            raise ProtocolError(400, "using-graph-uri and using-named-graph-uri are not supported: write USING clauses")
+                raise HTTPException(400, "using-graph-uri and using-named-graph-uri cannot go with a USING clause")
+            raise HTTPException(400, "using-graph-uri and using-named-graph-uri are not supported: write USING clauses")
         executor.update(update)
-    except RefusedRequest as error:
-        raise ProtocolError(400, str(error)) from None
-    except QuerySyntaxError as error:
-        raise ProtocolError(400, f"the update does not parse: {error}") from None
-    except (QueryTimeout, ExecutorBusy) as error:
-        raise ProtocolError(503, f"{error}", {"Retry-After": "5"}) from None
-    except RemoteError as error:
-        raise ProtocolError(502, f"the update failed and changed nothing: {error}") from None
-    except StoreError as error:
-        raise ProtocolError(400, f"the update failed and changed nothing: {error}") from None
     return Response(status_code=204)
 
 
@@ -162,7 +150,7 @@ def service_description(request: Request, store: Store, settings: Settings, acce
         accept, [("text/turtle", "ttl"), ("application/rdf+xml", "xml"), ("application/n-triples", "nt")]
     )
     if choice is None:
-        raise ProtocolError(406, "the service description is served as text/turtle or application/rdf+xml")
+        raise HTTPException(406, "the service description is served as text/turtle or application/rdf+xml")
     endpoint = ox.NamedNode(str(request.url.replace(query="")))
     service = ox.BlankNode()
     dataset = ox.BlankNode()
@@ -204,7 +192,8 @@ def service_description(request: Request, store: Store, settings: Settings, acce
         200: {"description": "SELECT/ASK as SPARQL results (JSON, XML, CSV, TSV); CONSTRUCT/DESCRIBE as RDF"},
         400: {"description": "a bad request: a query that does not parse, a repeated parameter"},
         406: {"description": "no acceptable format for this kind of answer"},
-        503: {"description": "the query ran past the time limit and was stopped"},
+        502: {"description": "the remote store, or a SERVICE of a federated query, failed"},
+        503: {"description": "the query ran past the time limit, the workers are busy, or the store failed"},
     },
 )
 async def sparql_get(
@@ -222,21 +211,16 @@ async def sparql_get(
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
     """Answer ``?query=``; without a query, the service description (or the query UI for a browser)."""
-    try:
-        if request.query_params.getlist("update"):
-            raise ProtocolError(400, "updates must be sent by POST, not GET")
-        text = _one(query or [], "query")
-        if text is None and (default_graph_uri or named_graph_uri):
-            raise ProtocolError(400, "default-graph-uri and named-graph-uri go with a query; no query was given")
-        if text is None:
-            if prefers_html(accept):
-                return RedirectResponse("/", status_code=303)
-            return await run_in_threadpool(service_description, request, store, settings, accept)
-        return await run_in_threadpool(
-            _run_query, executor, text, accept, default_graph_uri or [], named_graph_uri or []
-        )
-    except ProtocolError as error:
-        return _error(error.status, error.message, error.headers)
+    if request.query_params.getlist("update"):
+        raise HTTPException(400, "updates must be sent by POST, not GET")
+    text = _one(query or [], "query")
+    if text is None and (default_graph_uri or named_graph_uri):
+        raise HTTPException(400, "default-graph-uri and named-graph-uri go with a query; no query was given")
+    if text is None:
+        if prefers_html(accept):
+            return RedirectResponse("/", status_code=303)
+        return await run_in_threadpool(service_description, request, store, settings, accept)
+    return await run_in_threadpool(_run_query, executor, text, accept, default_graph_uri or [], named_graph_uri or [])
 
 
 @router.post(
@@ -265,7 +249,8 @@ async def sparql_get(
         406: {"description": "no acceptable format for this kind of answer"},
         413: {"description": "the request body is too large"},
         415: {"description": "a Content-Type the protocol does not define"},
-        503: {"description": "the query ran past the time limit and was stopped"},
+        502: {"description": "the remote store, or a SERVICE of a federated query, failed"},
+        503: {"description": "the query ran past the time limit, the workers are busy, or the store failed"},
     },
 )
 async def sparql_post(
@@ -278,72 +263,69 @@ async def sparql_post(
 ) -> Response:
     """Run a query (form ``query=`` or ``application/sparql-query``) or an update (form ``update=`` or
     ``application/sparql-update``)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > settings.max_body_bytes:
+        raise HTTPException(413, f"the request body is larger than {settings.max_body_bytes} bytes")
+    body = await request.body()
+    if len(body) > settings.max_body_bytes:
+        raise HTTPException(413, f"the request body is larger than {settings.max_body_bytes} bytes")
+    media, _, parameters = (content_type or "").partition(";")
+    media = media.strip().lower()
+    charset = next(
+        (
+            p.split("=", 1)[1].strip().strip('"').lower()
+            for p in parameters.split(";")
+            if p.strip().lower().startswith("charset=")
+        ),
+        "utf-8",
+    )
+    if not media:
+        raise HTTPException(
+            400,
+            "a POST needs a Content-Type: application/x-www-form-urlencoded, "
+            "application/sparql-query or application/sparql-update",
+        )
+    if charset not in ("utf-8", "utf8"):
+        raise HTTPException(415, f"the body must be UTF-8, not {charset}")
     try:
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > settings.max_body_bytes:
-            raise ProtocolError(413, f"the request body is larger than {settings.max_body_bytes} bytes")
-        body = await request.body()
-        if len(body) > settings.max_body_bytes:
-            raise ProtocolError(413, f"the request body is larger than {settings.max_body_bytes} bytes")
-        media, _, parameters = (content_type or "").partition(";")
-        media = media.strip().lower()
-        charset = next(
-            (
-                p.split("=", 1)[1].strip().strip('"').lower()
-                for p in parameters.split(";")
-                if p.strip().lower().startswith("charset=")
-            ),
-            "utf-8",
-        )
-        if not media:
-            raise ProtocolError(
-                400,
-                "a POST needs a Content-Type: application/x-www-form-urlencoded, "
-                "application/sparql-query or application/sparql-update",
-            )
-        if charset not in ("utf-8", "utf8"):
-            raise ProtocolError(415, f"the body must be UTF-8, not {charset}")
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise HTTPException(400, f"the body is not UTF-8 (byte {error.start})") from None
+    url_params = request.query_params
+    if media == FORM:
         try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise ProtocolError(400, f"the body is not UTF-8 (byte {error.start})") from None
-        url_params = request.query_params
-        if media == FORM:
-            try:
-                fields = parse_qs(text, keep_blank_values=True, strict_parsing=bool(text), errors="strict")
-            except UnicodeDecodeError:
-                raise ProtocolError(400, "the form body is not UTF-8 once percent-decoded") from None
-            except ValueError as error:
-                raise ProtocolError(400, f"the form body does not parse: {error}") from None
-            queries, updates = fields.get("query", []), fields.get("update", [])
-            get = fields.get
-        elif media == "application/sparql-query":
-            queries, updates, get = [text], [], lambda name, default=None: url_params.getlist(name) or default
-        elif media == "application/sparql-update":
-            queries, updates, get = [], [text], lambda name, default=None: url_params.getlist(name) or default
-        else:
-            raise ProtocolError(
-                415,
-                f"unsupported Content-Type {media!r}; use {FORM}, application/sparql-query "
-                "or application/sparql-update",
-            )
-        if queries and updates:
-            raise ProtocolError(400, "give a query or an update, not both")
-        if not queries and not updates:
-            raise ProtocolError(400, "no query or update in the request")
-        if updates:
-            update = _one(updates, "update")
-            using = (get("using-graph-uri") or []) + (get("using-named-graph-uri") or [])
-            return await run_in_threadpool(_run_update, executor, settings, update, authorization, using)
-        query = _one(queries, "query")
-        return await run_in_threadpool(
-            _run_query, executor, query, accept, get("default-graph-uri") or [], get("named-graph-uri") or []
+            fields = parse_qs(text, keep_blank_values=True, strict_parsing=bool(text), errors="strict")
+        except UnicodeDecodeError:
+            raise HTTPException(400, "the form body is not UTF-8 once percent-decoded") from None
+        except ValueError as error:
+            raise HTTPException(400, f"the form body does not parse: {error}") from None
+        queries, updates = fields.get("query", []), fields.get("update", [])
+        get = fields.get
+    elif media == "application/sparql-query":
+        queries, updates, get = [text], [], lambda name, default=None: url_params.getlist(name) or default
+    elif media == "application/sparql-update":
+        queries, updates, get = [], [text], lambda name, default=None: url_params.getlist(name) or default
+    else:
+        raise HTTPException(
+            415,
+            f"unsupported Content-Type {media!r}; use {FORM}, application/sparql-query or application/sparql-update",
         )
-    except ProtocolError as error:
-        return _error(error.status, error.message, error.headers)
+    if queries and updates:
+        raise HTTPException(400, "give a query or an update, not both")
+    if not queries and not updates:
+        raise HTTPException(400, "no query or update in the request")
+    if updates:
+        update = _one(updates, "update")
+        using = (get("using-graph-uri") or []) + (get("using-named-graph-uri") or [])
+        return await run_in_threadpool(_run_update, executor, settings, update, authorization, using)
+    query = _one(queries, "query")
+    return await run_in_threadpool(
+        _run_query, executor, query, accept, get("default-graph-uri") or [], get("named-graph-uri") or []
+    )
 
 
 @router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH", "OPTIONS"], include_in_schema=False)
 def sparql_wrong_method(request: Request) -> Response:
     """The protocol defines GET and POST only; say so, with the Allow header listing both."""
-    return _error(405, f"{request.method} is not part of the SPARQL protocol: use GET or POST", {"Allow": "GET, POST"})
+    message = f"{request.method} is not part of the SPARQL protocol: use GET or POST"
+    raise HTTPException(405, message, {"Allow": "GET, POST"})

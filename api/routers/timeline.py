@@ -1,6 +1,7 @@
 """Timelines: how a reform, or the reforms of a place, moved from one newsletter issue to the next.
 
-``/reforms/{id}/timeline`` and ``/places/{id}/timeline`` answer JSON, or a page for browsers (by ``Accept``).
+``/reforms/{id}/timeline`` and ``/places/{id}/timeline`` answer JSON, or a page for browsers (by ``Accept``). An
+unknown id is the library's UnknownEntity: the app's error handler answers 404, as a page for browsers.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from reformkg.api.deps import StoreDep
 from reformkg.api.negotiation import prefers_html
 from reformkg.api.routers.ui import error_response, page_url, templates
-from reformkg.graph.timeline import PLACE_BASE, REFORM_BASE, UnknownEntity, place_timeline, reform_timeline
+from reformkg.graph.timeline import PLACE_BASE, REFORM_BASE, place_timeline, reform_timeline
 
 router = APIRouter(tags=["timeline"])
 
@@ -43,10 +44,7 @@ def _page(request: Request, context: dict) -> Response:
 )
 def reform_timeline_view(reform_id: str, request: Request, store: StoreDep) -> Response:
     """The reform ``https://w3id.org/reformkg/id/reform/{reform_id}``: its status records, oldest first."""
-    try:
-        timeline = reform_timeline(store, REFORM_BASE + reform_id)
-    except UnknownEntity as error:
-        return _missing(request, str(error))
+    timeline = reform_timeline(store, REFORM_BASE + reform_id)
     if prefers_html(request.headers.get("accept")):
         title = timeline.label_zh or timeline.label_en or reform_id
         return _page(request, {"title": title, "subject": timeline.reform, "timelines": [timeline.as_dict()]})
@@ -67,22 +65,8 @@ def reform_timeline_view(reform_id: str, request: Request, store: StoreDep) -> R
 )
 def place_timeline_view(place_id: str, request: Request, store: StoreDep) -> Response:
     """The place ``https://w3id.org/reformkg/id/place/{place_id}``: the timelines of the reforms in it."""
-    try:
-        data = place_timeline(store, PLACE_BASE + place_id)
-    except UnknownEntity as error:
-        return _missing(request, str(error))
+    data = place_timeline(store, PLACE_BASE + place_id)
     if prefers_html(request.headers.get("accept")):
         title = data["label_zh"] or data["label_en"] or place_id
         return _page(request, {"title": title, "subject": data["place"], "timelines": data["reforms"]})
     return JSONResponse(data)
-
-
-def _missing(request: Request, message: str) -> Response:
-    if prefers_html(request.headers.get("accept")):
-        return templates.TemplateResponse(
-            request,
-            "timeline.html",
-            {"page_url": page_url, "title": "not found", "error": message, "timelines": []},
-            status_code=404,
-        )
-    return JSONResponse({"detail": message}, status_code=404)

@@ -5,14 +5,12 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from reformkg.api.deps import StoreDep
 from reformkg.api.routers.ui import IRI_PATTERN, error_response
 from reformkg.graph import views
-from reformkg.graph.analytics import UnknownEntity
-from reformkg.graph.store import StoreError
 
 router = APIRouter(prefix="/graph", tags=["views"])
 
@@ -29,13 +27,10 @@ STORE_DOWN = {503: error_response("The store could not answer")}
 UNKNOWN = {404: error_response("No such entity in the graph"), **STORE_DOWN}
 
 
-def _page(build, lang: Lang) -> HTMLResponse:
-    try:
-        return HTMLResponse(views.render(build(), lang=lang.value))
-    except UnknownEntity as error:
-        raise HTTPException(404, str(error)) from None
-    except StoreError as error:
-        raise HTTPException(503, f"the store could not answer: {error}") from None
+def _page(view: views.ViewData, lang: Lang) -> HTMLResponse:
+    """A view rendered as a page. An unknown IRI (404) or a store failure (503) while building it rises to the app's
+    error handler, which answers JSON."""
+    return HTMLResponse(views.render(view, lang=lang.value))
 
 
 @router.get("/ego", response_class=HTMLResponse, summary="The neighbourhood of an entity", responses=UNKNOWN)
@@ -52,23 +47,23 @@ def ego(
 ) -> HTMLResponse:
     """Entities up to ``hops`` links from ``iri``, at most 150; beyond that one "+N more" node per predicate.
     Not an absolute IRI, or hops outside 1..3: 422; unknown IRI: 404."""
-    return _page(lambda: views.ego_data(store, iri, hops=hops, kinds=kind, predicates=predicate), lang)
+    return _page(views.ego_data(store, iri, hops=hops, kinds=kind, predicates=predicate), lang)
 
 
 @router.get("/overview", response_class=HTMLResponse, summary="The whole graph", responses=STORE_DOWN)
 def overview(store: StoreDep, lang: LangQuery = Lang.en) -> HTMLResponse:
     """Every entity and link (above 1,500 entities, the best connected ones)."""
-    return _page(lambda: views.overview_data(store), lang)
+    return _page(views.overview_data(store), lang)
 
 
 @router.get("/ownership", response_class=HTMLResponse, summary="Agencies → reforms → measures", responses=STORE_DOWN)
 def ownership(store: StoreDep, lang: LangQuery = Lang.en) -> HTMLResponse:
     """Which agencies own which reforms (lead or co-owner), their organisation tree, and the reforms' measures."""
-    return _page(lambda: views.ownership_data(store), lang)
+    return _page(views.ownership_data(store), lang)
 
 
 @router.get("/forest-farms", response_class=HTMLResponse, summary="The state forest farm reform", responses=STORE_DOWN)
 def forest_farms(store: StoreDep, lang: LangQuery = Lang.en) -> HTMLResponse:
     """The three forest farms (sites and institutions), their pilots and acceptance, the provincial leading group
     that accepted them, and the next steps of the reform."""
-    return _page(lambda: views.forest_farms_data(store), lang)
+    return _page(views.forest_farms_data(store), lang)

@@ -1,0 +1,153 @@
+"""Who owns which reform, up the organisation tree: the one ownership tracer.
+
+Ownership is as the model writes it (``ontology/MODEL.md``): a reform (``rko:ReformInitiative`` or ``rko:ReformPilot``)
+names its owners by ``prov:qualifiedAssociation`` (``prov:agent``, with ``prov:hadRole`` ``rko:leadOwner`` or
+``rko:coOwner``) or by a plain ``prov:wasAssociatedWith``; organisations hang from one another by
+``org:subOrganizationOf``. An agency owns a reform *directly* when the reform names it, and *through a
+sub-organisation* when an owner the reform names is part of it, at any depth.
+
+- ``OrganisationTree.of(store)``: which organisation is part of which; ``chain(start, goal)`` walks up from one
+  organisation to another, ``above(org)`` lists everything an organisation is part of.
+- ``owners(store)``: every reform's owners, with their roles; ``owners_of(store, reform)``: one reform's.
+- ``reforms_of(store, agency)``: every reform an agency owns, directly or through sub-organisations, each with the
+  chain from the owner up to the agency (``OwnedReform``).
+
+Analytics, the graph views, the tracing API and ``reformkg analytics trace`` all answer from here. The SPARQL is in
+``graph/queries/ownership-*.rq``; the named query ``agency-reforms`` asks the same question in one query, for people.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from reformkg.graph import entities, queries
+from reformkg.graph.entities import InvalidIri
+from reformkg.graph.errors import UnknownEntity
+from reformkg.graph.store import Store
+
+ORG_SUB = "http://www.w3.org/ns/org#subOrganizationOf"
+
+
+@dataclass(frozen=True)
+class OrganisationTree:
+    """Which organisation is part of which: each organisation's direct parents (``org:subOrganizationOf``), sorted."""
+
+    parents: dict[str, tuple[str, ...]]
+
+    @classmethod
+    def of(cls, store: Store) -> OrganisationTree:
+        """The tree as the store states it (one query)."""
+        parents: dict[str, list[str]] = {}
+        for row in queries.run(store, "ownership-sub-organisations").rows():
+            parents.setdefault(row["part"], []).append(row["whole"])
+        return cls({part: tuple(sorted(set(wholes))) for part, wholes in parents.items()})
+
+    def chain(self, start: str, goal: str) -> list[str] | None:
+        """The shortest chain ``start, …, goal`` up ``org:subOrganizationOf`` links; ``[start]`` when they are the
+        same; None when ``start`` is not part of ``goal``. Ties go to the parent that sorts first."""
+        previous: dict[str, str | None] = {start: None}
+        queue = deque([start])
+        while queue:
+            node = queue.popleft()
+            if node == goal:
+                chain = [node]
+                while (before := previous[chain[-1]]) is not None:
+                    chain.append(before)
+                return chain[::-1]
+            for parent in self.parents.get(node, ()):
+                if parent not in previous:
+                    previous[parent] = node
+                    queue.append(parent)
+        return None
+
+    def above(self, organisation: str) -> list[str]:
+        """Every organisation ``organisation`` is part of, at any depth, nearest first (itself not included)."""
+        seen = {organisation}
+        found: list[str] = []
+        queue = deque([organisation])
+        while queue:
+            for parent in self.parents.get(queue.popleft(), ()):
+                if parent not in seen:
+                    seen.add(parent)
+                    found.append(parent)
+                    queue.append(parent)
+        return found
+
+
+@dataclass(frozen=True)
+class Owner:
+    """An organisation a reform names as its owner, with its role (None when the source gives none)."""
+
+    agent: str
+    role: str | None
+
+
+@dataclass(frozen=True)
+class OwnedReform:
+    """A reform an agency owns: through ``owner`` (the organisation the reform names), whose ``chain`` leads up
+    ``org:subOrganizationOf`` from the owner to the agency (just the agency when it owns the reform itself)."""
+
+    agency: str
+    reform: str
+    owner: str
+    role: str | None
+    chain: tuple[str, ...]
+
+    @property
+    def direct(self) -> bool:
+        """Whether the reform names the agency itself as an owner."""
+        return self.owner == self.agency
+
+    @property
+    def via(self) -> str | None:
+        """The sub-organisation that owns the reform; None when the agency owns it itself."""
+        return None if self.direct else self.owner
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        """From the agency down to the reform: agency, …, owner, reform."""
+        return (*reversed(self.chain), self.reform)
+
+
+def owners(store: Store) -> dict[str, list[Owner]]:
+    """Every reform's owners, sorted by IRI. An owner named both with a role and without one keeps the role."""
+    roles: dict[str, dict[str, str | None]] = {}
+    for row in queries.run(store, "ownership-reform-owners").rows():
+        named = roles.setdefault(row["reform"], {})
+        if named.get(row["owner"]) is None:
+            named[row["owner"]] = row["role"]
+    return {reform: [Owner(a, r) for a, r in sorted(named.items())] for reform, named in sorted(roles.items())}
+
+
+def owners_of(store: Store, reform: str) -> list[Owner]:
+    """The owners one reform names (empty when it is not a reform or names none)."""
+    roles: dict[str, str | None] = {}
+    for row in queries.run(store, "ownership-reform-owners", reform=reform).rows():
+        if roles.get(row["owner"]) is None:
+            roles[row["owner"]] = row["role"]
+    return [Owner(a, r) for a, r in sorted(roles.items())]
+
+
+def reforms_of(store: Store, agency: str) -> list[OwnedReform]:
+    """Every reform ``agency`` owns, directly or through its sub-organisations, at any depth.
+
+    Direct ownership first, then by the length of the chain, the reform and the owner. An organisation that owns a
+    reform through two routes gets the shortest. UnknownEntity when the graph holds nothing about ``agency`` (or it
+    cannot be an IRI); an organisation that owns nothing gets an empty list.
+    """
+    try:
+        known = entities.exists(store, agency)
+    except InvalidIri:
+        known = False
+    if not known:
+        raise UnknownEntity(agency, f"no agency <{agency}> in the graph")
+    tree = OrganisationTree.of(store)
+    found = []
+    for reform, named in owners(store).items():
+        for owner in named:
+            chain = tree.chain(owner.agent, agency)
+            if chain is not None:
+                found.append(OwnedReform(agency, reform, owner.agent, owner.role, tuple(chain)))
+    found.sort(key=lambda r: (not r.direct, len(r.chain), r.reform, r.owner))
+    return found
