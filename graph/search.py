@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from reformkg.graph import queries
 from reformkg.graph.errors import InputError
 from reformkg.graph.store import Store
 
@@ -26,17 +27,6 @@ SKOS_PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
 SKOS_ALT = "http://www.w3.org/2004/02/skos/core#altLabel"
 SKOS_CONCEPT = "http://www.w3.org/2004/02/skos/core#Concept"
 OWL_NAMED_INDIVIDUAL = "http://www.w3.org/2002/07/owl#NamedIndividual"
-
-LABELS_QUERY = """
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?entity ?property ?label ?type WHERE {
-  VALUES ?property { rdfs:label skos:prefLabel skos:altLabel }
-  ?entity ?property ?label .
-  FILTER(isIRI(?entity) && isLiteral(?label))
-  OPTIONAL { ?entity a ?type FILTER(isIRI(?type)) }
-}
-"""
 
 # Tiers, then bonuses smaller than the gap between tiers, so a tier always wins.
 EXACT, PREFIX, SUBSTRING = 300, 200, 100
@@ -125,7 +115,7 @@ class SearchIndex:
     def build(cls, store: Store) -> SearchIndex:
         entries: dict[str, Entry] = {}
         seen: set[tuple[str, str, str]] = set()
-        for row in store.query(LABELS_QUERY).solutions():
+        for row in store.query(queries.text("search-labels")).solutions():
             iri, prop, label, type_ = row["entity"].value, row["property"].value, row["label"], row["type"]
             entry = entries.setdefault(iri, Entry(iri))
             if type_ is not None:
