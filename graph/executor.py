@@ -400,6 +400,11 @@ class _ProcessPool:
         with self._cond:
             return [w.process for w in self._idle]
 
+    def long_queries(self) -> int:
+        """How many queries run long now (for tests and diagnostics)."""
+        with self._cond:
+            return self._long
+
     def close(self) -> None:
         with self._cond:
             self._closed = True
@@ -645,6 +650,10 @@ class QueryExecutor:
     def processes(self) -> list:
         """The query worker processes alive now (none for the thread backends)."""
         return self._pool.processes() if self._pool is not None else []
+
+    def long_queries(self) -> int:
+        """How many queries count as long now: past ``light_seconds`` of CPU (always 0 for the thread backends)."""
+        return self._pool.long_queries() if self._pool is not None else 0
 
     def close(self) -> None:
         """Stop the workers; a later query starts them again."""

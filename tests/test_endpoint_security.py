@@ -290,7 +290,12 @@ def test_light_queries_are_answered_while_heavy_ones_run(serve):
     heavy_threads = [threading.Thread(target=heavy) for _ in range(4)]
     for thread in heavy_threads:
         thread.start()
-    time.sleep(1.5)  # all four have used a quarter second of CPU now: they count as long queries
+    # Wait (not a fixed time: the cores may be shared) until all four have used a quarter second of CPU and count as
+    # long queries.
+    deadline = time.monotonic() + 30
+    while executor.long_queries() < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert executor.long_queries() == 4, "the four heavy queries never all counted as long"
     fifth = ask(server.url, HEAVY)  # one long query too many: stopped at once, not at the time limit
     assert fifth.status_code == 503
     assert "long queries" in fifth.json()["detail"]
