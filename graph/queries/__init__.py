@@ -18,8 +18,9 @@ def names() -> list[str]:
 
 
 def examples() -> list[str]:
-    """The queries meant for people (the query UI's examples): all but the projection's plumbing."""
-    return [name for name in names() if not name.startswith("projection-")]
+    """The queries meant for people (the query UI's examples): all but the plumbing of the projection and of the
+    Data Cube checks."""
+    return [name for name in names() if not name.startswith(("projection-", "cube-"))]
 
 
 def text(name: str) -> str:
