@@ -135,3 +135,29 @@ def test_every_figure_in_the_items_is_in_the_graph(seed):
             if not (as_observation or as_count):
                 missing.append((where, figure.text))
     assert missing == [], f"figures with no observation: {missing}"
+
+
+PERIOD = rdflib.URIRef("http://purl.org/linked-data/sdmx/2009/dimension#refPeriod")
+
+
+def test_every_period_is_in_the_cited_text_or_explained_by_a_curation_note(seed):
+    """Audit finding 4: a period the curators work out (十二五 → 2011/2015, 今年 → 2017, an open 从…起) carries a
+    rko:curationNote saying how; any other period's years are written in a sentence the observation cites."""
+    unexplained = []
+    for obs in observations(seed):
+        period = seed.value(obs, PERIOD)
+        if not isinstance(period, rdflib.Literal):
+            continue  # rko:periodNotStated: no period to explain
+        quotes = " ".join(str(seed.value(s, RKO.quote)) for s in seed.objects(obs, PROV.wasDerivedFrom))
+        years_cited = all(year in quotes for year in re.findall(r"\d{4}", str(period)))
+        open_ended = str(period).endswith("/..")
+        if (not years_cited or open_ended) and seed.value(obs, RKO.curationNote) is None:
+            unexplained.append((obs, str(period)))
+    assert unexplained == []
+
+
+def test_a_period_from_a_year_on_is_an_open_interval(seed):
+    """从2016年起 is not the year 2016."""
+    labels = {obs: str(label) for obs, label in seed.subject_objects(RKO.periodLabel)}
+    wrong = [(o, str(seed.value(o, PERIOD))) for o, label in labels.items() if label.endswith("起")]
+    assert wrong and all(period.endswith("/..") for _obs, period in wrong), wrong
