@@ -161,3 +161,48 @@ def test_a_period_from_a_year_on_is_an_open_interval(seed):
     labels = {obs: str(label) for obs, label in seed.subject_objects(RKO.periodLabel)}
     wrong = [(o, str(seed.value(o, PERIOD))) for o, label in labels.items() if label.endswith("起")]
     assert wrong and all(period.endswith("/..") for _obs, period in wrong), wrong
+
+
+#: Words whose English rendering the audit corrected, and what the translation must (and must not) say.
+TRANSLATIONS = {
+    "免责": ("liability", None),  # exempting the cadre from liability, not "exempting the error"
+    "事前容错": ("investigat", "before the fact"),  # granted by the investigating body during the investigation
+}
+
+
+def test_translations_of_terms_the_audit_corrected(seed):
+    """Audit finding 6: 事前容错 and 免责 were mistranslated."""
+    wrong = []
+    for subject, zh in seed.subject_objects(rdflib.RDFS.label):
+        if zh.language != "zh":
+            continue
+        for term, (must, must_not) in TRANSLATIONS.items():
+            if term not in str(zh):
+                continue
+            for en in (o for o in seed.objects(subject, rdflib.RDFS.label) if o.language == "en"):
+                if must not in str(en) or (must_not and must_not in str(en)):
+                    wrong.append((str(zh), str(en)))
+    assert wrong == []
+
+
+#: Places where the source names one thing two ways, or contradicts itself: each must have a data-quality note
+#: citing the sentences and quoting both wordings (never fixed silently).
+ODDITIES = [
+    (("item-1-s13", "三年行动方案"), ("item-1-s14", "三年行动计划")),
+]
+
+
+@pytest.mark.parametrize("oddity", ODDITIES)
+def test_each_known_oddity_of_the_source_is_flagged(seed, oddity):
+    """Audit finding 8: s13 says 三年行动方案, s14 三年行动计划, and nothing said so."""
+    sentences = {str(s).rsplit("/", 1)[-1]: s for s in seed.subjects(RDF.type, RKO.SourceSentence)}
+    for where, words in oddity:
+        assert words in str(seed.value(sentences[where], RKO.quote))
+    flagged = [
+        note
+        for note in seed.subjects(RDF.type, RKO.DataQualityNote)
+        if {sentences[where] for where, _ in oddity} <= set(seed.objects(note, PROV.wasDerivedFrom))
+        and all(any(words in str(c) for c in seed.objects(note, rdflib.RDFS.comment)) for _where, words in oddity)
+        and set(seed.objects(note, RKO.about))
+    ]
+    assert flagged
