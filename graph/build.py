@@ -56,7 +56,7 @@ def _sources(ontology_dir: Path, data_dir: Path) -> list[tuple[Path, str]]:
 
 def graph_iri(relative: Path, kind: str) -> str:
     """The named graph of a project file: its path inside the ontology or data folder, so the IRI is the same
-    however and wherever the package is installed (``…/graph/data/kunming-2017-06/core.ttl``)."""
+    however and wherever the package is installed (``…/graph/data/kunming-gaige-kuaibao-107/core.ttl``)."""
     return f"{GRAPH_BASE}{kind}/{relative.as_posix()}"
 
 

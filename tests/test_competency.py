@@ -13,7 +13,7 @@ from tests.conftest import seeded_store
 ID = "https://w3id.org/reformkg/id/"
 RKO = "https://w3id.org/reformkg/ontology#"
 ITEM = ID + "source/kunming-gaige-kuaibao-107/item-"
-SOURCE = Path(__file__).parent.parent / "data/sources/gaige-kuaibao-2017-06.txt"
+SOURCE = Path(__file__).parent.parent / "data/sources/gaige-kuaibao-107.txt"
 POVERTY = ID + "reform/kunming-precision-poverty-alleviation"
 CADRE = ID + "reform/kunming-cadre-error-tolerance-system"
 SME = ID + "reform/kunming-small-micro-enterprise-innovation-base-city"

@@ -17,7 +17,7 @@ from tests import test_validate
 
 ROOT = Path(__file__).parent.parent
 project = test_validate.project  # a copy of ontology/ and data/ the test may break
-DATA = ROOT / "data/kunming-2017-06"
+DATA = ROOT / "data/kunming-gaige-kuaibao-107"
 
 PREFIXES = """
 @prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .

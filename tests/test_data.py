@@ -13,8 +13,8 @@ from rdflib import RDF, Namespace
 from reformkg.graph.figures import find_figures, parse_figure
 
 ROOT = Path(__file__).parent.parent
-DATA = ROOT / "data/kunming-2017-06"
-SOURCE = ROOT / "data/sources/gaige-kuaibao-2017-06.txt"
+DATA = ROOT / "data/kunming-gaige-kuaibao-107"
+SOURCE = ROOT / "data/sources/gaige-kuaibao-107.txt"
 RKO = Namespace("https://w3id.org/reformkg/ontology#")
 PROV = Namespace("http://www.w3.org/ns/prov#")
 QB = Namespace("http://purl.org/linked-data/cube#")
@@ -206,3 +206,12 @@ def test_each_known_oddity_of_the_source_is_flagged(seed, oddity):
         and set(seed.objects(note, RKO.about))
     ]
     assert flagged
+
+
+def test_no_name_reads_like_a_month_other_than_the_issues(seed):
+    """Audit finding 7: the data sets, folder and source file were named "2017-06" for issue no. 6 of 2017, dated
+    2017-08-01; they are named by the issue's overall number (107), which cannot be read as a date."""
+    datasets = [str(ds) for ds in seed.subjects(RDF.type, QB.DataSet)]
+    names = [*datasets, DATA.name, SOURCE.name]
+    assert datasets and all(not re.search(r"(19|20)\d\d-\d\d", name) for name in names), names
+    assert all(name.endswith("-107") for name in datasets) and "107" in DATA.name and "107" in SOURCE.name

@@ -78,8 +78,8 @@ def test_the_wheel_installs_one_top_level_name_and_every_part(wheel):
         "reformkg/graph/templates/graph.html",
         "reformkg/ontology/shapes.ttl",
         "reformkg/ontology/reformkg.ttl",
-        "reformkg/data/kunming-2017-06/core.ttl",
-        "reformkg/data/sources/gaige-kuaibao-2017-06.txt",
+        "reformkg/data/kunming-gaige-kuaibao-107/core.ttl",
+        "reformkg/data/sources/gaige-kuaibao-107.txt",
     ):
         assert part in names, part
     assert not any(name.startswith(("tests/", "README", "pyproject", "benchmarks/")) for name in names)
@@ -107,7 +107,7 @@ def test_validate_build_query_ingest_accept_and_serve_from_an_empty_folder(insta
     ).stdout  # fmt: skip
     found = {row["g"]["value"] for row in json.loads(graphs)["results"]["bindings"]}
     assert "https://w3id.org/reformkg/graph/ontology/reformkg.ttl" in found
-    assert "https://w3id.org/reformkg/graph/data/kunming-2017-06/core.ttl" in found
+    assert "https://w3id.org/reformkg/graph/data/kunming-gaige-kuaibao-107/core.ttl" in found
 
     draft = tmp_path / "draft"
     _run([cli, "ingest", str(NEWSLETTER), "--out", str(draft)], cwd=cwd, env=env)
