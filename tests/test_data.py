@@ -100,6 +100,7 @@ def test_every_curated_resource_traces_to_a_sentence(seed):
         RKO.DataQualityNote,
         QB.Observation,
         PROV.Association,
+        RKO.QualitativeOutcome,
     ]
     untraced = [
         s for kind in kinds for s in seed.subjects(RDF.type, kind) if seed.value(s, PROV.wasDerivedFrom) is None
@@ -215,3 +216,25 @@ def test_no_name_reads_like_a_month_other_than_the_issues(seed):
     names = [*datasets, DATA.name, SOURCE.name]
     assert datasets and all(not re.search(r"(19|20)\d\d-\d\d", name) for name in names), names
     assert all(name.endswith("-107") for name in datasets) and "107" in DATA.name and "107" in SOURCE.name
+
+
+def test_every_sentence_of_the_issue_is_cited_by_a_fact_or_marked_as_structure(seed):
+    """Audit finding 2 (19 of item 1's 134 sentences cited by nothing): each sentence of the curated issue is the
+    source of at least one fact, or is marked on purpose as structure (a heading, a list lead-in)."""
+    cited = set(seed.objects(None, PROV.wasDerivedFrom))
+    structure = set(seed.subjects(RKO.structureRole, None))
+    sentences = set(seed.subjects(RDF.type, RKO.SourceSentence))
+    assert len(sentences) > 100
+    uncovered = sorted(str(s).rsplit("/", 1)[-1] for s in sentences - cited - structure)
+    assert uncovered == []
+
+
+def test_a_sentence_marked_as_structure_hides_no_figure_and_cites_no_fact(seed):
+    """Marking a sentence as structure must not hide a fact: it holds no figure, and no fact cites it."""
+    cited = set(seed.objects(None, PROV.wasDerivedFrom))
+    marked = set(seed.subjects(RKO.structureRole, None))
+    assert marked
+    for sentence in marked:
+        quote = str(seed.value(sentence, RKO.quote))
+        assert [f.text for f in find_figures(quote) if re.match(r"\d", f.text)] == [], quote
+        assert sentence not in cited, sentence
