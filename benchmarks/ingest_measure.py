@@ -19,8 +19,8 @@ from pathlib import Path
 from benchmarks import PROJECT_ROOT
 from reformkg.graph.ingest import Draft, ingest
 
-SEED_TEXT = PROJECT_ROOT / "data/sources/gaige-kuaibao-2017-06.txt"
-SEED_DATA = PROJECT_ROOT / "data/kunming-2017-06"
+SEED_TEXT = PROJECT_ROOT / "data/sources/gaige-kuaibao-107.txt"
+SEED_DATA = PROJECT_ROOT / "data/kunming-gaige-kuaibao-107"
 NEWSLETTERS = PROJECT_ROOT / "tests/fixtures/newsletters"
 SEED_ISSUE = "https://w3id.org/reformkg/id/source/kunming-gaige-kuaibao-107"
 TARGETS = {"header": (1.0, 1.0), "items": (1.0, 1.0), "owners": (1.0, 1.0), "figures": (0.9, 0.9)}

@@ -30,14 +30,15 @@ class BuildError(InputError):
 
 
 def validate_project(ontology_dir: Path, data_dir: Path) -> ValidationReport:
-    """SHACL-validate the curated data and the ontology against ``ontology/shapes.ttl``."""
+    """SHACL-validate the curated data and the ontology against ``ontology/shapes.ttl``, and check the Data Cube
+    integrity constraints (IC-1 to IC-21) over both."""
     files = source_files(ontology_dir, data_dir)
     shapes = ontology_dir / SHAPES_FILE
     if not shapes.is_file():
         raise BuildError(f"{shapes}: no shapes file")
     ontology = [f for f in files if f.parent == ontology_dir and f.name != SHAPES_FILE]
     data = [f for f in files if f not in ontology and f != shapes]
-    return validate_files(shapes, ontology, data)
+    return validate_files(shapes, ontology, data, cube=True)
 
 
 def source_files(ontology_dir: Path, data_dir: Path) -> list[Path]:
@@ -56,15 +57,15 @@ def _sources(ontology_dir: Path, data_dir: Path) -> list[tuple[Path, str]]:
 
 def graph_iri(relative: Path, kind: str) -> str:
     """The named graph of a project file: its path inside the ontology or data folder, so the IRI is the same
-    however and wherever the package is installed (``…/graph/data/kunming-2017-06/core.ttl``)."""
+    however and wherever the package is installed (``…/graph/data/kunming-gaige-kuaibao-107/core.ttl``)."""
     return f"{GRAPH_BASE}{kind}/{relative.as_posix()}"
 
 
 def build_project(store: Store, ontology_dir: Path, data_dir: Path) -> BuildReport:
-    """Validate, then load the ontology and data; loads nothing when the data has SHACL violations."""
+    """Validate, then load the ontology and data; loads nothing when the data has SHACL or Data Cube violations."""
     validation = validate_project(ontology_dir, data_dir)
     if not validation.conforms:
-        raise BuildError(f"{len(validation.violations)} SHACL violations: nothing loaded", validation)
+        raise BuildError(f"{len(validation.violations)} violations (SHACL or Data Cube): nothing loaded", validation)
     report = build(store, ontology_dir, data_dir)
     report.validation = validation
     return report

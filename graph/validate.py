@@ -1,4 +1,5 @@
-"""SHACL validation of the ontology and the curated data, with findings people can read."""
+"""SHACL validation of the ontology and the curated data (and the Data Cube integrity constraints, see ``cube.py``),
+with findings people can read."""
 
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ def _parse_all(files: list[Path]):
     return graph
 
 
-def _label(graph, node) -> str:
+def label(graph, node) -> str:
     from rdflib import Literal, URIRef
     from rdflib.namespace import RDFS, SKOS
 
@@ -71,8 +72,11 @@ def _label(graph, node) -> str:
     return graph.namespace_manager.normalizeUri(node) if isinstance(node, URIRef) else str(node)
 
 
-def validate_files(shapes: Path, ontology_files: list[Path], data_files: list[Path]) -> ValidationReport:
-    """Validate data + ontology against the shapes (RDFS inference, so subclasses meet their parents' shapes)."""
+def validate_files(
+    shapes: Path, ontology_files: list[Path], data_files: list[Path], *, cube: bool = False
+) -> ValidationReport:
+    """Validate data + ontology against the shapes (RDFS inference, so subclasses meet their parents' shapes); with
+    ``cube``, also check the Data Cube integrity constraints IC-1 to IC-21 (see ``cube.py``) over both."""
     from pyshacl import validate
     from rdflib import URIRef
     from rdflib.namespace import RDF
@@ -94,10 +98,14 @@ def validate_files(shapes: Path, ontology_files: list[Path], data_files: list[Pa
             Finding(
                 severity=severity,
                 focus=str(focus),
-                label=_label(data, focus),
+                label=label(data, focus),
                 path=data.namespace_manager.normalizeUri(path) if isinstance(path, URIRef) else None,
                 message=str(message) if message is not None else "fails its shape",
             )
         )
+    if cube:
+        from reformkg.graph.cube import check_cube
+
+        findings += check_cube([ontology, data])
     findings.sort(key=lambda f: (f.severity != "violation", f.focus, f.path or ""))
     return ValidationReport(conforms=not any(f.severity == "violation" for f in findings), findings=findings)

@@ -13,7 +13,7 @@ from tests.conftest import seeded_store
 ID = "https://w3id.org/reformkg/id/"
 RKO = "https://w3id.org/reformkg/ontology#"
 ITEM = ID + "source/kunming-gaige-kuaibao-107/item-"
-SOURCE = Path(__file__).parent.parent / "data/sources/gaige-kuaibao-2017-06.txt"
+SOURCE = Path(__file__).parent.parent / "data/sources/gaige-kuaibao-107.txt"
 POVERTY = ID + "reform/kunming-precision-poverty-alleviation"
 CADRE = ID + "reform/kunming-cadre-error-tolerance-system"
 SME = ID + "reform/kunming-small-micro-enterprise-innovation-base-city"
@@ -30,6 +30,51 @@ def seed(request, tmp_path_factory):
 
 def short(iri: str | None) -> str | None:
     return iri.removeprefix(ID).removeprefix(RKO) if iri else iri
+
+
+#: Organisations the source says take part in item 1's measures (funds injected into them, platforms entering
+#: counties, the investment company taking on loans): participants, never owners.
+PARTICIPANTS = {
+    "org/jd-com",
+    "org/lecuntao",
+    "org/yunnan-haichao-group-tingmu-beef-cattle-company",
+    "org/zhenkun-breeding-company",
+    "org/kunming-poverty-alleviation-investment-company",
+}
+
+
+def test_the_ownership_query_names_each_owning_agency_of_each_reform_once_with_its_role(seed):
+    """Audit finding 1: the query returned participants of measures as owners, and each real owner twice."""
+    rows = queries.run(seed, "ownership").rows()
+    got = [(short(r["reform"]), short(r["owner"]), short(r["role"])) for r in rows]
+    assert sorted(got) == sorted(
+        [
+            (short(POVERTY), "org/kunming-poverty-alleviation-office", "leadOwner"),
+            (short(CADRE), "org/kunming-discipline-inspection-commission-general-office", "coOwner"),
+            (short(CADRE), "org/kunming-organization-department", "coOwner"),
+            (short(SME), "org/kunming-science-technology-bureau", "leadOwner"),
+        ]
+    )
+    assert not PARTICIPANTS & {owner for _reform, owner, _role in got}
+
+
+def test_only_agencies_own_and_only_reforms_are_owned(seed):
+    """Every ownership link in the graph runs from a reform initiative to an agency; participants are linked to
+    their measures by rko:participant."""
+    rows = seed.query(
+        """PREFIX prov: <http://www.w3.org/ns/prov#>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        PREFIX rko: <https://w3id.org/reformkg/ontology#>
+        SELECT ?subject ?owner WHERE {
+          { ?subject prov:wasAssociatedWith ?owner } UNION { ?subject prov:qualifiedAssociation/prov:agent ?owner }
+          FILTER NOT EXISTS { ?subject a/rdfs:subClassOf* rko:ReformInitiative . ?owner a/rdfs:subClassOf* rko:Agency }
+        }"""
+    ).rows()
+    assert rows == []
+    participants = seed.query(
+        "SELECT ?who WHERE { ?measure <https://w3id.org/reformkg/ontology#participant> ?who }"
+    ).rows()
+    assert {short(r["who"]) for r in participants} == PARTICIPANTS
 
 
 def test_which_agencies_own_which_reforms(seed):

@@ -279,7 +279,7 @@ def test_a_megabyte_that_once_froze_the_server_is_answered_at_once_and_others_ar
 
 # -- scheduling ------------------------------------------------------------------------------------------------------
 def test_light_queries_are_answered_while_heavy_ones_run(serve):
-    server = serve("disk", query_timeout=6, query_workers=4)
+    server = serve("disk", query_timeout=10, query_workers=4)
     executor = server._server.config.app.state.executor
     executor.queue_timeout = 1.0  # a light query that waits for a worker longer than this would be a 503
     heavy_answers: list[httpx.Response] = []

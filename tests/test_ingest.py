@@ -19,7 +19,7 @@ from reformkg.graph.sources import segment, sentences_turtle
 from reformkg.graph.store import OxigraphStore
 
 ROOT = Path(__file__).parent.parent
-SEED_TEXT = ROOT / "data/sources/gaige-kuaibao-2017-06.txt"
+SEED_TEXT = ROOT / "data/sources/gaige-kuaibao-107.txt"
 NEWSLETTER = ROOT / "tests/fixtures/newsletters/gaige-kuaibao-2017-07.txt"
 EXPECTED = json.loads(NEWSLETTER.with_suffix(".expected.json").read_text(encoding="utf-8"))
 GRAPH_108 = "https://w3id.org/reformkg/graph/issue/kunming-gaige-kuaibao-108"

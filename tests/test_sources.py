@@ -11,8 +11,8 @@ import rdflib
 from reformkg.graph.sources import chinese_numeral, segment, sentences_turtle
 
 ROOT = Path(__file__).parent.parent
-SOURCE = ROOT / "data/sources/gaige-kuaibao-2017-06.txt"
-SENTENCES = ROOT / "data/kunming-2017-06/sources.ttl"
+SOURCE = ROOT / "data/sources/gaige-kuaibao-107.txt"
+SENTENCES = ROOT / "data/kunming-gaige-kuaibao-107/sources.ttl"
 ISSUE = "https://w3id.org/reformkg/id/source/kunming-gaige-kuaibao-107"
 #: SHA-256 of the newsletter as it was received, taken when it was curated: every offset and quote depends on it.
 SOURCE_SHA256 = "7d68ecacba39f7eaa1a2df73074d74845336e46e45a3bd60d48ac35765ef6a8a"
@@ -49,7 +49,7 @@ def test_segmentation_of_the_seed():
 
 def test_committed_sentences_are_what_the_generator_writes():
     text = SOURCE.read_text(encoding="utf-8")
-    expected = sentences_turtle(text, issue_iri=ISSUE, source_file="data/sources/gaige-kuaibao-2017-06.txt")
+    expected = sentences_turtle(text, issue_iri=ISSUE, source_file="data/sources/gaige-kuaibao-107.txt")
     assert SENTENCES.read_text(encoding="utf-8") == expected, "run `reformkg sources` again"
 
 

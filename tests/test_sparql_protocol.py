@@ -40,7 +40,7 @@ HEAVY = counting(5)
 #: For the in-memory store, which cannot stop a query: past the limit, but done a few seconds later, so the thread
 #: it leaves behind does not hold a core for the rest of the test session.
 HEAVY_BUT_FINITE = counting(4)
-GRAPH = "https://w3id.org/reformkg/graph/data/kunming-2017-06/core.ttl"
+GRAPH = "https://w3id.org/reformkg/graph/data/kunming-gaige-kuaibao-107/core.ttl"
 
 
 @pytest.fixture(scope="module", params=["disk", "remote"])

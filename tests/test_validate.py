@@ -36,7 +36,7 @@ def test_the_seed_conforms_with_only_the_missing_owner_warning():
 
 
 def test_a_violation_fails_validate_and_build_loads_nothing(project):
-    core = project / "data/kunming-2017-06/core.ttl"
+    core = project / "data/kunming-gaige-kuaibao-107/core.ttl"
     text = core.read_text(encoding="utf-8")
     broken = text.replace(
         '    sdmx-attribute:unitMeasure rko:count ;\n    rko:valueKind rko:reported ;\n    rko:originalText "3个" ;',
@@ -61,7 +61,7 @@ def test_a_violation_fails_validate_and_build_loads_nothing(project):
 
 
 def test_malformed_turtle_names_the_file_and_line(project):
-    bad = project / "data/kunming-2017-06/item-3-policy.ttl"
+    bad = project / "data/kunming-gaige-kuaibao-107/item-3-policy.ttl"
     lines = bad.read_text(encoding="utf-8").splitlines()
     lines[40] = lines[40] + " <<<"
     bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -116,3 +116,16 @@ def test_chinese_label_and_english_definition_shapes(tmp_path):
     assert chinese == {"http://example.org/pinyin"}
     undefined = {f.focus for f in report.violations if "skos:definition" in f.message}
     assert undefined == {"https://w3id.org/reformkg/ontology#Agency"}
+
+
+def test_a_company_as_owner_of_a_measure_is_a_violation(project):
+    """Audit finding 1 as the shapes see it: only agencies own, and only reforms are owned."""
+    practices = project / "data/kunming-gaige-kuaibao-107/item-1-practices.ttl"
+    text = practices.read_text(encoding="utf-8")
+    broken = text.replace("    rko:participant ag:jd-com ;", "    prov:wasAssociatedWith ag:jd-com ;")
+    assert broken != text
+    practices.write_text(broken, encoding="utf-8")
+    report = validate_project(project / "ontology", project / "data")
+    assert [(f.focus.rsplit("/", 1)[-1], f.message.split(":")[0]) for f in report.violations] == [
+        ("poverty-luquan-jd-ecommerce-pilot-county", "Only reform initiatives have owners")
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import site
 import subprocess
 import sys
@@ -31,20 +32,15 @@ def _run(args: list[str], **kwargs) -> subprocess.CompletedProcess:
 def wheel(tmp_path_factory) -> Path:
     """The wheel pip builds from the checkout (with the checkout's setuptools: no download)."""
     out = tmp_path_factory.mktemp("wheel")
-    _run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "-w",
-            str(out),
-            str(ROOT),
-        ]
-    )
+    # Build from a copy of what the package is made of: setuptools keeps a build/ folder beside the sources, whose
+    # stale files (a module since deleted) would otherwise end up in the wheel and litter the checkout.
+    source = tmp_path_factory.mktemp("source")
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
+    for folder in ("graph", "api", "ontology", "data"):
+        shutil.copytree(ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    pip = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation"]
+    _run([*pip, "-w", str(out), str(source)])
     (found,) = out.glob("reformkg-*.whl")
     return found
 
@@ -78,8 +74,8 @@ def test_the_wheel_installs_one_top_level_name_and_every_part(wheel):
         "reformkg/graph/templates/graph.html",
         "reformkg/ontology/shapes.ttl",
         "reformkg/ontology/reformkg.ttl",
-        "reformkg/data/kunming-2017-06/core.ttl",
-        "reformkg/data/sources/gaige-kuaibao-2017-06.txt",
+        "reformkg/data/kunming-gaige-kuaibao-107/core.ttl",
+        "reformkg/data/sources/gaige-kuaibao-107.txt",
     ):
         assert part in names, part
     assert not any(name.startswith(("tests/", "README", "pyproject", "benchmarks/")) for name in names)
@@ -107,7 +103,7 @@ def test_validate_build_query_ingest_accept_and_serve_from_an_empty_folder(insta
     ).stdout  # fmt: skip
     found = {row["g"]["value"] for row in json.loads(graphs)["results"]["bindings"]}
     assert "https://w3id.org/reformkg/graph/ontology/reformkg.ttl" in found
-    assert "https://w3id.org/reformkg/graph/data/kunming-2017-06/core.ttl" in found
+    assert "https://w3id.org/reformkg/graph/data/kunming-gaige-kuaibao-107/core.ttl" in found
 
     draft = tmp_path / "draft"
     _run([cli, "ingest", str(NEWSLETTER), "--out", str(draft)], cwd=cwd, env=env)
