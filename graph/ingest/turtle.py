@@ -71,7 +71,7 @@ def pinyin(name: str) -> Literal:
 
 def number(value: Decimal, unit: str) -> Literal:
     """A figure's value: xsd:decimal for rates and fractions, xsd:integer for counts and yuan."""
-    if unit == "percent" or value != value.to_integral_value():
+    if unit in ("percent", "percentagePoint") or value != value.to_integral_value():
         text = format(value.normalize(), "f")
         return Literal(text if "." in text else text + ".0", datatype=XSD.decimal)
     return Literal(int(value))
