@@ -113,7 +113,8 @@ def test_draft_files_are_written(tmp_path):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("改革快报第7期(总第108期)\n".encode("gbk") + "中共昆明市委".encode("gbk"), "no date.*found '改革快报"),  # read as GBK
+        # read as GBK, so the header is found wanting a date
+        ("改革快报第7期(总第108期)\n".encode("gbk") + "中共昆明市委".encode("gbk"), "no date.*found '改革快报"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10" * 20, "not text in an encoding"),
         (b"", "empty"),
         (b"  \n\n", "empty"),

@@ -215,7 +215,7 @@ class _Writer:
 
     def new_entity(self, entity: NewEntity) -> None:
         """An organisation, place or policy document the graph does not have."""
-        where = f"item {entity.item}, {entity.sentence.slug}" if entity.item is not None else f"header, {entity.sentence.slug}"
+        where = f"{'header' if entity.item is None else f'item {entity.item}'}, {entity.sentence.slug}"
         if entity.kind == "org":
             note = "the publisher; new" if entity.item is None else "named as an owner; new"
             description = (
