@@ -64,7 +64,7 @@ FIGURE = re.compile(
 )
 QUALIFIER_AFTER = {"以上": "atLeast", "以下": "atMost", "内": "atMost"}
 #: Verbs of change: those that lower a figure, and those that raise it.
-FALLS = "精简|压缩|减少|下降|降低|缩减|缩短|削减|减|降"
+FALLS = "精简|压缩|减少|下降|降低|缩减|缩短|削减|整合|合并|减|降"
 RISES = "提高|提升|增加|增长|上升|扩大|增|升|提|达"
 #: 由A<verb>至B, 从A<verb>到B: A may leave out its unit (由386精简至214项).
 CHANGE_FROM = re.compile(
