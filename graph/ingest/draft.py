@@ -295,7 +295,8 @@ def _draft_documents(draft: Draft, item: Item, sentence: Sentence, known: KnownE
 
 def _draft_places(draft: Draft, item: Item, sentence: Sentence, known: KnownEntities, spans: Spans) -> None:
     """Place and forest-farm candidates the graph does not know, minted once each."""
-    for name, start in place_candidates(sentence):
+    local = frozenset(names.publisher_places(draft.newsletter.header.publisher))
+    for name, start in place_candidates(sentence, local):
         if spans.overlaps(start, len(name)) or known.find(name):
             continue
         spans.claim(start, len(name))

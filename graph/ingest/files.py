@@ -53,7 +53,7 @@ def read_newsletter(path: Path, *, max_bytes: int | None = None) -> Newsletter:
             head = handle.read(4096)
     except OSError as error:
         raise IngestError(f"{path}: {error.strerror or error}") from None
-    factor = SIZE_FACTOR[sniff(head, path.name)] if head.strip() else 1
+    factor = SIZE_FACTOR[sniff(head, str(path), head_only=True)] if head.strip() else 1
     _check_size(path, size, max_bytes * factor, "" if factor == 1 else f"{factor} times ")
     try:
         data = path.read_bytes()

@@ -61,10 +61,16 @@ class SourceText:
     headings: frozenset[int] = field(default_factory=frozenset)  # 0-based line numbers
 
 
-def sniff(data: bytes, name: str) -> str:
-    """The format of a file's bytes: text, html, docx or pdf (by its content first, then by its name)."""
+def sniff(data: bytes, name: str, *, head_only: bool = False) -> str:
+    """The format of a file's bytes: text, html, docx or pdf (by its content first, then by its name).
+
+    ``head_only``: ``data`` is the file's first bytes only, enough to choose its size limit; a zip is taken for a
+    .docx until the whole file is read.
+    """
     if data.startswith(b"%PDF-"):
         return "pdf"
+    if data.startswith(b"PK\x03\x04") and head_only:
+        return "docx"
     if data.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:

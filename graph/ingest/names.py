@@ -54,6 +54,14 @@ def series_slug(periodical: str, publisher: str | None) -> str:
     return f"{place}-{name}" if place else name
 
 
+def publisher_places(publisher: str | None) -> list[str]:
+    """The places an editing body's name holds, with their suffixes (中共昆明市官渡区委… → 昆明市, 官渡区)."""
+    if not publisher:
+        return []
+    text = publisher.removeprefix("中共")
+    return [text[m.start(1) : m.end(1) + 1] for m in PUBLISHER_PLACE.finditer(text)]
+
+
 def series_iri(slug: str) -> str:
     """A series (a periodical) by its slug."""
     return SOURCE_BASE + slug
