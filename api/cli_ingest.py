@@ -24,7 +24,7 @@ def _reform_iri(reform: str) -> str:
 
 @ingest_app.command()
 def ingest(
-    path: Annotated[Path, typer.Argument(help="The newsletter: UTF-8 text in the seed's layout")],
+    path: Annotated[Path, typer.Argument(help="The newsletter: text (any common encoding), .docx, .pdf or .html")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for draft.ttl, report.md and source.txt")],
 ) -> None:
     """Draft RDF from a newsletter for review: header, items, owners, candidates, figures, each with its sentence."""
@@ -43,8 +43,8 @@ def ingest(
             raise fail(str(error)) from None
     header = draft.newsletter.header
     out.print(
-        f"drafted {header.periodical}第{header.issue_number}期(总第{header.overall_number}期) "
-        f"{header.date.isoformat()}: {len(draft.items)} items, "
+        f"drafted {header.label} {header.date.isoformat()} ({draft.newsletter.source_format}): "
+        f"{len(draft.items)} items, "
         f"{sum(len(i.owners) for i in draft.items)} owners, {len(draft.figures)} figures, "
         f"{len(draft.statuses)} status records, {len(draft.minted)} new entities, "
         f"{len(draft.uncertain)} points to check"
