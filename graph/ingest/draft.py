@@ -205,6 +205,8 @@ def _draft_publisher(draft: Draft, known: KnownEntities) -> None:
 def _check_contents(draft: Draft) -> None:
     """Note when the contents list does not name the items as they are."""
     contents, items = draft.newsletter.contents, draft.newsletter.items
+    if not contents:
+        return  # many bulletins have no contents list
     if len(contents) != len(items) or any(c != i.title for c, i in zip(contents, items, strict=False)):
         draft.uncertain.append(f"the contents list ({len(contents)} lines) and the items ({len(items)}) differ")
 

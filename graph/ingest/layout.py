@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from reformkg.graph.figures import chinese_number
 from reformkg.graph.ingest.errors import IngestError
 from reformkg.graph.ingest.formats import SourceText
+from reformkg.graph.ingest.names import issue_slug_for
 from reformkg.graph.sources import Sentence, sentence_spans
 
 NUMERAL = r"[〇零一二两三四五六七八九十百]+"
@@ -86,8 +87,6 @@ class Header:
     @property
     def slug(self) -> str:
         """The issue's slug: by its overall number (kunming-gaige-kuaibao-108), else by year and number."""
-        from reformkg.graph.ingest.names import issue_slug_for
-
         return issue_slug_for(self.series_slug, self.overall_number, self.year or self.date.year, self.issue_number)
 
 
