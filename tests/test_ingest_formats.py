@@ -91,37 +91,46 @@ def test_the_seed_layouts_386_to_214_gives_both_values_and_the_change(drafts):
     } <= found
 
 
-def test_a_new_series_is_its_own_and_the_draft_is_accepted(tmp_path):
+@pytest.fixture(scope="module")
+def accepted(tmp_path_factory):
+    """A fresh seed store with the Yiliang bulletin (a new series), issue 108 and issue 109 accepted, in turn."""
     from tests.test_ingest import fresh_seed_store
 
     store = fresh_seed_store()
-    draft = ingest(YILIANG, tmp_path / "d", store)
+    folder = tmp_path_factory.mktemp("accepted")
+    found = {}
+    for newsletter in (YILIANG, N108, N109):
+        draft = ingest(newsletter, folder / newsletter.stem, store)
+        found[newsletter.stem] = (draft, accept(folder / newsletter.stem, store))
+    yield store, found
+    store.close()
+
+
+def test_a_new_series_is_its_own_and_the_draft_is_accepted(accepted):
+    _store, found = accepted
+    draft, report = found[YILIANG.stem]
     assert draft.series == "https://w3id.org/reformkg/id/source/yiliang-gaige-dongtai" and draft.describe_series
     graph = rdflib.Graph().parse(data=draft.turtle, format="turtle")
     schema = rdflib.Namespace("https://schema.org/")
     series = rdflib.URIRef(draft.series)
     assert (series, rdflib.RDF.type, schema.Periodical) in graph
     assert graph.value(rdflib.URIRef(draft.issue_iri), schema.isPartOf) == series
-    report = accept(tmp_path / "d", store)
     assert report.graph == "https://w3id.org/reformkg/graph/issue/yiliang-gaige-dongtai-42"
     assert all(f.severity != "violation" for f in report.findings), [str(f) for f in report.findings]
-    store.close()
+    # issue 109 names no editing body: it is Kunming's series, with the series' publisher, not a new series
+    draft_109, report_109 = found[N109.stem]
+    assert not draft_109.describe_series and report_109.graph.endswith("/kunming-gaige-kuaibao-109")
+    assert draft_109.publisher == "https://w3id.org/reformkg/id/org/kunming-reform-leading-group"
 
 
-def test_diff_says_not_mentioned_and_ended_only_on_a_status_record(tmp_path):
+def test_diff_says_not_mentioned_and_ended_only_on_a_status_record(accepted):
     """Issue 109 reports the Lufengcun pilot ended (试点工作圆满收官) and leaves out the other reforms of 108."""
-    from tests.test_ingest import fresh_seed_store
-
-    store = fresh_seed_store()
-    for name, newsletter in (("a", N108), ("b", N109)):
-        ingest(newsletter, tmp_path / name, store)
-        accept(tmp_path / name, store)
+    store, _found = accepted
     diff = diff_issues(store, "108", "109")
     assert [(c.reform, c.before, c.after) for c in diff.ended] == [(PILOT, ["deepening"], ["ended"])]
     assert PILOT not in {r for r, _ in diff.not_mentioned}
     assert len(diff.not_mentioned) == 3  # the three reforms of 108 that 109 does not mention: not ended
     assert [e.stage for e in reform_timeline(store, PILOT).entries] == ["accepted", "deepening", "ended"]
-    store.close()
 
 
 # -- encodings and formats, read without drafting ---------------------------------------------------------------
