@@ -21,6 +21,7 @@ PER_MONTH = re.compile(r"每月")
 CLAUSE_END = re.compile(r"[,，。；;]")
 LABEL_START = re.compile(r"[,，。；;:：、]")
 ENUMERATION_CUE = re.compile(r"^[一二三四五六七八九十]是")
+CHANGE_START = re.compile(r"(?:由|从)(?=\s*[\d〇零一二两三四五六七八九十]|\s*$)")
 
 
 @dataclass(frozen=True)
@@ -73,5 +74,6 @@ def _value_kind(text: str, local: int, figure: Figure) -> tuple[str, str | None]
 def context_label(sentence: Sentence, local_start: int) -> str:
     """The words before a figure, back to the previous punctuation: a draft indicator's name."""
     before = LABEL_START.split(sentence.text[:local_start])[-1]
+    before = CHANGE_START.split(before)[0]  # 事项由386项精简至 → 事项: the figures of a change share its indicator
     before = ENUMERATION_CUE.sub("", before).strip()
     return before or sentence.text[max(0, local_start - 12) : local_start]
