@@ -24,7 +24,7 @@ def _reform_iri(reform: str) -> str:
 
 @ingest_app.command()
 def ingest(
-    path: Annotated[Path, typer.Argument(help="The newsletter: UTF-8 text in the seed's layout")],
+    path: Annotated[Path, typer.Argument(help="The newsletter: text (any common encoding), .docx, .pdf or .html")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for draft.ttl, report.md and source.txt")],
 ) -> None:
     """Draft RDF from a newsletter for review: header, items, owners, candidates, figures, each with its sentence."""
@@ -43,8 +43,8 @@ def ingest(
             raise fail(str(error)) from None
     header = draft.newsletter.header
     out.print(
-        f"drafted {header.periodical}第{header.issue_number}期(总第{header.overall_number}期) "
-        f"{header.date.isoformat()}: {len(draft.items)} items, "
+        f"drafted {header.label} {header.date.isoformat()} ({draft.newsletter.source_format}): "
+        f"{len(draft.items)} items, "
         f"{sum(len(i.owners) for i in draft.items)} owners, {len(draft.figures)} figures, "
         f"{len(draft.statuses)} status records, {len(draft.minted)} new entities, "
         f"{len(draft.uncertain)} points to check"
@@ -96,7 +96,11 @@ def diff(
     issue_a: Annotated[str, typer.Argument(help="The earlier issue: overall number (107), slug or IRI")],
     issue_b: Annotated[str, typer.Argument(help="The later issue")],
 ) -> None:
-    """What changed between two issues: reforms added or no longer reported, stage changes, figures."""
+    """What changed between two issues: reforms added, not mentioned in the later one, ended, stage changes, figures.
+
+    A reform the later issue does not mention is reported as that, not as ended: only a status record at an ended
+    stage in the later issue ends it.
+    """
     from reformkg.graph.timeline import UnknownEntity, diff_issues
 
     with cli_store(write=False) as store:
@@ -105,22 +109,28 @@ def diff(
         except UnknownEntity as error:
             raise fail(str(error)) from None
     out.print(f"{result.issue_a} → {result.issue_b}")
-    for title, rows in (("added", result.added), ("no longer reported", result.removed)):
-        for reform, label in rows:
-            out.print(f"{title}: {label or ''} <{reform}>")
+    for reform, label in result.added:
+        out.print(f"added: {label or ''} <{reform}>")
+    for reform, label in result.not_mentioned:
+        out.print(f"not mentioned in issue {issue_b}: {label or ''} <{reform}>")
+    for change in result.ended:
+        out.print(f"ended: {change.label or ''} <{change.reform}>: {_stages(change)}")
     for change in result.stage_changes:
-        out.print(
-            f"stage changed: {change.label or ''} <{change.reform}>: {', '.join(change.before)} → "
-            f"{', '.join(change.after)}"
-        )
+        out.print(f"stage changed: {change.label or ''} <{change.reform}>: {_stages(change)}")
     for title, figures in (("figure added", result.figures_added), ("figure removed", result.figures_removed)):
         for reform, value, unit, text in figures:
             out.print(f"{title}: <{reform}> {value} {unit} ({text})")
     out.print(
-        f"{len(result.added)} added, {len(result.removed)} no longer reported, "
+        f"{len(result.added)} added, {len(result.not_mentioned)} not mentioned in issue {issue_b}, "
+        f"{len(result.ended)} ended, "
         f"{len(result.stage_changes)} stage changes, {len(result.unchanged)} unchanged, "
         f"{len(result.figures_added)} figures added, {len(result.figures_removed)} removed"
     )
+
+
+def _stages(change) -> str:
+    """A stage change for people: ``accepted → deepening``."""
+    return f"{', '.join(change.before)} → {', '.join(change.after)}"
 
 
 @ingest_app.command()

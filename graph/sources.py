@@ -39,7 +39,8 @@ def chinese_numeral(text: str) -> int:
     return chinese_number(text)
 
 
-def _spans(line: str, offset: int) -> list[tuple[int, int]]:
+def sentence_spans(line: str, offset: int) -> list[tuple[int, int]]:
+    """The spans of a line's sentences (cut after 。！？ and any closing quote), as offsets from ``offset``."""
     spans, begin = [], 0
     for match in SENTENCE_END.finditer(line):
         spans.append((begin, match.end()))
@@ -80,7 +81,8 @@ def segment(text: str) -> list[Sentence]:
                 section = "contents"
         if section is None:
             section = f"item-{max(seen_contents)}"
-        for start, end in _spans(line, offset) if section.startswith("item") else [(offset, offset + len(line))]:
+        spans = sentence_spans(line, offset) if section.startswith("item") else [(offset, offset + len(line))]
+        for start, end in spans:
             if end <= start:
                 continue
             counters[section] = counters.get(section, 0) + 1

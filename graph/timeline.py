@@ -141,12 +141,20 @@ class StageChange:
     after: list[str]
 
 
+#: Stages that end a reform. A reform is "ended" in a diff only when the later issue has a status record at one of
+#: them; a reform the later issue does not mention is only that, not mentioned.
+ENDED_STAGES = {"ended"}
+
+
 @dataclass
 class IssueDiff:
     issue_a: str
     issue_b: str
     added: list[tuple[str, str | None]] = field(default_factory=list)
-    removed: list[tuple[str, str | None]] = field(default_factory=list)
+    #: reforms issue A reports and issue B does not mention (which says nothing of whether they ended)
+    not_mentioned: list[tuple[str, str | None]] = field(default_factory=list)
+    #: reforms issue B reports at an ended stage, with the stages A had them at
+    ended: list[StageChange] = field(default_factory=list)
     stage_changes: list[StageChange] = field(default_factory=list)
     unchanged: list[tuple[str, str | None]] = field(default_factory=list)
     #: (reform, value, unit, original text) of the reforms both issues report
@@ -187,7 +195,8 @@ def _issue_reports(store: Store, issue: str):
 
 
 def diff_issues(store: Store, issue_a: str, issue_b: str) -> IssueDiff:
-    """What changed from issue A to issue B: reforms added or no longer reported, stage changes, figures."""
+    """What changed from issue A to issue B: reforms added, not mentioned in B, ended (by a status record in B),
+    stage changes, figures."""
     a, b = resolve_issue(issue_a), resolve_issue(issue_b)
     for issue in (a, b):
         try:
@@ -203,7 +212,9 @@ def diff_issues(store: Store, issue_a: str, issue_b: str) -> IssueDiff:
         if not before:
             diff.added.append((reform, labels.get(reform)))
         elif not after:
-            diff.removed.append((reform, labels.get(reform)))
+            diff.not_mentioned.append((reform, labels.get(reform)))
+        elif set(after) & ENDED_STAGES:
+            diff.ended.append(StageChange(reform, labels.get(reform), before, after))
         elif before != after:
             diff.stage_changes.append(StageChange(reform, labels.get(reform), before, after))
         else:

@@ -22,7 +22,7 @@ from reformkg.graph.figures import chinese_number, find_figures, parse_figure
         ("带动1.2万户", "1.2万户", Decimal(12_000), "household"),
         ("总投资95.37亿元", "95.37亿元", Decimal(9_537_000_000), "yuan"),
         ("奖励12.345678万元", "12.345678万元", Decimal("123456.78"), "yuan"),
-        ("增长12.5%", "12.5%", Decimal("12.5"), "percent"),
+        ("达标率为12.5%", "12.5%", Decimal("12.5"), "percent"),
         ("组建45名", "45名", Decimal(45), "person"),
     ],
 )
@@ -83,3 +83,45 @@ def test_chinese_numerals(numeral, value):
 def test_not_a_numeral_is_refused():
     with pytest.raises(ValueError):
         chinese_number("千万")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "市级行政审批事项由386项精简至214项",
+            [("由386项精简至214项", -172, "count", "change"), ("386项", 386, "count", "before"),
+             ("214项", 214, "count", "after")],
+        ),
+        (
+            "审批环节由12个压缩至5个",
+            [("由12个压缩至5个", -7, "count", "change"), ("12个", 12, "count", "before"), ("5个", 5, "count", "after")],
+        ),
+        (
+            "入驻企业从1200户增至3500户",
+            [("从1200户增至3500户", 2300, "household", "change"), ("1200户", 1200, "household", "before"),
+             ("3500户", 3500, "household", "after")],
+        ),
+        (
+            "网办率由85%提高到92.5%",
+            [("由85%提高到92.5%", Decimal("7.5"), "percentagePoint", "change"), ("85%", 85, "percent", "before"),
+             ("92.5%", Decimal("92.5"), "percent", "after")],
+        ),
+        (
+            "由386精简至214项",  # the unit written once, after the second figure
+            [("由386精简至214项", -172, "count", "change"), ("386", 386, "count", "before"),
+             ("214项", 214, "count", "after")],
+        ),
+        ("达标率提高5个百分点", [("提高5个百分点", 5, "percentagePoint", "change")]),
+        ("办事成本下降12%", [("下降12%", -12, "percent", "change")]),
+        ("累计减少172项", [("减少172项", -172, "count", "change")]),
+        ("人均收入增长12%", [("增长12%", 12, "percent", "change")]),
+        ("达标率提高到85%", [("85%", 85, "percent", None)]),  # a level, not a change
+        ("由2016年至2018年", []),  # years are periods
+    ],
+)
+def test_changes_give_both_values_and_the_change(text, expected):
+    found = [(f.text, f.value, f.unit, f.role) for f in find_figures(text)]
+    assert found == [(t, Decimal(v), u, r) for t, v, u, r in expected]
+    for figure in find_figures(text):
+        assert text[figure.start : figure.start + len(figure.text)] == figure.text

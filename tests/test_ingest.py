@@ -113,7 +113,9 @@ def test_draft_files_are_written(tmp_path):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("改革快报第7期(总第108期)\n".encode("gbk") + "中共昆明市委".encode("gbk"), "not UTF-8"),
+        # read as GBK, so the header is found wanting a date
+        ("改革快报第7期(总第108期)\n".encode("gbk") + "中共昆明市委".encode("gbk"), "no date.*found '改革快报"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10" * 20, "not text in an encoding"),
         (b"", "empty"),
         (b"  \n\n", "empty"),
         ("一、我市推进改革。正文。(市科技局)\n".encode(), "no header"),
@@ -131,10 +133,10 @@ def test_bad_input_is_refused_and_nothing_written(tmp_path, content, message):
 
 def test_cli_bad_input_gives_a_clear_error(tmp_path):
     source = tmp_path / "bad.txt"
-    source.write_bytes(b"\xff\xfe not text")
+    source.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xd8" * 30)
     result = CliRunner().invoke(ingest_app, ["ingest", str(source), "--out", str(tmp_path / "out")])
     assert result.exit_code == 1
-    assert "not UTF-8" in result.output
+    assert "not text in an encoding reformkg recognises" in result.output
     assert not (tmp_path / "out").exists()
 
 

@@ -50,7 +50,9 @@ def test_diff_reports_the_stage_change(moved):
     diff = diff_issues(moved, "107", "108")
     assert [(c.reform, c.before, c.after) for c in diff.stage_changes] == [(PILOT, ["accepted"], ["deepening"])]
     assert len(diff.added) == 3
-    assert PILOT not in {r for r, _ in diff.removed}
+    assert PILOT not in {r for r, _ in diff.not_mentioned}
+    # the six reforms issue 108 does not mention are that, not ended: no status record says they ended
+    assert len(diff.not_mentioned) == 6 and diff.ended == []
     assert ("8000", "mu", "0.8万亩") in {f[1:] for f in diff.figures_added}
     with pytest.raises(UnknownEntity):
         diff_issues(moved, "107", "999")
@@ -66,6 +68,8 @@ def test_cli_diff_and_timeline(moved, monkeypatch):
     result = runner.invoke(cli.ingest_app, ["diff", "107", "108"])
     assert result.exit_code == 0, result.output
     assert "stage changed" in result.output and "accepted → deepening" in result.output
+    assert result.output.count("not mentioned in issue 108") == 7  # six reforms and the summary line
+    assert "no longer reported" not in result.output and "ended: " not in result.output
     result = runner.invoke(cli.ingest_app, ["timeline", "yiliang-lufengcun-forest-farm-reform-pilot"])
     assert result.exit_code == 0, result.output
     assert "2017-08-01" in result.output and "2017-09-01" in result.output

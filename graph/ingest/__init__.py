@@ -1,9 +1,10 @@
-"""Ingest a newsletter in the seed's layout into draft RDF for review, then accept it as the issue's named graph.
+"""Ingest a newsletter into draft RDF for review, then accept it as the issue's named graph.
 
 The pipeline, one module per concern:
 
-- ``layout``: read the header, contents and items (with owners from the trailing parentheses) of the text;
-  sentences and offsets come from ``graph.sources``.
+- ``formats``: a file (text in any common encoding, Word .docx, PDF with a text layer, HTML) as normalised text.
+- ``layout``: read the header, contents, items (with their owners) and footer of the text, in the layouts of
+  several series; sentences are cut as ``graph.sources`` cuts them.
 - ``known``: what the graph already has (entities by their Chinese names, pilots by place), from the store.
 - ``entities``: names in the sentences: known ones, and candidates (places and forest farms by jieba's
   part-of-speech tags and place suffixes, policy documents in 《》, organisations by office suffixes).
@@ -31,6 +32,7 @@ from reformkg.graph.ingest.draft import (
 from reformkg.graph.ingest.entities import Mention
 from reformkg.graph.ingest.errors import AcceptError, IngestError
 from reformkg.graph.ingest.files import ingest, read_newsletter
+from reformkg.graph.ingest.formats import SourceText, read_source
 from reformkg.graph.ingest.known import Known, KnownEntities, known_entities
 from reformkg.graph.ingest.layout import Header, Item, Newsletter, decode_newsletter, parse_newsletter
 from reformkg.graph.ingest.names import (
@@ -65,6 +67,7 @@ __all__ = [
     "Mention",
     "NewEntity",
     "Newsletter",
+    "SourceText",
     "accept",
     "agency_slug",
     "decode_newsletter",
@@ -79,6 +82,7 @@ __all__ = [
     "pinyin_slug",
     "place_slug",
     "read_newsletter",
+    "read_source",
     "resolve_issue_graph",
     "withdraw",
 ]

@@ -16,7 +16,7 @@ import rdflib
 from reformkg.graph import ID_BASE, queries
 from reformkg.graph import ontology_dir as shipped_ontology
 from reformkg.graph.ingest.errors import AcceptError, IngestError
-from reformkg.graph.ingest.names import issue_graph_iri, resolve_issue_graph
+from reformkg.graph.ingest.names import SOURCE_BASE, resolve_issue_graph
 from reformkg.graph.namespaces import RKO
 from reformkg.graph.store import Store
 
@@ -51,15 +51,14 @@ def read_draft(draft_file: Path) -> rdflib.Graph:
     return graph
 
 
-def draft_issue(graph: rdflib.Graph, draft_file: Path) -> tuple[str, int]:
-    """The issue a draft describes and its overall number, or IngestError when it is not exactly one."""
+def draft_issue(graph: rdflib.Graph, draft_file: Path) -> str:
+    """The issue a draft describes, or IngestError when it is not exactly one issue of reformkg's."""
     issues = list(graph.subjects(rdflib.RDF.type, rdflib.URIRef(RKO + "NewsletterIssue")))
     if len(issues) != 1:
         raise IngestError(f"{draft_file}: a draft describes exactly one rko:NewsletterIssue, found {len(issues)}")
-    overall = graph.value(issues[0], rdflib.URIRef(RKO + "overallIssueNumber"))
-    if overall is None:
-        raise IngestError(f"{draft_file}: the issue has no rko:overallIssueNumber")
-    return str(issues[0]), int(overall)
+    if not str(issues[0]).startswith(SOURCE_BASE) or "/" in str(issues[0]).removeprefix(SOURCE_BASE):
+        raise IngestError(f"{draft_file}: the issue <{issues[0]}> is not named under <{SOURCE_BASE}>")
+    return str(issues[0])
 
 
 def context_graph(store: Store, graph: rdflib.Graph) -> rdflib.Graph:
@@ -85,7 +84,7 @@ def accept(draft_dir: Path, store: Store, ontology_dir: Path | None = None) -> A
 
     draft_file = find_draft(draft_dir)
     graph = read_draft(draft_file)
-    issue, overall = draft_issue(graph, draft_file)
+    issue = draft_issue(graph, draft_file)
     ontology_dir = ontology_dir or shipped_ontology()
     context = context_graph(store, graph)
     with tempfile.TemporaryDirectory() as folder:
@@ -99,7 +98,7 @@ def accept(draft_dir: Path, store: Store, ontology_dir: Path | None = None) -> A
     violations = [f for f in findings if f.severity == "violation"]
     if violations:
         raise AcceptError(f"{len(violations)} SHACL violations in {draft_file}: nothing loaded", findings)
-    target = issue_graph_iri(overall)
+    target = resolve_issue_graph(issue)
     existed = store.count(target) > 0
     loaded = store.load_file(draft_file, graph=target, fmt="ttl")
     return AcceptReport(target, issue, loaded.triples, findings, existed)

@@ -115,7 +115,9 @@ class Draft:
     source_file: str = ""  # the newsletter's file name, recorded as rko:sourceFile
     turtle: str = ""
     report: str = ""
-    publisher: str = ""  # the publisher's IRI, linked or minted
+    publisher: str = ""  # the publisher's IRI, linked or minted; empty when the header names none
+    series: str = ""  # the series' IRI
+    describe_series: bool = False  # whether the draft describes the series (one the curated data does not have)
     items: list[DraftItem] = field(default_factory=list)
     figures: list[DraftFigure] = field(default_factory=list)
     statuses: list[DraftStatus] = field(default_factory=list)
@@ -137,6 +139,15 @@ class Draft:
             self.new_entities.append(entity)
         self.mint(entity.kind, entity.iri, entity.name)
 
+    @property
+    def issue_token(self) -> str:
+        """What names this issue in the IRIs of its status records: the overall number in 改革快报 (107, 108), the
+        issue's slug in any other series."""
+        header = self.newsletter.header
+        if header.series_slug in ("", names.SERIES_SLUG) and header.overall_number is not None:
+            return str(header.overall_number)
+        return header.slug
+
     def sentence_iri(self, sentence: Sentence) -> str:
         """The IRI of one of the issue's sentences."""
         return names.sentence_iri(self.issue_iri, sentence)
@@ -148,8 +159,16 @@ class Draft:
 
 def draft_newsletter(newsletter: Newsletter, known: KnownEntities, *, source_file: str) -> Draft:
     """The draft RDF and report for a parsed newsletter, linked to what ``known`` holds."""
-    n = newsletter.header.overall_number
-    draft = Draft(newsletter, names.issue_iri(n), names.issue_graph_iri(n), source_file=source_file)
+    header = newsletter.header
+    slug = header.slug
+    draft = Draft(newsletter, names.SOURCE_BASE + slug, names.ISSUE_GRAPH_BASE + slug, source_file=source_file)
+    draft.series = names.series_iri(header.series_slug or names.SERIES_SLUG)
+    draft.describe_series = draft.series not in known.curated_series
+    draft.uncertain += newsletter.notes
+    if draft.describe_series:
+        draft.uncertain.append(
+            f"series {header.periodical} <{draft.series}> is not in the curated data: drafted as a new series"
+        )
     _draft_publisher(draft, known)
     _check_contents(draft)
     for item in newsletter.items:
@@ -168,12 +187,17 @@ def draft_newsletter(newsletter: Newsletter, known: KnownEntities, *, source_fil
 def _draft_publisher(draft: Draft, known: KnownEntities) -> None:
     """Link the publisher the header names, or mint it."""
     header = draft.newsletter.header
+    if header.publisher is None:
+        return
     publisher = known.find(header.publisher, "org")
     if publisher is not None:
         draft.publisher = publisher.iri
         return
+    sentence = header.sentences.get("publisher")
+    if sentence is None:
+        draft.uncertain.append(f"publisher {header.publisher} is neither in the graph nor in this issue's header")
+        return
     draft.publisher = names.org_iri(header.publisher)
-    sentence = draft.newsletter.sentence("header-s02")
     draft.add_entity(NewEntity("org", draft.publisher, header.publisher, sentence, None, "Agency"))
     draft.uncertain.append(f"publisher {header.publisher} is not in the graph: minted <{draft.publisher}>")
 
@@ -181,6 +205,8 @@ def _draft_publisher(draft: Draft, known: KnownEntities) -> None:
 def _check_contents(draft: Draft) -> None:
     """Note when the contents list does not name the items as they are."""
     contents, items = draft.newsletter.contents, draft.newsletter.items
+    if not contents:
+        return  # many bulletins have no contents list
     if len(contents) != len(items) or any(c != i.title for c, i in zip(contents, items, strict=False)):
         draft.uncertain.append(f"the contents list ({len(contents)} lines) and the items ({len(items)}) differ")
 
@@ -222,9 +248,8 @@ def _draft_statuses(draft: Draft, draft_item: DraftItem, known: KnownEntities) -
     assessor = known.find(by, "org") if by else None
     if by and assessor is None:
         draft.uncertain.append(f"item {item.position}: accepted by {by}, which the graph does not know")
-    n = draft.newsletter.header.overall_number
     for reform in draft_item.reforms:
-        iri = names.status_iri(reform, stage.stage, n)
+        iri = names.status_iri(reform, stage.stage, draft.issue_token)
         assessed_by = assessor.iri if assessor else None
         draft.statuses.append(
             DraftStatus(iri, reform, item.position, stage.stage, stage.sentence, stage.cue, assessed_by)
@@ -272,7 +297,8 @@ def _draft_documents(draft: Draft, item: Item, sentence: Sentence, known: KnownE
 
 def _draft_places(draft: Draft, item: Item, sentence: Sentence, known: KnownEntities, spans: Spans) -> None:
     """Place and forest-farm candidates the graph does not know, minted once each."""
-    for name, start in place_candidates(sentence):
+    local = frozenset(names.publisher_places(draft.newsletter.header.publisher))
+    for name, start in place_candidates(sentence, local):
         if spans.overlaps(start, len(name)) or known.find(name):
             continue
         spans.claim(start, len(name))

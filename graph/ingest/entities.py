@@ -113,8 +113,9 @@ def known_names(sentence: Sentence, known: KnownEntities, spans: Spans) -> list[
     return found
 
 
-def place_candidates(sentence: Sentence) -> list[tuple[str, int]]:
-    """Places and forest farms jieba tags (ns, or a name followed by 县/区/镇/乡/村/林场): (name, absolute start)."""
+def place_candidates(sentence: Sentence, local_places: frozenset[str] = frozenset()) -> list[tuple[str, int]]:
+    """Places and forest farms jieba tags (ns, or a name followed by 县/区/镇/乡/村/林场), and the places the issue's
+    editing body names (官渡区 of 中共昆明市官渡区委…, which jieba tags as a plain noun): (name, absolute start)."""
     import jieba.posseg as pseg
 
     jieba()
@@ -128,7 +129,7 @@ def place_candidates(sentence: Sentence) -> list[tuple[str, int]]:
             begin = _name_before_suffix(tokens, i)
             if begin is not None:
                 found.append((sentence.text[begin : start + len(word)], sentence.start + begin))
-        elif flag == "ns" and len(word) >= 3 and word[-1] in PLACE_SUFFIXES:
+        elif (flag == "ns" and len(word) >= 3 and word[-1] in PLACE_SUFFIXES) or word in local_places:
             found.append((word, sentence.start + start))
     return [(name, start) for name, start in found if not name.endswith(NOT_PLACE_ENDINGS)]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reformkg.graph import ID_BASE, queries
+from reformkg.graph import GRAPH_BASE, ID_BASE, queries
 from reformkg.graph.namespaces import RKO
 from reformkg.graph.store import Store
 
@@ -21,6 +21,8 @@ DOCUMENT_CLASSES = {RKO + "PolicyDocument"}
 #: When two entities share a name, the lower number wins: a forest farm is a site and an institution of one name,
 #: and a mention links the site (the place).
 KIND_PRIORITY = {"reform": 0, "document": 1, "place": 2, "org": 3}
+#: Where accepted issues' graphs live (``names.ISSUE_GRAPH_BASE``).
+ISSUE_GRAPHS = GRAPH_BASE + "issue/"
 #: An IRI that names no graph: exclude nothing.
 NO_GRAPH = "urn:reformkg:none"
 
@@ -42,6 +44,7 @@ class KnownEntities:
     pilot_places: dict[str, list[str]] = field(default_factory=dict)  # pilot IRI → its places
     parents: dict[str, str] = field(default_factory=dict)  # pilot IRI → the reform it is part of
     labels: dict[str, list[str]] = field(default_factory=dict)  # IRI → its zh names, longest first
+    curated_series: set[str] = field(default_factory=set)  # periodicals described outside the issues' graphs
 
     def find(self, name: str, kind: str | None = None) -> Known | None:
         """The entity the graph names ``name`` (of ``kind``, if given); None when there is none, or several."""
@@ -51,6 +54,30 @@ class KnownEntities:
     def names_longest_first(self) -> list[str]:
         """Every name a mention can link by, longest first (so 昆明市科技局 is found before 昆明市)."""
         return sorted(self.by_label, key=lambda n: (-len(n), n))
+
+
+@dataclass(frozen=True)
+class KnownSeries:
+    """A periodical the graph has: its IRI, Chinese name, and its publisher's IRI and Chinese name (if any)."""
+
+    iri: str
+    name: str
+    publisher: str | None
+    publisher_name: str | None
+    curated: bool  # described outside the accepted issues' graphs (the seed's 改革快报)
+
+
+def known_series(store: Store | None) -> list[KnownSeries]:
+    """The periodicals in the graph, by their Chinese names (plumbing query ``ingest-series``)."""
+    if store is None:
+        return []
+    found: dict[tuple[str, str], KnownSeries] = {}
+    for row in queries.run(store, "ingest-series", issues=ISSUE_GRAPHS).rows():
+        key = (row["series"], row["label"])
+        if key not in found or (found[key].publisher_name is None and row["publisherLabel"]):
+            curated = str(row["curated"]).lower() in ("true", "1")
+            found[key] = KnownSeries(row["series"], row["label"], row["publisher"], row["publisherLabel"], curated)
+    return list(found.values())
 
 
 def known_entities(store: Store | None, *, exclude_graph: str = NO_GRAPH) -> KnownEntities:
@@ -65,6 +92,7 @@ def known_entities(store: Store | None, *, exclude_graph: str = NO_GRAPH) -> Kno
         types.setdefault(row["e"], set()).add(row["type"])
         names.setdefault(row["e"], set()).add(row["label"])
     _index_names(known, types, names)
+    known.curated_series = {s.iri for s in known_series(store) if s.curated}
     for row in queries.run(store, "ingest-pilots", exclude=exclude_graph).rows():
         known.pilot_places.setdefault(row["pilot"], []).append(row["place"])
         if row["parent"]:

@@ -34,9 +34,46 @@ AGENCY_SUFFIX_WORDS = [
 ]
 
 
+#: The place in an editing body's name (中共昆明市委…, 宜良县委改革办, 昆明市官渡区…): the most local one is taken.
+PUBLISHER_PLACE = re.compile(r"([\u4e00-\u9fff]{2,3}?)(?:省|市|县|区|州)(?=[\u4e00-\u9fff])")
+
+
 def issue_slug(overall_number: int | str) -> str:
-    """The slug of an issue of the series by its overall number: ``kunming-gaige-kuaibao-108``."""
+    """The slug of an issue of Kunming's 改革快报 by its overall number: ``kunming-gaige-kuaibao-108``."""
     return f"{SERIES_SLUG}-{overall_number}"
+
+
+def series_slug(periodical: str, publisher: str | None) -> str:
+    """A series' slug: the pinyin of the place its editing body names, then of its name (中共昆明市委… 改革快报 →
+    ``kunming-gaige-kuaibao``, 宜良县委改革办 改革动态 → ``yiliang-gaige-dongtai``); the name alone without one."""
+    place = ""
+    if publisher:
+        found = PUBLISHER_PLACE.findall(publisher.removeprefix("中共"))
+        place = pinyin_slug(found[-1]) if found else ""
+    name = pinyin_slug(periodical)
+    return f"{place}-{name}" if place else name
+
+
+def publisher_places(publisher: str | None) -> list[str]:
+    """The places an editing body's name holds, with their suffixes (中共昆明市官渡区委… → 昆明市, 官渡区)."""
+    if not publisher:
+        return []
+    text = publisher.removeprefix("中共")
+    return [text[m.start(1) : m.end(1) + 1] for m in PUBLISHER_PLACE.finditer(text)]
+
+
+def series_iri(slug: str) -> str:
+    """A series (a periodical) by its slug."""
+    return SOURCE_BASE + slug
+
+
+def issue_slug_for(series: str, overall_number: int | None, year: int, issue_number: str) -> str:
+    """An issue's slug: the series and its overall number (``kunming-gaige-kuaibao-108``), or, for a series that
+    numbers issues by year only, the series, year and number (``yiliang-gaige-dongtai-2017-9``)."""
+    series = series or SERIES_SLUG
+    if overall_number is not None:
+        return f"{series}-{overall_number}"
+    return f"{series}-{year}-{issue_number}"
 
 
 def issue_iri(overall_number: int | str) -> str:
@@ -72,8 +109,8 @@ def sentence_iri(issue: str, sentence: Sentence) -> str:
 
 
 def part_of(issue: str, sentence: Sentence) -> str:
-    """What a sentence is part of: the issue for the header and contents, else its item (``<issue>/item-N``)."""
-    return issue if sentence.section in ("header", "contents") else f"{issue}/{sentence.section}"
+    """What a sentence is part of: the issue for the header, contents and footer, else its item (``<issue>/item-N``)."""
+    return issue if sentence.section in ("header", "contents", "footer") else f"{issue}/{sentence.section}"
 
 
 def local_name(iri: str) -> str:
@@ -106,9 +143,10 @@ def ownership_iri(owner: str, reform: str) -> str:
     return f"{ID_BASE}ownership/{local_name(owner)}-owns-{local_name(reform)}"
 
 
-def status_iri(reform: str, stage: str, overall_number: int) -> str:
-    """The status record of a reform at a stage, as an issue reports it."""
-    return f"{ID_BASE}status/{local_name(reform)}-{stage}-{overall_number}"
+def status_iri(reform: str, stage: str, issue: int | str) -> str:
+    """The status record of a reform at a stage, as an issue (its overall number in 改革快报, else its slug)
+    reports it."""
+    return f"{ID_BASE}status/{local_name(reform)}-{stage}-{issue}"
 
 
 def measure_iri(slug: str, position: int, ordinal: int) -> str:

@@ -15,6 +15,7 @@ from reformkg.graph.ingest.layout import Item
 from reformkg.graph.sources import Sentence
 
 STAGE_CUES: list[tuple[str, re.Pattern[str]]] = [
+    ("ended", re.compile(r"(?:试点|改革)(?:工作)?(?:圆满|顺利|全面)?(?:结束|收官|终止)")),
     ("accepted", re.compile(r"通过.{0,30}?验收")),
     ("policy-issued", re.compile(r"印发|出台")),
     ("deepening", re.compile(r"深化")),

@@ -25,11 +25,15 @@ def draft_report(draft: Draft) -> str:
 def _summary(draft: Draft) -> list[str]:
     """The header fields and the counts."""
     header = draft.newsletter.header
+    overall = header.overall_number if header.overall_number is not None else "none given"
+    series = f"<{draft.series}>" + (" (new)" if draft.describe_series else "")
     return [
-        f"# Draft of {header.periodical}第{header.issue_number}期(总第{header.overall_number}期)",
+        f"# Draft of {header.label}",
         "",
-        f"- issue number: {header.issue_number}; overall number: {header.overall_number}",
-        f"- publisher: {header.publisher}",
+        f"- read from: {draft.source_file} ({draft.newsletter.source_format}); offsets count in source.txt",
+        f"- series: {header.periodical} {series}",
+        f"- issue number: {header.issue_number}; overall number: {overall}",
+        f"- publisher: {header.publisher or 'none named'}",
         f"- date: {header.date.isoformat()}",
         f"- issue: <{draft.issue_iri}>; accepted into <{draft.graph_iri}>",
         "",

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from rdflib import XSD, Literal, Namespace, URIRef
 
-from reformkg.graph.ingest.names import SERIES_IRI, local_name, ownership_iri, part_of, pinyin_label
+from reformkg.graph.ingest.names import SERIES_SLUG, local_name, ownership_iri, part_of, pinyin_label
 from reformkg.graph.ingest.observations import context_label
 from reformkg.graph.ingest.serializer import ReviewDocument
 from reformkg.graph.namespaces import PREFIXES as NAMESPACES
@@ -35,6 +35,7 @@ SDMX_MEASURE = Namespace(NAMESPACES["sdmx-measure"])
 SDMX_ATTRIBUTE = Namespace(NAMESPACES["sdmx-attribute"])
 
 SECTIONS = {
+    "series": "The series (new: not in the curated data)",
     "issue": "The issue and its items",
     "reforms": "Reforms the items report (new ones only; known ones are linked from the items)",
     "status": "Status records: one per item and reform",
@@ -70,7 +71,7 @@ def pinyin(name: str) -> Literal:
 
 def number(value: Decimal, unit: str) -> Literal:
     """A figure's value: xsd:decimal for rates and fractions, xsd:integer for counts and yuan."""
-    if unit == "percent" or value != value.to_integral_value():
+    if unit in ("percent", "percentagePoint") or value != value.to_integral_value():
         text = format(value.normalize(), "f")
         return Literal(text if "." in text else text + ".0", datatype=XSD.decimal)
     return Literal(int(value))
@@ -80,18 +81,21 @@ def draft_turtle(draft: Draft) -> str:
     """The draft as Turtle for review."""
     header = draft.newsletter.header
     prefixes = dict(PREFIXES)
-    prefixes[f"kb{header.overall_number}"] = draft.issue_iri + "/"
+    kunming = header.series_slug in ("", SERIES_SLUG) and header.overall_number is not None
+    prefixes[f"kb{header.overall_number}" if kunming else "issue"] = draft.issue_iri + "/"
     document = ReviewDocument(
         prefixes,
         SECTIONS,
         [
-            f"reformkg draft: {header.periodical}第{header.issue_number}期(总第{header.overall_number}期), "
-            f"{header.date.isoformat()}. Drafted by `reformkg ingest` for review: see report.md.",
+            f"reformkg draft: {header.label}, {header.date.isoformat()}, read from {draft.newsletter.source_format}. "
+            "Drafted by `reformkg ingest` for review: see report.md.",
             f"Accepted, it is loaded into the named graph <{draft.graph_iri}>.",
             "Every @en and @zh-Latn-pinyin literal is a reformkg placeholder or romanisation, not the source's words.",
         ],
     )
     writer = _Writer(draft, document)
+    if draft.describe_series:
+        writer.series()
     writer.issue()
     for draft_item in draft.items:
         writer.item(draft_item)
@@ -115,19 +119,34 @@ class _Writer:
         """The sentence a fact comes from, as the object of ``prov:wasDerivedFrom``."""
         return iri(self.draft.sentence_iri(sentence))
 
+    def series(self) -> None:
+        """A series the curated data does not have: its name and, where the header names one, its editing body."""
+        header, draft = self.draft.newsletter.header, self.draft
+        named_in = [header.sentences[k] for k in ("periodical", "publisher") if k in header.sentences]
+        (
+            self.document.describe(
+                "series", draft.series, f"header: {header.periodical} (a series new to the graph)", SCHEMA.Periodical
+            )
+            .add(RDFS.label, zh(header.periodical))
+            .add(SKOS.altLabel, pinyin(header.periodical))
+            .add(SCHEMA.publisher, iri(draft.publisher) if draft.publisher else None)
+            .add(PROV.wasDerivedFrom, *(self.derived(s) for s in dict.fromkeys(named_in)))
+        )
+
     def issue(self) -> None:
         """The issue: its header fields, items and header sentences."""
         newsletter, draft = self.draft.newsletter, self.draft
-        title = newsletter.sentence("header-s01").text
-        comment = f"header: {title}, {newsletter.header.publisher}, {newsletter.sentence('header-s03').text}"
+        header = newsletter.header
+        comment = f"header: {header.label}, {header.publisher or 'no editing body named'}, {header.date.isoformat()}"
+        overall = header.overall_number
         (
             self.document.describe("issue", draft.issue_iri, comment, RKO.NewsletterIssue)
-            .add(RDFS.label, zh(title))
-            .add(SCHEMA.isPartOf, iri(SERIES_IRI))
-            .add(SCHEMA.issueNumber, Literal(newsletter.header.issue_number))
-            .add(RKO.overallIssueNumber, Literal(newsletter.header.overall_number))
+            .add(RDFS.label, zh(header.label))
+            .add(SCHEMA.isPartOf, iri(draft.series))
+            .add(SCHEMA.issueNumber, Literal(header.issue_number))
+            .add(RKO.overallIssueNumber, Literal(overall) if overall is not None else None)
             .add(SCHEMA.datePublished, self.date)
-            .add(SCHEMA.publisher, iri(draft.publisher))
+            .add(SCHEMA.publisher, iri(draft.publisher) if draft.publisher else None)
             .add(SCHEMA.hasPart, *(iri(d.iri) for d in draft.items))
             .add(RKO.sourceFile, Literal(draft.source_file))
             .add(PROV.wasDerivedFrom, *(self.derived(s) for s in newsletter.sentences if s.section == "header"))
@@ -196,7 +215,7 @@ class _Writer:
 
     def new_entity(self, entity: NewEntity) -> None:
         """An organisation, place or policy document the graph does not have."""
-        where = f"item {entity.item}, {entity.sentence.slug}" if entity.item is not None else "header, s02"
+        where = f"{'header' if entity.item is None else f'item {entity.item}'}, {entity.sentence.slug}"
         if entity.kind == "org":
             note = "the publisher; new" if entity.item is None else "named as an owner; new"
             description = (
@@ -247,7 +266,7 @@ class _Writer:
     def dataset(self, draft_item: DraftItem) -> None:
         """The data set of an item's observations, labelled by the item's title and the issue."""
         item, newsletter = draft_item.item, self.draft.newsletter
-        label = f"{item.title}相关数据({newsletter.sentence('header-s01').text})"
+        label = f"{item.title}相关数据({newsletter.header.label})"
         (
             self.document.describe(
                 "figures",
