@@ -182,7 +182,14 @@ def _worker_loop(path: str, connection) -> None:  # pragma: no cover - runs in a
                 store, epoch = None, wanted_epoch
                 store = ox.Store.read_only(path)
             options = dataset_options(default_graphs, named_graphs)
-            answer = serialize_capped(QueryResult(store.query(sparql, **options)), formats, limit)
+            try:
+                answer = serialize_capped(QueryResult(store.query(sparql, **options)), formats, limit)
+            except OSError:
+                # The view tripped over files the writer compacted away since it opened (RocksDB: "No such file
+                # …sst"): the query is not at fault. Open a fresh view and run it once more.
+                store = None
+                store = ox.Store.read_only(path)
+                answer = serialize_capped(QueryResult(store.query(sparql, **options)), formats, limit)
             connection.send(("ok", (answer.kind, answer.body, answer.fmt, answer.limited)))
         except SyntaxError as error:
             connection.send(("syntax", str(error)))

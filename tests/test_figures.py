@@ -90,8 +90,11 @@ def test_not_a_numeral_is_refused():
     [
         (
             "市级行政审批事项由386项精简至214项",
-            [("由386项精简至214项", -172, "count", "change"), ("386项", 386, "count", "before"),
-             ("214项", 214, "count", "after")],
+            [
+                ("由386项精简至214项", -172, "count", "change"),
+                ("386项", 386, "count", "before"),
+                ("214项", 214, "count", "after"),
+            ],
         ),
         (
             "审批环节由12个压缩至5个",
@@ -99,18 +102,27 @@ def test_not_a_numeral_is_refused():
         ),
         (
             "入驻企业从1200户增至3500户",
-            [("从1200户增至3500户", 2300, "household", "change"), ("1200户", 1200, "household", "before"),
-             ("3500户", 3500, "household", "after")],
+            [
+                ("从1200户增至3500户", 2300, "household", "change"),
+                ("1200户", 1200, "household", "before"),
+                ("3500户", 3500, "household", "after"),
+            ],
         ),
         (
             "网办率由85%提高到92.5%",
-            [("由85%提高到92.5%", Decimal("7.5"), "percentagePoint", "change"), ("85%", 85, "percent", "before"),
-             ("92.5%", Decimal("92.5"), "percent", "after")],
+            [
+                ("由85%提高到92.5%", Decimal("7.5"), "percentagePoint", "change"),
+                ("85%", 85, "percent", "before"),
+                ("92.5%", Decimal("92.5"), "percent", "after"),
+            ],
         ),
         (
             "由386精简至214项",  # the unit written once, after the second figure
-            [("由386精简至214项", -172, "count", "change"), ("386", 386, "count", "before"),
-             ("214项", 214, "count", "after")],
+            [
+                ("由386精简至214项", -172, "count", "change"),
+                ("386", 386, "count", "before"),
+                ("214项", 214, "count", "after"),
+            ],
         ),
         ("达标率提高5个百分点", [("提高5个百分点", 5, "percentagePoint", "change")]),
         ("办事成本下降12%", [("下降12%", -12, "percent", "change")]),

@@ -246,8 +246,10 @@ def join_lines(lines: list[str]) -> list[str]:
     paragraphs = [lines[0]]
     for previous, line in itertools.pairwise(lines):
         full = measure >= 12 and width(previous) >= measure - 1.5
-        if full and not STARTS_BLOCK.match(line) and not (
-            SENTENCE_CLOSE.search(previous) and previous.endswith("）") and line.startswith("（")
+        if (
+            full
+            and not STARTS_BLOCK.match(line)
+            and not (SENTENCE_CLOSE.search(previous) and previous.endswith("）") and line.startswith("（"))
         ):
             paragraphs[-1] += line
         else:

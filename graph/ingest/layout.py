@@ -366,8 +366,11 @@ class _Reader:
                     continue
                 if publisher is None and (marked or (ORG_ENDING.search(cleaned) and len(cleaned) >= 5)):
                     publisher = cleaned
-                elif not periodical and len(cleaned) <= 16 and not ORG_ENDING.search(cleaned) and not (
-                    NOT_SERIES.match(cleaned)
+                elif (
+                    not periodical
+                    and len(cleaned) <= 16
+                    and not ORG_ENDING.search(cleaned)
+                    and not (NOT_SERIES.match(cleaned))
                 ):
                     periodical = cleaned
         return periodical, publisher
