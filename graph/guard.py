@@ -260,3 +260,13 @@ def load_operations(text: str) -> list[LoadOperation] | None:
         else:
             return None
     return operations
+
+
+def query_form(text: str) -> str | None:
+    """The form of a query (``select``, ``ask``, ``construct``, ``describe``), or None for an update or a text with
+    no form keyword, read as the scanner reads it, without limits. A remote store asks for the answer's media type
+    by it."""
+    try:
+        return _scan_text(text).form or _scan_text(unescape_codepoints(text)).form
+    except QuerySyntaxError:
+        return None
