@@ -1098,11 +1098,13 @@ class RemoteStore(Store):
             import rdflib
             from rdflib.plugins.stores.sparqlstore import SPARQLUpdateStore
 
-            store = SPARQLUpdateStore(self.query_url, self.update_url) if self.update_url else None
-            if store is None:
+            # SPARQL JSON: asked for XML, Virtuoso answers a SELECT in RDF/XML, which rdflib cannot read as results.
+            if self.update_url:
+                store = SPARQLUpdateStore(self.query_url, self.update_url, returnFormat="json")
+            else:
                 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 
-                store = SPARQLStore(self.query_url)
+                store = SPARQLStore(self.query_url, returnFormat="json")
             self._rdflib = rdflib.Dataset(store=store, default_union=True)
         return self._rdflib
 

@@ -17,6 +17,7 @@ It is stopped with ``shutdown`` through ``isql`` (a checkpoint, then exit), SIGT
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import subprocess
@@ -224,10 +225,8 @@ class VirtuosoServer:
         """A checkpoint and exit through isql; SIGTERM, then SIGKILL, if it does not end."""
         if self.process is None or self.process.poll() is not None:
             return
-        try:
+        with contextlib.suppress(VirtuosoError, subprocess.TimeoutExpired, OSError):
             self.isql("shutdown;", timeout=60)
-        except (VirtuosoError, subprocess.TimeoutExpired, OSError):
-            pass
         try:
             self.process.wait(60)
         except subprocess.TimeoutExpired:
