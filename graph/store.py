@@ -24,7 +24,7 @@ import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -731,6 +731,8 @@ SKOLEM_BASE = "https://w3id.org/reformkg/genid/"
 #: The graph a remote load writes a target graph's new content into before it is moved over the target.
 STAGING_SUFFIX = "#reformkg-staging"
 DEFAULT_CHUNK_TRIPLES = 20_000
+#: Most triples in one ``INSERT DATA`` of a load: Virtuoso 7.2's SPARQL compiler runs out of memory at about 5,000.
+UPDATE_CHUNK_TRIPLES = 2_000
 #: Virtuoso's error classes for a text it compiled and refused, or ran and found wrong (22023: a bad argument, such
 #: as CREATE of a graph that exists; 37000: the SPARQL compiler), as the first words of its answer.
 _VIRTUOSO_REQUEST_ERRORS = (b"Virtuoso 22023 ", b"Virtuoso 37000 ", b"Virtuoso 42000 ")
@@ -953,12 +955,13 @@ class RemoteStore(Store):
     def load_file(self, path, *, graph=None, fmt=None, progress=None) -> LoadReport:
         """Load a file into its own named graph, replacing what the graph held; all or nothing per graph.
 
-        The file is parsed whole first, so a syntax error sends nothing. Each graph's new content goes into its own
-        staging graph (``staging_graph``), in chunks of about ``chunk_triples`` triples: through the Graph Store
-        Protocol (PUT, then POST) when a GSP URL is set, keeping blank nodes (a chunk never splits the triples that
-        share one), else as ``INSERT DATA`` with blank nodes skolemised. Then one ``MOVE`` per graph puts the new
-        content in place of the old: until then readers see the old graph, and a load that fails or is cut short
-        (Ctrl-C) drops its staging graphs and leaves the old graphs as they were.
+        The file is parsed whole first, so a syntax error sends nothing. The triples go in chunks of about
+        ``chunk_triples``: through the Graph Store Protocol (POST) when a GSP URL is set, keeping blank nodes (a
+        chunk never splits the triples that share one), else as ``INSERT DATA`` (at most ``UPDATE_CHUNK_TRIPLES``)
+        with blank nodes skolemised. A graph that holds triples already is written to its staging graph
+        (``staging_graph``) and one ``MOVE`` puts the new content in place of the old: until then readers see the
+        old graph, and a load that fails or is cut short (Ctrl-C) drops the staging graph and leaves the old graph as
+        it was. A graph that held nothing is written in place (no copy), and dropped again if the load fails.
         """
         started = time.perf_counter()
         path = _resolve(path)
@@ -970,7 +973,7 @@ class RemoteStore(Store):
         size = path.stat().st_size
         total = max(1, len(quads))
         report = (lambda done: progress(min(size, size * done // total), size)) if progress else None
-        self._write(by_graph, replace=True, progress=report)
+        self._write(by_graph, replace=True, new=[g for g in by_graph if g not in existing], progress=report)
         if progress:
             progress(size, size)
         return LoadReport(str(path), sorted(by_graph), len(quads), existing, time.perf_counter() - started)
@@ -993,44 +996,60 @@ class RemoteStore(Store):
         return [g for g in graphs if g in found]
 
     def _write(
-        self, by_graph: dict[str, list[ox.Triple]], *, replace: bool, progress: Callable[[int], None] | None = None
+        self,
+        by_graph: dict[str, list[ox.Triple]],
+        *,
+        replace: bool,
+        new: Iterable[str] = (),
+        progress: Callable[[int], None] | None = None,
     ) -> None:
-        """Write each graph's triples to its staging graph, then move (``replace``) or add them to the graph."""
+        """Write each graph's triples, then make them the graph's content (``replace``) or add them to it.
+
+        A graph in ``new`` (one that held nothing when the load began) is written in place: there is nothing for
+        readers to see instead, and a failure drops what was written. Any other graph is written to its staging
+        graph and moved (``replace``) or added over; a failure drops the staging graph and the graph stays as it was.
+        """
         if not self.update_url:
             raise StoreError("this remote store is read-only: set REFORMKG_UPDATE_URL to write to it")
         load_id = uuid.uuid4().hex
-        staged: dict[str, str] = {}
-        moved: set[str] = set()
+        direct = set(new) if replace else set()
+        writing: dict[str, str] = {}  # graph -> where its triples go
+        finished: set[str] = set()
         done = 0
         try:
             for name, triples in by_graph.items():
-                if not triples and not replace:
+                if not triples:
                     continue
-                staging = staging_graph(name)
-                staged[name] = staging
-                self.update(f"DROP SILENT GRAPH {sparql_iri(staging)}")  # what a load cut short left
-                for chunk in self._chunks(triples, load_id):
-                    self._send_chunk(staging, chunk)
-                    done += len(chunk)
-                    if progress:
-                        progress(done)
-            for name, staging in staged.items():
-                into = f"GRAPH {sparql_iri(name)}" if name else "DEFAULT"
-                if replace and not by_graph[name]:  # MOVE from a graph that holds nothing would leave the old one
-                    self.update(f"DROP SILENT {into}")
+                into = name if name in direct else staging_graph(name)
+                writing[name] = into
+                self.update(f"DROP SILENT GRAPH {sparql_iri(into)}")  # what a load cut short left
+                # closing: a failure here (Ctrl-C in progress) ends the requests in flight before the clean-up
+                with closing(self._send_chunks(into, self._chunks(triples, load_id))) as sending:
+                    for sent in sending:
+                        done += sent
+                        if progress:
+                            progress(done)
+            for name in by_graph:
+                target = f"GRAPH {sparql_iri(name)}" if name else "DEFAULT"
+                into = writing.get(name)
+                if into is None:
+                    if replace:  # the new content is empty
+                        self.update(f"DROP SILENT {target}")
+                elif name in direct:
+                    pass
                 elif replace:
-                    self.update(f"MOVE SILENT GRAPH {sparql_iri(staging)} TO {into}")
+                    self.update(f"MOVE SILENT GRAPH {sparql_iri(into)} TO {target}")
                 else:
-                    self.update(f"ADD SILENT GRAPH {sparql_iri(staging)} TO {into}")
-                    self.update(f"DROP SILENT GRAPH {sparql_iri(staging)}")
-                moved.add(staging)
+                    self.update(f"ADD SILENT GRAPH {sparql_iri(into)} TO {target}")
+                    self.update(f"DROP SILENT GRAPH {sparql_iri(into)}")
+                finished.add(name)
         except BaseException:
-            for staging in staged.values():
-                if staging not in moved:
+            for name, into in writing.items():
+                if name not in finished or name in direct:
                     try:
-                        self.update(f"DROP SILENT GRAPH {sparql_iri(staging)}")
+                        self.update(f"DROP SILENT GRAPH {sparql_iri(into)}")
                     except StoreError as error:
-                        log.warning("could not drop the staging graph %s: %s", staging, error)
+                        log.warning("could not drop %s after a failed load: %s", into, error)
             raise
         finally:
             self._changed()
@@ -1039,7 +1058,29 @@ class RemoteStore(Store):
         if self.gsp_url:
             return chunks(triples, self.chunk_triples)
         flat = skolemise(triples, load_id)
-        return (flat[i : i + self.chunk_triples] for i in range(0, len(flat), self.chunk_triples))
+        size = min(self.chunk_triples, UPDATE_CHUNK_TRIPLES)
+        return (flat[i : i + size] for i in range(0, len(flat), size))
+
+    def _send_chunks(self, graph: str, parts: Iterator[list[ox.Triple]]) -> Iterator[int]:
+        """Send the chunks with up to two requests in flight, so that the engine stores one while the next is
+        written; yields how many triples each finished request held, in order. Stops at the first failure."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(2) as pool:
+            pending = []
+            try:
+                for part in parts:
+                    pending.append((len(part), pool.submit(self._send_chunk, graph, part)))
+                    if len(pending) == 2:
+                        size, future = pending.pop(0)
+                        future.result()
+                        yield size
+                for size, future in pending:
+                    future.result()
+                    yield size
+            finally:
+                for _size, future in pending:
+                    future.cancel()
 
     def _send_chunk(self, graph: str, triples: list[ox.Triple]) -> None:
         body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)

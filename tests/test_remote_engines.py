@@ -58,6 +58,7 @@ def client(built):
 def test_build_holds_what_the_embedded_store_holds(built, seed_store):
     assert built.graphs() == seed_store.graphs()
     assert built.count() == seed_store.count()
+
     def answer(store, name):  # GROUP_CONCAT joins in no set order: compare its words as a set
         rows = queries.run(store, name).rows()
         return sorted(repr({k: sorted((v or "").split()) for k, v in row.items()}) for row in rows)
@@ -262,3 +263,19 @@ def test_chunks_keep_blank_node_neighbourhoods_together():
     assert all(len(part) <= 2 for part in parts)
     together = next(part for part in parts if ox.Triple(a, p, b) in part)
     assert ox.Triple(b, p, ox.Literal("x")) in together
+
+
+def test_an_interrupted_first_load_leaves_no_graph(engine, tmp_path):
+    query_url, update_url, gsp_url, _name = engine
+    store = RemoteStore(query_url, update_url, 30, gsp_url=gsp_url, chunk_triples=2)
+    data = tmp_path / "farms.ttl"
+    data.write_text("".join(f"<http://example.org/f{i}> a <http://example.org/ForestFarm> .\n" for i in range(20)))
+
+    def interrupt(done: int, total: int) -> None:
+        if 0 < done < total:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        store.load_file(data, graph=G, progress=interrupt)
+    assert store.count() == 0 and store.graphs() == []
+    store.close()
