@@ -7,8 +7,9 @@ lives in its own named graph.
 Loads are atomic. A file is parsed completely before anything is written, so a syntax error changes nothing. On disk,
 the fast bulk loader writes the new data; a graph that already exists is written to a staging graph first and swapped
 in by one SPARQL update (one transaction). A journal file beside the data, and a commit marker written in the same
-transaction as the swap, let the next open undo a load that was killed half way. A remote load is a single SPARQL
-update (``DROP SILENT GRAPH``, ``INSERT DATA``), which SPARQL 1.1 engines apply as one request.
+transaction as the swap, let the next open undo a load that was killed half way. A remote load sends bounded chunks
+through the Graph Store Protocol (or SPARQL Update, blank nodes skolemised) to a staging graph that one ``MOVE`` puts
+in place; see ``RemoteStore.load_file``.
 """
 
 from __future__ import annotations
