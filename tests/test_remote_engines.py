@@ -279,3 +279,29 @@ def test_an_interrupted_first_load_leaves_no_graph(engine, tmp_path):
         store.load_file(data, graph=G, progress=interrupt)
     assert store.count() == 0 and store.graphs() == []
     store.close()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'SELECT (bif:http_get("http://127.0.0.1:9/") AS ?x) WHERE {}',
+        'SELECT (<bif:http_get>("http://127.0.0.1:9/") AS ?x) WHERE {}',
+        'PREFIX b: <http://www.openlinksw.com/schemas/bif#> SELECT (b:http_get("x") AS ?x) WHERE {}',
+        'SELECT (\\u0062if:http_get("x") AS ?x) WHERE {}',
+        "SELECT (sql:anything(1) AS ?x) WHERE {}",
+        'define get:soft "replace" SELECT * WHERE { ?s ?p ?o }',
+        'PREFIX ex: <http://example.org/> DEFINE input:grab-all "yes" SELECT * WHERE { ?s ?p ?o }',
+    ],
+)
+def test_the_guard_refuses_engine_extensions_in_their_disguises(text):
+    from reformkg.graph.errors import RefusedRequest
+    from reformkg.graph.guard import Limits, check
+
+    with pytest.raises(RefusedRequest, match="engine extensions"):
+        check(text, Limits())
+
+
+def test_the_names_of_extensions_in_data_are_no_extensions():
+    from reformkg.graph.guard import Limits, check
+
+    check('SELECT ?define WHERE { ?s <http://example.org/bif:x> "bif:http_get(1)" } # sql:x DEFINE', Limits())
