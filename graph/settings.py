@@ -40,7 +40,7 @@ class Settings(BaseSettings):
         None,
         description="With an `http(s)://` store: its SPARQL 1.1 Graph Store Protocol URL (Virtuoso's "
         "`/sparql-graph-crud`, Oxigraph's `/store`, Fuseki's `/data`). Loads go through it and keep blank nodes; "
-        "without it they are SPARQL Update `INSERT DATA` with blank nodes skolemised.",
+        "without it they are SPARQL Update `INSERT DATA`, with blank nodes skolemised where the engine refuses them.",
     )
     load_chunk_triples: int = Field(
         20_000,

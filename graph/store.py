@@ -725,9 +725,8 @@ class OxigraphStore(Store):
             self._remove_owner()
 
 
-#: Skolem IRIs that stand for blank nodes on a load through SPARQL Update (engines such as Virtuoso 7 refuse blank
-#: nodes in ``INSERT DATA``, and a blank node label means a new node in each request): one per blank node of the load,
-#: ``SKOLEM_BASE`` + the load's id + ``/`` + the node's label.
+#: Skolem IRIs that stand for blank nodes on a load through SPARQL Update into an engine that refuses blank nodes in
+#: ``INSERT DATA`` (Virtuoso 7): one per blank node of the load, ``SKOLEM_BASE`` + the load's id + ``/`` + its label.
 SKOLEM_BASE = "https://w3id.org/reformkg/genid/"
 #: The graph a remote load writes a target graph's new content into before it is moved over the target.
 STAGING_SUFFIX = "#reformkg-staging"
@@ -856,9 +855,9 @@ class RemoteStore(Store):
     The endpoint's default graph should be the union of its named graphs (``oxigraph serve --union-default-graph``,
     Fuseki's ``unionDefaultGraph``; Virtuoso's is), as it is for the embedded store. Queries ask for the media type
     their form answers in (SPARQL JSON, or N-Triples for CONSTRUCT and DESCRIBE). Loads go through the Graph Store
-    Protocol when ``gsp_url`` is given, else as SPARQL Update ``INSERT DATA`` with blank nodes skolemised
-    (``SKOLEM_BASE``), in chunks of about ``chunk_triples``; see ``load_file``. A user name and password in a URL
-    are sent as the endpoint asks (Basic or Digest) and never appear in a message.
+    Protocol when ``gsp_url`` is given, else as SPARQL Update ``INSERT DATA`` (blank nodes skolemised, with
+    ``SKOLEM_BASE``, where the engine refuses them), in chunks of about ``chunk_triples``; see ``load_file``. A user
+    name and password in a URL are sent as the endpoint asks (Basic or Digest) and never appear in a message.
     """
 
     backend = "remote"
@@ -878,6 +877,7 @@ class RemoteStore(Store):
         self.chunk_triples = max(1, chunk_triples)
         self._http = httpx.Client(timeout=timeout)
         self._auth = {u: _credentials(u) for u in (query_url, update_url, gsp_url) if u}
+        self._skolemise = False  # set once the engine refuses blank nodes in INSERT DATA
         self._rdflib = None
 
     # -- queries -------------------------------------------------------------------------------------------------
@@ -959,10 +959,11 @@ class RemoteStore(Store):
         The file is parsed whole first, so a syntax error sends nothing. The triples go in chunks of about
         ``chunk_triples``: through the Graph Store Protocol (POST) when a GSP URL is set, keeping blank nodes (a
         chunk never splits the triples that share one), else as ``INSERT DATA`` (at most ``UPDATE_CHUNK_TRIPLES``)
-        with blank nodes skolemised. A graph that holds triples already is written to its staging graph
-        (``staging_graph``) and one ``MOVE`` puts the new content in place of the old: until then readers see the
-        old graph, and a load that fails or is cut short (Ctrl-C) drops the staging graph and leaves the old graph as
-        it was. A graph that held nothing is written in place (no copy), and dropped again if the load fails.
+        with blank nodes as they are, or skolemised where the engine refuses them. A graph that holds triples already
+        is written to its staging graph (``staging_graph``) and one ``MOVE`` puts the new content in place of the
+        old: until then readers see the old graph, and a load that fails or is cut short (Ctrl-C) drops the staging
+        graph and leaves the old graph as it was. A graph that held nothing is written in place (no copy), and
+        dropped again if the load fails.
         """
         started = time.perf_counter()
         path = _resolve(path)
@@ -1025,7 +1026,7 @@ class RemoteStore(Store):
                 writing[name] = into
                 self.update(f"DROP SILENT GRAPH {sparql_iri(into)}")  # what a load cut short left
                 # closing: a failure here (Ctrl-C in progress) ends the requests in flight before the clean-up
-                with closing(self._send_chunks(into, self._chunks(triples, load_id))) as sending:
+                with closing(self._send_chunks(into, self._chunks(triples, load_id), load_id)) as sending:
                     for sent in sending:
                         done += sent
                         if progress:
@@ -1056,13 +1057,9 @@ class RemoteStore(Store):
             self._changed()
 
     def _chunks(self, triples: list[ox.Triple], load_id: str) -> Iterator[list[ox.Triple]]:
-        if self.gsp_url:
-            return chunks(triples, self.chunk_triples)
-        flat = skolemise(triples, load_id)
-        size = min(self.chunk_triples, UPDATE_CHUNK_TRIPLES)
-        return (flat[i : i + size] for i in range(0, len(flat), size))
+        return chunks(triples, self.chunk_triples if self.gsp_url else min(self.chunk_triples, UPDATE_CHUNK_TRIPLES))
 
-    def _send_chunks(self, graph: str, parts: Iterator[list[ox.Triple]]) -> Iterator[int]:
+    def _send_chunks(self, graph: str, parts: Iterator[list[ox.Triple]], load_id: str) -> Iterator[int]:
         """Send the chunks with up to two requests in flight, so that the engine stores one while the next is
         written; yields how many triples each finished request held, in order. Stops at the first failure."""
         from concurrent.futures import ThreadPoolExecutor
@@ -1071,7 +1068,7 @@ class RemoteStore(Store):
             pending = []
             try:
                 for part in parts:
-                    pending.append((len(part), pool.submit(self._send_chunk, graph, part)))
+                    pending.append((len(part), pool.submit(self._send_chunk, graph, part, load_id)))
                     if len(pending) == 2:
                         size, future = pending.pop(0)
                         future.result()
@@ -1083,7 +1080,23 @@ class RemoteStore(Store):
                 for _size, future in pending:
                     future.cancel()
 
-    def _send_chunk(self, graph: str, triples: list[ox.Triple]) -> None:
+    def _send_chunk(self, graph: str, triples: list[ox.Triple], load_id: str) -> None:
+        """One chunk: a GSP POST, or an ``INSERT DATA``. Blank nodes go as they are (a chunk holds every triple that
+        shares one); an engine that refuses blank nodes in ``INSERT DATA`` (Virtuoso 7, with a 400) gets this chunk
+        and the rest of this store's loads with blank nodes skolemised (``SKOLEM_BASE``)."""
+        if not self.gsp_url:
+            blank = any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in triples)
+            if blank and not self._skolemise:
+                try:
+                    self._insert_data(graph, triples)
+                    return
+                except QuerySyntaxError:
+                    log.info(
+                        "%s refused blank nodes in INSERT DATA: loads skolemise them", _public_url(self.update_url)
+                    )
+                    self._skolemise = True
+            self._insert_data(graph, skolemise(triples, load_id) if blank else triples)
+            return
         body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
         if self.gsp_url:
             self._send(
@@ -1093,8 +1106,10 @@ class RemoteStore(Store):
                 content=body,
                 headers={"Content-Type": "application/n-triples"},
             )
-        else:
-            self.update(f"INSERT DATA {{ GRAPH {sparql_iri(graph)} {{\n{body.decode()}}} }}")
+
+    def _insert_data(self, graph: str, triples: list[ox.Triple]) -> None:
+        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode()
+        self.update(f"INSERT DATA {{ GRAPH {sparql_iri(graph)} {{\n{body}}} }}")
 
     # -- HTTP ----------------------------------------------------------------------------------------------------
     def _send(self, method: str, url: str, **kwargs):
