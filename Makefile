@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install build serve test lint bench load clean browser
+.PHONY: install build serve test lint bench load clean browser virtuoso
 
 install: $(STAMP)
 
@@ -30,12 +30,19 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
 	  echo "chromium not installed: browser tests will be skipped"; }
 
-test: install browser
+# The remote-engine tests and benchmark start Debian's Virtuoso 7; installed the same way, else they skip and say why.
+virtuoso:
+	@command -v virtuoso-t >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource >/dev/null) || \
+	  echo "virtuoso-opensource not installed: Virtuoso tests will be skipped"; }
+
+test: install browser virtuoso
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
-bench: install
+bench: install virtuoso
 	$(BIN)/python -m benchmarks.bench
+	$(BIN)/python -m benchmarks.bench_virtuoso
 	$(BIN)/python -m benchmarks.bench_views
 	$(BIN)/python -m benchmarks.bench_linear
 

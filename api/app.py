@@ -28,7 +28,14 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     """Build the app around a store; tests pass their own store and settings."""
     settings = settings or Settings()
     if store is None:
-        store = open_store(settings.store, write=True, update_url=settings.update_url, timeout=settings.http_timeout)
+        store = open_store(
+            settings.store,
+            write=True,
+            update_url=settings.update_url,
+            timeout=settings.http_timeout,
+            gsp_url=settings.gsp_url,
+            chunk_triples=settings.load_chunk_triples,
+        )
     executor = QueryExecutor(
         store,
         timeout=settings.query_timeout,

@@ -88,6 +88,8 @@ def open_configured_store(
         owner=owner,
         update_url=settings.update_url,
         timeout=settings.http_timeout,
+        gsp_url=settings.gsp_url,
+        chunk_triples=settings.load_chunk_triples,
     )
 
 

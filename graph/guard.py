@@ -48,6 +48,15 @@ _CLOSERS = frozenset("})]")
 #: Punctuation that separates data rather than building nested structure: not counted as operators.
 _SEPARATORS = {".", ",", ";"}
 _QUERY_FORMS = {"select", "ask", "construct", "describe"}
+#: Engine extensions that reach past the data, refused whatever the backend (none is SPARQL 1.1): Virtuoso's SQL
+#: built-ins (``bif:http_get`` makes it fetch a URL, ``bif:file_to_string`` read a file) and SQL procedures, by
+#: prefixed name or full IRI.
+_EXTENSION_IRIS = (
+    "bif:",
+    "sql:",
+    "http://www.openlinksw.com/schemas/bif#",
+    "http://www.openlinksw.com/schemas/sql#",
+)
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,7 @@ class Scan:
     depth: int = 0
     operators: int = 0
     keywords: set[str] = field(default_factory=set)  # every keyword used, upper case
+    extensions: list[str] = field(default_factory=list)  # engine extensions: DEFINE pragmas, bif:/sql: functions
 
 
 def unescape_codepoints(text: str) -> str:
@@ -128,6 +138,12 @@ def _scan_text(text: str) -> Scan:
     first_keyword = True
     for kind, value, _position in _tokens(text):
         upper = value.upper() if kind == "word" else value
+        if kind == "word" and upper == "DEFINE":
+            scan.extensions.append("DEFINE")
+        elif kind in ("iri", "pname"):
+            name = value[1:-1] if kind == "iri" else (_resolve(value, kind, prefixes) or value)
+            if name.lower().startswith(_EXTENSION_IRIS) or value.lower().startswith(("bif:", "sql:")):
+                scan.extensions.append(value)
         if kind == "word":
             scan.keywords.add(upper)
             if first_keyword and upper not in ("PREFIX", "BASE"):
@@ -193,6 +209,7 @@ def check(text: str, limits: Limits, *, update: bool = False) -> Scan:
         scan.operators = max(scan.operators, second.operators)
         scan.form = scan.form or second.form
         scan.keywords |= second.keywords
+        scan.extensions += second.extensions
     if scan.depth > limits.max_depth:
         raise RefusedRequest(
             f"brackets nest {scan.depth} deep; this server takes at most {limits.max_depth} (REFORMKG_QUERY_MAX_DEPTH)"
@@ -201,6 +218,11 @@ def check(text: str, limits: Limits, *, update: bool = False) -> Scan:
         raise RefusedRequest(
             f"the text has {scan.operators:,} operators and keywords; this server takes at most "
             f"{limits.max_operators:,} (REFORMKG_QUERY_MAX_OPERATORS)"
+        )
+    if scan.extensions:
+        raise RefusedRequest(
+            f"{scan.extensions[0]} is refused: engine extensions (Virtuoso's DEFINE pragmas, bif: and sql: "
+            "functions) can reach other hosts and files, and are not SPARQL 1.1"
         )
     for keyword, targets in (("SERVICE", scan.services), ("LOAD", scan.loads)):
         for target in targets:
@@ -260,3 +282,13 @@ def load_operations(text: str) -> list[LoadOperation] | None:
         else:
             return None
     return operations
+
+
+def query_form(text: str) -> str | None:
+    """The form of a query (``select``, ``ask``, ``construct``, ``describe``), or None for an update or a text with
+    no form keyword, read as the scanner reads it, without limits. A remote store asks for the answer's media type
+    by it."""
+    try:
+        return _scan_text(text).form or _scan_text(unescape_codepoints(text)).form
+    except QuerySyntaxError:
+        return None

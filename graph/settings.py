@@ -36,6 +36,18 @@ class Settings(BaseSettings):
         None,
         description="With an `http(s)://` store: the SPARQL 1.1 Update URL. Without it the remote store is read-only.",
     )
+    gsp_url: str | None = Field(
+        None,
+        description="With an `http(s)://` store: its SPARQL 1.1 Graph Store Protocol URL (Virtuoso's "
+        "`/sparql-graph-crud`, Oxigraph's `/store`, Fuseki's `/data`). Loads go through it and keep blank nodes; "
+        "without it they are SPARQL Update `INSERT DATA`, with blank nodes skolemised where the engine refuses them.",
+    )
+    load_chunk_triples: int = Field(
+        20_000,
+        gt=0,
+        description="With an `http(s)://` store: about how many triples one load request sends (a request never "
+        "splits the triples that share a blank node). Lower it for an engine that limits request sizes.",
+    )
     http_timeout: float = Field(60.0, description="Seconds to wait for a remote SPARQL endpoint to answer.")
     host: str = Field("127.0.0.1", description="Address `reformkg serve` listens on.")
     port: int = Field(8000, description="Port `reformkg serve` listens on.")

@@ -7,8 +7,9 @@ lives in its own named graph.
 Loads are atomic. A file is parsed completely before anything is written, so a syntax error changes nothing. On disk,
 the fast bulk loader writes the new data; a graph that already exists is written to a staging graph first and swapped
 in by one SPARQL update (one transaction). A journal file beside the data, and a commit marker written in the same
-transaction as the swap, let the next open undo a load that was killed half way. A remote load is a single SPARQL
-update (``DROP SILENT GRAPH``, ``INSERT DATA``), which SPARQL 1.1 engines apply as one request.
+transaction as the swap, let the next open undo a load that was killed half way. A remote load sends bounded chunks
+through the Graph Store Protocol (or SPARQL Update, blank nodes skolemised) to a staging graph that one ``MOVE`` puts
+in place; see ``RemoteStore.load_file``.
 """
 
 from __future__ import annotations
@@ -17,21 +18,30 @@ import io
 import json
 import logging
 import os
+import re
 import stat
 import sys
 import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
 import pyoxigraph as ox
 
-from reformkg.graph.errors import InputError, QuerySyntaxError, RemoteError, RequestFailed, StoreError
+from reformkg.graph.errors import (
+    InputError,
+    QuerySyntaxError,
+    QueryTimeout,
+    RemoteError,
+    RequestFailed,
+    StoreError,
+)
+from reformkg.graph.guard import query_form
 from reformkg.graph.rdfxml import UnsafeXmlError, check_rdfxml
 
 log = logging.getLogger(__name__)
@@ -715,35 +725,180 @@ class OxigraphStore(Store):
             self._remove_owner()
 
 
+#: Skolem IRIs that stand for blank nodes on a load through SPARQL Update into an engine that refuses blank nodes in
+#: ``INSERT DATA`` (Virtuoso 7): one per blank node of the load, ``SKOLEM_BASE`` + the load's id + ``/`` + its label.
+SKOLEM_BASE = "https://w3id.org/reformkg/genid/"
+#: The graph a remote load writes a target graph's new content into before it is moved over the target.
+STAGING_SUFFIX = "#reformkg-staging"
+DEFAULT_CHUNK_TRIPLES = 20_000
+#: Most triples in one ``INSERT DATA`` of a load: Virtuoso 7.2's SPARQL compiler runs out of memory at about 5,000.
+UPDATE_CHUNK_TRIPLES = 2_000
+#: Virtuoso's error classes for a text it compiled and refused, or ran and found wrong (22023: a bad argument, such
+#: as CREATE of a graph that exists; 37000: the SPARQL compiler), as the first words of its answer.
+_VIRTUOSO_REQUEST_ERRORS = (b"Virtuoso 22023 ", b"Virtuoso 37000 ", b"Virtuoso 42000 ")
+#: Virtuoso writes blank nodes in SPARQL results as ``nodeID://b1234``, which is no blank node label.
+_VIRTUOSO_BNODE = re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")nodeID://')
+_GRAPH_FORMS = ("construct", "describe")
+
+
+def staging_graph(graph: str) -> str:
+    """Where a remote load writes a graph's new content before moving it over the graph. One per target, so a load
+    cut short leaves at most one, which the next load of that graph replaces."""
+    return f"{graph or 'urn:reformkg:default-graph'}{STAGING_SUFFIX}"
+
+
+def skolemise(triples: Iterable[ox.Triple], load_id: str) -> list[ox.Triple]:
+    """The triples with each blank node replaced by its Skolem IRI (``SKOLEM_BASE``) for this load."""
+
+    def term(t):
+        return ox.NamedNode(f"{SKOLEM_BASE}{load_id}/{t.value}") if isinstance(t, ox.BlankNode) else t
+
+    return [
+        ox.Triple(term(t.subject), t.predicate, term(t.object))
+        if isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
+        else t
+        for t in triples
+    ]
+
+
+def chunks(triples: list[ox.Triple], size: int) -> Iterator[list[ox.Triple]]:
+    """The triples in chunks of about ``size`` (at least one triple), in which triples that share a blank node, and so
+    every blank node's whole neighbourhood of blank nodes, stay together: sent as one request each, a blank node is
+    still one node. A group larger than ``size`` goes whole into a chunk of its own."""
+    size = max(1, size)
+    parent: dict[str, str] = {}
+
+    def root(label: str) -> str:
+        while parent[label] != label:
+            parent[label] = parent[parent[label]]
+            label = parent[label]
+        return label
+
+    plain: list[ox.Triple] = []
+    linked: list[tuple[str, ox.Triple]] = []
+    for t in triples:
+        labels = [x.value for x in (t.subject, t.object) if isinstance(x, ox.BlankNode)]
+        if not labels:
+            plain.append(t)
+            continue
+        for label in labels:
+            parent.setdefault(label, label)
+        if len(labels) == 2:
+            parent[root(labels[0])] = root(labels[1])
+        linked.append((labels[0], t))
+    for start in range(0, len(plain), size):
+        yield plain[start : start + size]
+    groups: dict[str, list[ox.Triple]] = {}
+    for label, t in linked:
+        groups.setdefault(root(label), []).append(t)
+    batch: list[ox.Triple] = []
+    for group in groups.values():
+        if batch and len(batch) + len(group) > size:
+            yield batch
+            batch = []
+        batch.extend(group)
+    if batch:
+        yield batch
+
+
+def _public_url(url: str) -> str:
+    """A URL as messages and logs may show it: without a user name and password."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def _credentials(url: str):
+    """httpx auth for the user name and password in a URL (``http://user:password@host/sparql``), or None. It
+    answers the scheme the endpoint asks for: Basic (Fuseki, GraphDB), or Digest (Virtuoso's ``/sparql-auth``)."""
+    import httpx
+
+    parts = urlsplit(url)
+    if parts.username is None:
+        return None
+    user, password = unquote(parts.username), unquote(parts.password or "")
+
+    class Credentials(httpx.Auth):
+        """Nothing until the endpoint asks (401); then the scheme it named, for this and every later request."""
+
+        def __init__(self) -> None:
+            self._scheme: httpx.Auth | None = None
+
+        def auth_flow(self, request):
+            if self._scheme is not None:
+                yield from self._scheme.auth_flow(request)
+                return
+            response = yield request
+            if response.status_code != 401:
+                return
+            asked = response.headers.get("www-authenticate", "").lower()
+            if asked.startswith("digest"):
+                self._scheme = httpx.DigestAuth(user, password)
+            elif asked.startswith("basic"):
+                self._scheme = httpx.BasicAuth(user, password)
+            else:
+                return
+            yield from self._scheme.auth_flow(request)
+
+    return Credentials()
+
+
 class RemoteStore(Store):
-    """A SPARQL 1.1 endpoint over HTTP (Oxigraph, Fuseki, GraphDB, Virtuoso, Neptune …).
+    """A SPARQL 1.1 endpoint over HTTP: Virtuoso and ``oxigraph serve`` are tested; Fuseki, GraphDB and Neptune speak
+    the same protocols (the README's "Your own engine" says what each needs).
 
     The endpoint's default graph should be the union of its named graphs (``oxigraph serve --union-default-graph``,
-    Fuseki's ``unionDefaultGraph``), as it is for the embedded store.
+    Fuseki's ``unionDefaultGraph``; Virtuoso's is), as it is for the embedded store. Queries ask for the media type
+    their form answers in (SPARQL JSON, or N-Triples for CONSTRUCT and DESCRIBE). Loads go through the Graph Store
+    Protocol when ``gsp_url`` is given, else as SPARQL Update ``INSERT DATA`` (blank nodes skolemised, with
+    ``SKOLEM_BASE``, where the engine refuses them), in chunks of about ``chunk_triples``; see ``load_file``. A user
+    name and password in a URL are sent as the endpoint asks (Basic or Digest) and never appear in a message.
     """
 
     backend = "remote"
 
-    def __init__(self, query_url: str, update_url: str | None = None, timeout: float = 60.0):
+    def __init__(
+        self,
+        query_url: str,
+        update_url: str | None = None,
+        timeout: float = 60.0,
+        *,
+        gsp_url: str | None = None,
+        chunk_triples: int = DEFAULT_CHUNK_TRIPLES,
+    ):
         import httpx
 
-        self.query_url, self.update_url = query_url, update_url
+        self.query_url, self.update_url, self.gsp_url = query_url, update_url, gsp_url
+        self.chunk_triples = max(1, chunk_triples)
         self._http = httpx.Client(timeout=timeout)
+        self._auth = {u: _credentials(u) for u in (query_url, update_url, gsp_url) if u}
+        self._skolemise = False  # set once the engine refuses blank nodes in INSERT DATA
         self._rdflib = None
 
+    # -- queries -------------------------------------------------------------------------------------------------
     def query(self, sparql, *, default_graphs=None, named_graphs=None) -> QueryResult:
+        form = query_form(sparql)
+        if form in _GRAPH_FORMS:
+            accept = "application/n-triples"
+        elif form is not None:
+            accept = "application/sparql-results+json"
+        else:
+            accept = "application/sparql-results+json, application/n-triples;q=0.9"
         body, content_type = self.query_raw(
-            sparql,
-            accept="application/sparql-results+json, application/n-triples;q=0.9",
-            default_graphs=default_graphs,
-            named_graphs=named_graphs,
+            sparql, accept=accept, default_graphs=default_graphs, named_graphs=named_graphs
         )
         if content_type.startswith("application/sparql-results+json"):
+            body = _VIRTUOSO_BNODE.sub(rb"\1", body)
             return QueryResult(ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON))
-        if content_type.startswith("application/n-triples"):
+        if content_type.startswith("application/n-triples") and form not in ("select", "ask"):
             return QueryResult(q.triple for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
-        log.warning("%s answered with content type %r", self.query_url, content_type[:200])
-        raise RemoteError(f"{self.query_url} answered in a media type reformkg does not read")
+        log.warning("%s answered with content type %r", _public_url(self.query_url), content_type[:200])
+        raise RemoteError(f"{_public_url(self.query_url)} answered in a media type reformkg does not read")
 
     def query_raw(
         self,
@@ -754,81 +909,245 @@ class RemoteStore(Store):
         named_graphs: list[str] | None = None,
     ) -> tuple[bytes, str]:
         """Send a query and return the endpoint's bytes and content type untouched."""
-        import httpx
-
         data: list[tuple[str, str]] = [("query", sparql)]
         data += [("default-graph-uri", g) for g in default_graphs or []]
         data += [("named-graph-uri", g) for g in named_graphs or []]
-        try:
-            response = self._http.post(
-                self.query_url,
-                content=urlencode(data).encode(),
-                headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
-            )
-        except httpx.HTTPError as error:
-            raise RemoteError(f"{self.query_url} did not answer: {type(error).__name__}") from None
-        self._raise_for(response)
+        response = self._send(
+            "POST",
+            self.query_url,
+            content=urlencode(data).encode(),
+            headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
+        )
+        self._check_complete(response)
         return response.content, response.headers.get("content-type", "")
 
-    def update(self, sparql: str) -> None:
-        import httpx
+    def _check_complete(self, response) -> None:
+        """Refuse an answer the engine cut short but sent as a success: Virtuoso answers a query that reached its
+        ``MaxQueryExecutionTime`` with the rows found so far (``X-SQL-State``), and caps every answer at its
+        ``ResultSetMaxRows`` (``X-SPARQL-MaxRows``). Taken as whole, either would silently be a wrong answer."""
+        url = _public_url(self.query_url)
+        if response.headers.get("x-sql-state"):
+            log.warning("%s answered partially: %s", url, response.headers.get("x-sql-message", "")[:300])
+            raise QueryTimeout(f"the remote endpoint stopped the query at its own time limit ({url})")
+        if response.headers.get("x-sparql-maxrows"):
+            rows = response.headers["x-sparql-maxrows"]
+            raise RemoteError(
+                f"the remote endpoint cut the answer at {rows} rows ({url}); raise its result limit "
+                "(Virtuoso: ResultSetMaxRows in virtuoso.ini) above REFORMKG_RESULT_LIMIT"
+            )
 
+    # -- writes --------------------------------------------------------------------------------------------------
+    def update(self, sparql: str) -> None:
         if not self.update_url:
             raise StoreError("this remote store is read-only: set REFORMKG_UPDATE_URL to write to it")
         try:
-            response = self._http.post(
-                self.update_url, content=sparql.encode(), headers={"Content-Type": "application/sparql-update"}
+            self._send(
+                "POST",
+                self.update_url,
+                content=sparql.encode(),
+                headers={"Content-Type": "application/sparql-update"},
             )
-        except httpx.HTTPError as error:
-            raise RemoteError(f"{self.update_url} did not answer: {type(error).__name__}") from None
         finally:
             self._changed()  # after the write (or its failure), never before
-        self._raise_for(response)
 
     def add_quads(self, quads: list[ox.Quad]) -> None:
-        by_graph: dict[str, list[ox.Triple]] = {}
-        for q in quads:
-            name = "" if isinstance(q.graph_name, ox.DefaultGraph) else sparql_iri(q.graph_name.value)
-            by_graph.setdefault(name, []).append(q.triple)
-        blocks = []
-        for name, triples in by_graph.items():
-            body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode()
-            blocks.append(f"GRAPH {name} {{\n{body}}}" if name else body)
-        if blocks:
-            self.update("INSERT DATA {\n" + "\n".join(blocks) + "}")
-
-    @staticmethod
-    def _raise_for(response) -> None:
-        """Raise for an error status. What the endpoint sent back goes to the log, never into the message."""
-        if response.status_code < 400:
-            return
-        url = str(response.request.url)
-        log.warning("%s answered %s: %s", url, response.status_code, response.text.strip()[:500])
-        if response.status_code == 400:
-            raise QuerySyntaxError(f"the remote endpoint refused it as malformed (HTTP 400 from {url})")
-        raise RemoteError(f"the remote endpoint failed (HTTP {response.status_code} from {url})")
+        self._write(self._by_graph(quads, None), replace=False)
 
     def load_file(self, path, *, graph=None, fmt=None, progress=None) -> LoadReport:
+        """Load a file into its own named graph, replacing what the graph held; all or nothing per graph.
+
+        The file is parsed whole first, so a syntax error sends nothing. The triples go in chunks of about
+        ``chunk_triples``: through the Graph Store Protocol (POST) when a GSP URL is set, keeping blank nodes (a
+        chunk never splits the triples that share one), else as ``INSERT DATA`` (at most ``UPDATE_CHUNK_TRIPLES``)
+        with blank nodes as they are, or skolemised where the engine refuses them. A graph that holds triples already
+        is written to its staging graph (``staging_graph``) and one ``MOVE`` puts the new content in place of the
+        old: until then readers see the old graph, and a load that fails or is cut short (Ctrl-C) drops the staging
+        graph and leaves the old graph as it was. A graph that held nothing is written in place (no copy), and
+        dropped again if the load fails.
+        """
         started = time.perf_counter()
         path = _resolve(path)
         rdf_fmt = rdf_format(path, fmt)
         target = ox.NamedNode(graph or default_graph_iri(path))
         quads = _parse_file(path, rdf_fmt, target)
-        by_graph: dict[str, list[ox.Triple]] = {target.value: []}
-        for q in quads:
-            by_graph.setdefault(q.graph_name.value, []).append(q.triple)
-        existing = [g for g in by_graph if self.count(g) > 0]
-        parts = []
-        for g, triples in by_graph.items():
-            parts.append(f"DROP SILENT GRAPH <{g}> ;")
-            if triples:
-                body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode()
-                parts.append(f"INSERT DATA {{ GRAPH <{g}> {{\n{body}}} }} ;")
-        self.update("\n".join(parts).rstrip(" ;"))
+        by_graph = self._by_graph(quads, target.value)
+        existing = self._existing(list(by_graph))
+        size = path.stat().st_size
+        total = max(1, len(quads))
+        report = (lambda done: progress(min(size, size * done // total), size)) if progress else None
+        self._write(by_graph, replace=True, new=[g for g in by_graph if g not in existing], progress=report)
         if progress:
-            size = path.stat().st_size
             progress(size, size)
         return LoadReport(str(path), sorted(by_graph), len(quads), existing, time.perf_counter() - started)
+
+    @staticmethod
+    def _by_graph(quads: list[ox.Quad], target: str | None) -> dict[str, list[ox.Triple]]:
+        """Triples by graph name ("" for the default graph), ``target`` first even when empty."""
+        by_graph: dict[str, list[ox.Triple]] = {target: []} if target is not None else {}
+        for q in quads:
+            name = "" if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name.value
+            by_graph.setdefault(name, []).append(q.triple)
+        return by_graph
+
+    def _existing(self, graphs: list[str]) -> list[str]:
+        values = " ".join(sparql_iri(g) for g in graphs if g)
+        if not values:
+            return []
+        rows = self.query(f"SELECT ?g WHERE {{ VALUES ?g {{ {values} }} FILTER EXISTS {{ GRAPH ?g {{ ?s ?p ?o }} }} }}")
+        found = {r["g"] for r in rows.rows()}
+        return [g for g in graphs if g in found]
+
+    def _write(
+        self,
+        by_graph: dict[str, list[ox.Triple]],
+        *,
+        replace: bool,
+        new: Iterable[str] = (),
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Write each graph's triples, then make them the graph's content (``replace``) or add them to it.
+
+        A graph in ``new`` (one that held nothing when the load began) is written in place: there is nothing for
+        readers to see instead, and a failure drops what was written. Any other graph is written to its staging
+        graph and moved (``replace``) or added over; a failure drops the staging graph and the graph stays as it was.
+        """
+        if not self.update_url:
+            raise StoreError("this remote store is read-only: set REFORMKG_UPDATE_URL to write to it")
+        load_id = uuid.uuid4().hex
+        direct = set(new) if replace else set()
+        writing: dict[str, str] = {}  # graph -> where its triples go
+        finished: set[str] = set()
+        done = 0
+        try:
+            for name, triples in by_graph.items():
+                if not triples:
+                    continue
+                into = name if name in direct else staging_graph(name)
+                writing[name] = into
+                self.update(f"DROP SILENT GRAPH {sparql_iri(into)}")  # what a load cut short left
+                # closing: a failure here (Ctrl-C in progress) ends the requests in flight before the clean-up
+                with closing(self._send_chunks(into, self._chunks(triples, load_id), load_id)) as sending:
+                    for sent in sending:
+                        done += sent
+                        if progress:
+                            progress(done)
+            for name in by_graph:
+                target = f"GRAPH {sparql_iri(name)}" if name else "DEFAULT"
+                into = writing.get(name)
+                if into is None:
+                    if replace:  # the new content is empty
+                        self.update(f"DROP SILENT {target}")
+                elif name in direct:
+                    pass
+                elif replace:
+                    self.update(f"MOVE SILENT GRAPH {sparql_iri(into)} TO {target}")
+                else:
+                    self.update(f"ADD SILENT GRAPH {sparql_iri(into)} TO {target}")
+                    self.update(f"DROP SILENT GRAPH {sparql_iri(into)}")
+                finished.add(name)
+        except BaseException:
+            for name, into in writing.items():
+                if name not in finished or name in direct:
+                    try:
+                        self.update(f"DROP SILENT GRAPH {sparql_iri(into)}")
+                    except StoreError as error:
+                        log.warning("could not drop %s after a failed load: %s", into, error)
+            raise
+        finally:
+            self._changed()
+
+    def _chunks(self, triples: list[ox.Triple], load_id: str) -> Iterator[list[ox.Triple]]:
+        return chunks(triples, self.chunk_triples if self.gsp_url else min(self.chunk_triples, UPDATE_CHUNK_TRIPLES))
+
+    def _send_chunks(self, graph: str, parts: Iterator[list[ox.Triple]], load_id: str) -> Iterator[int]:
+        """Send the chunks with up to two requests in flight, so that the engine stores one while the next is
+        written; yields how many triples each finished request held, in order. Stops at the first failure."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(2) as pool:
+            pending = []
+            try:
+                for part in parts:
+                    pending.append((len(part), pool.submit(self._send_chunk, graph, part, load_id)))
+                    if len(pending) == 2:
+                        size, future = pending.pop(0)
+                        future.result()
+                        yield size
+                for size, future in pending:
+                    future.result()
+                    yield size
+            finally:
+                for _size, future in pending:
+                    future.cancel()
+
+    def _send_chunk(self, graph: str, triples: list[ox.Triple], load_id: str) -> None:
+        """One chunk: a GSP POST, or an ``INSERT DATA``. Blank nodes go as they are (a chunk holds every triple that
+        shares one); an engine that refuses blank nodes in ``INSERT DATA`` (Virtuoso 7, with a 400) gets this chunk
+        and the rest of this store's loads with blank nodes skolemised (``SKOLEM_BASE``)."""
+        if not self.gsp_url:
+            blank = any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in triples)
+            if blank and not self._skolemise:
+                try:
+                    self._insert_data(graph, triples)
+                    return
+                except QuerySyntaxError:
+                    log.info(
+                        "%s refused blank nodes in INSERT DATA: loads skolemise them", _public_url(self.update_url)
+                    )
+                    self._skolemise = True
+            self._insert_data(graph, skolemise(triples, load_id) if blank else triples)
+            return
+        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+        if self.gsp_url:
+            self._send(
+                "POST",
+                self.gsp_url,
+                params={"graph": graph},
+                content=body,
+                headers={"Content-Type": "application/n-triples"},
+            )
+
+    def _insert_data(self, graph: str, triples: list[ox.Triple]) -> None:
+        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode()
+        self.update(f"INSERT DATA {{ GRAPH {sparql_iri(graph)} {{\n{body}}} }}")
+
+    # -- HTTP ----------------------------------------------------------------------------------------------------
+    def _send(self, method: str, url: str, **kwargs):
+        """One request; RemoteError when the endpoint does not answer, the mapped error for an error status."""
+        import httpx
+
+        try:
+            response = self._http.request(method, url, auth=self._auth.get(url) or httpx.USE_CLIENT_DEFAULT, **kwargs)
+        except httpx.HTTPError as error:
+            raise RemoteError(f"{_public_url(url)} did not answer: {type(error).__name__}") from None
+        self._raise_for(response)
+        return response
+
+    @staticmethod
+    def _raise_for(response) -> None:
+        """Raise the library error for an error status. What the endpoint said goes to the log, never into a message:
+        400 is a text the endpoint refused as malformed; 401 and 403 are refused credentials; a text the engine ran
+        and found wrong (Virtuoso answers those 500 with its error class first) is RequestFailed; any other failure is
+        RemoteError."""
+        if response.status_code < 400:
+            return
+        url = _public_url(str(response.request.url))
+        text = response.content[:2000]
+        log.warning("%s answered %s: %s", url, response.status_code, text.decode(errors="replace").strip()[:500])
+        status = response.status_code
+        if status == 400:
+            raise QuerySyntaxError(f"the remote endpoint refused it as malformed (HTTP 400 from {url})")
+        if status in (401, 403):
+            raise RemoteError(
+                f"the remote endpoint refused reformkg's credentials or rights (HTTP {status} from {url}); give the "
+                "user name and password in the URL (http://user:password@host/...) and grant it updates"
+            )
+        if status == 500 and text.lstrip().startswith(_VIRTUOSO_REQUEST_ERRORS):
+            raise RequestFailed(f"the remote endpoint ran it and it failed (HTTP 500 from {url})")
+        raise RemoteError(f"the remote endpoint failed (HTTP {status} from {url})")
+
+    def graphs(self) -> list[str]:
+        return [g for g in super().graphs() if not g.endswith(STAGING_SUFFIX)]
 
     @property
     def rdflib(self):
@@ -836,11 +1155,13 @@ class RemoteStore(Store):
             import rdflib
             from rdflib.plugins.stores.sparqlstore import SPARQLUpdateStore
 
-            store = SPARQLUpdateStore(self.query_url, self.update_url) if self.update_url else None
-            if store is None:
+            # SPARQL JSON: asked for XML, Virtuoso answers a SELECT in RDF/XML, which rdflib cannot read as results.
+            if self.update_url:
+                store = SPARQLUpdateStore(self.query_url, self.update_url, returnFormat="json")
+            else:
                 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 
-                store = SPARQLStore(self.query_url)
+                store = SPARQLStore(self.query_url, returnFormat="json")
             self._rdflib = rdflib.Dataset(store=store, default_union=True)
         return self._rdflib
 
@@ -856,15 +1177,18 @@ def open_store(
     owner: dict[str, Any] | None = None,
     update_url: str | None = None,
     timeout: float = 60.0,
+    gsp_url: str | None = None,
+    chunk_triples: int = DEFAULT_CHUNK_TRIPLES,
 ) -> Store:
     """Open the store a ``REFORMKG_STORE`` value names: a folder, ``memory`` or an ``http(s)://`` query URL.
 
     A folder opens read-write when ``write`` (taking its lock: StoreLocked while another process has it; ``create``
     makes a missing store, else StoreMissing), or else as a read-only snapshot, which works beside a process that
-    holds the store and never creates one. See ``OxigraphStore``.
+    holds the store and never creates one. See ``OxigraphStore``. A remote store takes its update and Graph Store
+    Protocol URLs and its load chunk size; see ``RemoteStore``.
     """
     if location == "memory":
         return OxigraphStore()
     if location.startswith(("http://", "https://")):
-        return RemoteStore(location, update_url, timeout)
+        return RemoteStore(location, update_url, timeout, gsp_url=gsp_url, chunk_triples=chunk_triples)
     return OxigraphStore(Path(location), read_only=not write, create=write and create, owner=owner)

@@ -1,4 +1,5 @@
-"""Shared fixtures: every store test runs on in-memory Oxigraph, on-disk Oxigraph and a real `oxigraph serve`."""
+"""Shared fixtures: every store test runs on in-memory Oxigraph, on-disk Oxigraph, a real `oxigraph serve` and a real
+Virtuoso 7 (one per session, emptied before each test; skipped, saying why, where Virtuoso is not installed)."""
 
 from __future__ import annotations
 
@@ -68,7 +69,8 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float) -> bool:
 
 
 class OxigraphServer:
-    """A real `oxigraph serve` on a free loopback port, with the union default graph like the embedded store."""
+    """A real `oxigraph serve` on a free loopback port, with the union default graph like the embedded store; its
+    Graph Store Protocol at ``/store``."""
 
     def __init__(self, location: Path | None = None):
         self.port = free_port()
@@ -89,8 +91,36 @@ class OxigraphServer:
     def update_url(self) -> str:
         return f"{self.base}/update"
 
+    @property
+    def gsp_url(self) -> str:
+        return f"{self.base}/store"
+
     def stop(self) -> None:
         stop_process(self.process)
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory):
+    """One throw-away Virtuoso for the session (``tests/virtuoso.py``); skips with the reason where it cannot run."""
+    from tests.virtuoso import VirtuosoServer, installed
+
+    reason = installed()
+    if reason:
+        pytest.skip(f"Virtuoso test: {reason}")
+    server = VirtuosoServer(tmp_path_factory.mktemp("virtuoso"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def virtuoso_store(virtuoso_server):
+    """A RemoteStore over the session's Virtuoso, emptied first; loads through its Graph Store Protocol."""
+    virtuoso_server.clear()
+    store = RemoteStore(
+        virtuoso_server.query_url, virtuoso_server.update_url, timeout=60, gsp_url=virtuoso_server.gsp_url
+    )
+    yield store
+    store.close()
 
 
 @pytest.fixture
@@ -100,17 +130,19 @@ def oxigraph_server():
     server.stop()
 
 
-@pytest.fixture(params=["memory", "disk", "remote"])
+@pytest.fixture(params=["memory", "disk", "remote", pytest.param("virtuoso", marks=pytest.mark.slow)])
 def store(request, tmp_path) -> Store:
-    """A fresh, empty store of each backend."""
+    """A fresh, empty store of each backend; the remote ones load through their Graph Store Protocol."""
     if request.param == "memory":
         made: Store = OxigraphStore()
     elif request.param == "disk":
         made = OxigraphStore(tmp_path / "store")
+    elif request.param == "virtuoso":
+        made = request.getfixturevalue("virtuoso_store")
     else:
         server = OxigraphServer()
         request.addfinalizer(server.stop)
-        made = RemoteStore(server.query_url, server.update_url, timeout=30)
+        made = RemoteStore(server.query_url, server.update_url, timeout=30, gsp_url=server.gsp_url)
     yield made
     made.close()
 
@@ -194,7 +226,8 @@ def live_seed_app(seed_store):
 
 
 def seeded_store(kind: str, request, tmp_path_factory) -> Store:
-    """The seed graph (ontology + data) built into a fresh store of a kind: memory, disk or remote."""
+    """The seed graph (ontology + data) built into a fresh store of a kind: memory, disk, remote (`oxigraph serve`)
+    or virtuoso (the session's, emptied first)."""
     from reformkg.graph.build import build
     from reformkg.graph.settings import Settings
 
@@ -203,6 +236,10 @@ def seeded_store(kind: str, request, tmp_path_factory) -> Store:
         store: Store = OxigraphStore()
     elif kind == "disk":
         store = OxigraphStore(tmp_path_factory.mktemp("store") / "store")
+    elif kind == "virtuoso":
+        virtuoso = request.getfixturevalue("virtuoso_server")
+        virtuoso.clear()
+        store = RemoteStore(virtuoso.query_url, virtuoso.update_url, timeout=60, gsp_url=virtuoso.gsp_url)
     else:
         server = OxigraphServer()
         request.addfinalizer(server.stop)
