@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from reformkg.api import errors
-from reformkg.api.routers import analytics, entities, health, search, sparql, timeline, trace, ui, views
+from reformkg.api.routers import analytics, entities, health, home, search, sparql, timeline, trace, ui, views
 from reformkg.graph.executor import QueryExecutor
 from reformkg.graph.guard import Limits
 from reformkg.graph.settings import Settings
@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.executor = executor
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(health.router)
+    app.include_router(home.router)
     app.include_router(sparql.router)
     app.include_router(analytics.router)
     app.include_router(views.router)

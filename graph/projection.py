@@ -149,6 +149,7 @@ def build_projection(store: Store) -> Projection:
     generation = store.generation
     edges = store.query(queries.text("projection-edges")).rows()
     info = store.query(queries.text("projection-nodes")).rows()
+    display = store.query(queries.text("projection-display-labels")).rows()
 
     interned: dict[str, str] = {}
     intern = interned.setdefault
@@ -191,6 +192,11 @@ def build_projection(store: Store) -> Projection:
                     untyped_places.add(s)
     del by_pair
 
+    for lang, made in display_labels(display).items():
+        own = zh if lang == "zh" else en
+        for node, label in made.items():
+            own.setdefault(node, label)
+
     for node, data in graph.nodes(data=True):
         cls = types.get(node)
         kind = CLASS_KINDS.get(cls, "other") if cls else ("place" if node in untyped_places else "other")
@@ -199,6 +205,22 @@ def build_projection(store: Store) -> Projection:
         data["label_zh"] = zh.get(node, "")
         data["label_en"] = en.get(node, "")
     return Projection(graph, predicate_labels, generation=generation, seconds=time.perf_counter() - started)
+
+
+def display_labels(rows: list[dict]) -> dict[str, dict[str, str]]:
+    """Human labels, ``{"zh": {iri: label}, "en": {…}}``, for what has none of its own, from the rows of
+    ``projection-display-labels``: a status record reads "通过验收 · 2017-08-01", an observation "指标 53977人", an
+    ownership "牵头负责 · 机构", a sentence its quote, a data-quality note its comment."""
+    made: dict[str, dict[str, str]] = {"zh": {}, "en": {}}
+    for row in rows:
+        head, tail, lang = row["head"], row["tail"], row["lang"]
+        if row["kind"] == "observation":
+            label = f"{head} {tail}" if lang == "zh" else f"{head}: {tail}"
+        else:
+            label = " · ".join(part for part in (head, tail) if part)
+        if label:
+            made[lang].setdefault(row["entity"], label)
+    return made
 
 
 def _class_rank(cls: str) -> tuple[int, str]:

@@ -1,0 +1,159 @@
+"""The reforms at a glance, for the front page: one card per reform, its pilots inside it.
+
+A card holds what an analyst asks first: the reform's owners with their roles (from the ownership tracer; when the
+source names none, the card says so and names the body that accepted or assessed it, from its status records and its
+pilots'), its current status and the date it was reported, its key figures, its places, and the newsletter items it
+came from. Everything is assembled from ``tracing.reform_trace`` (the named queries) plus one query for the items
+(``page-reform-items``); the cards are cached until the store changes.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from dataclasses import dataclass, field
+
+from reformkg.graph import queries, tracing
+from reformkg.graph.store import Store
+from reformkg.graph.tracing import Outcome, Owner, Place, Ref, StatusRecord
+
+#: How many figures a card shows; the reform's page has all of them.
+KEY_FIGURES = 4
+REPORTED = tracing.RKO + "reported"
+ACCEPTED = tracing.RKO + "stage-accepted"
+
+
+@dataclass
+class Accountable:
+    """A body the source connects with a reform that names no owner: who accepted or assessed it (or its pilots)."""
+
+    agency: Ref
+    accepted: bool  # True: it accepted (通过验收); False: it assessed the reform at another stage
+    pilots: list[Ref] = field(default_factory=list)  # the pilots it accepted or assessed; empty for the reform itself
+
+
+@dataclass
+class Item:
+    """A newsletter item that reports the reform, with its issue."""
+
+    item: Ref
+    issue: Ref | None
+    published: str | None
+
+
+@dataclass
+class ReformCard:
+    reform: Ref
+    pilot: bool
+    owners: list[Owner]
+    accountable: list[Accountable]  # only when ``owners`` is empty
+    status: StatusRecord | None  # the latest status record
+    figures: int  # how many figures the reform reports
+    key_figures: list[Outcome]
+    places: list[Place]
+    items: list[Item]
+    pilots: list[ReformCard] = field(default_factory=list)
+    measures: int = 0
+
+    @property
+    def slug(self) -> str:
+        """The part of the reform's IRI after ``…/id/reform/``: what the timeline and tracing routes take."""
+        return self.reform.iri.removeprefix(tracing.REFORM_BASE)
+
+
+def _key_figures(trace: tracing.ReformTrace) -> list[Outcome]:
+    """Figures the reform reports (not plans or baselines) in the order the source gives them, at most KEY_FIGURES;
+    when it reports none, its first figures of any kind."""
+    starts = {s.iri: s.start for item in trace.sources for s in item.sentences}
+
+    def position(outcome: Outcome) -> tuple[int, int, str]:
+        first = min((starts.get(s, 1 << 30) for s in outcome.sentences), default=1 << 30)
+        return (0 if outcome.kind == REPORTED else 1, first, outcome.observation)
+
+    return sorted(trace.outcomes, key=position)[:KEY_FIGURES]
+
+
+def _count(measures: list[tracing.Measure]) -> int:
+    return sum(1 + _count(m.sub_measures) for m in measures)
+
+
+def _card(trace: tracing.ReformTrace, pilot: bool, items: list[Item]) -> ReformCard:
+    return ReformCard(
+        reform=trace.reform,
+        pilot=pilot,
+        owners=trace.owners,
+        accountable=[],
+        status=trace.status_history[-1] if trace.status_history else None,
+        figures=len(trace.outcomes),
+        key_figures=_key_figures(trace),
+        places=trace.places,
+        items=items,
+        measures=_count(trace.measures),
+    )
+
+
+def _accountable(card: ReformCard, history: list[StatusRecord], pilots: list[ReformCard]) -> list[Accountable]:
+    """The bodies that accepted or assessed a reform without owners, or its pilots, each once."""
+    found: dict[str, Accountable] = {}
+    for record in history:
+        if record.assessor is not None:
+            found.setdefault(record.assessor.iri, Accountable(record.assessor, record.stage.iri == ACCEPTED))
+    for pilot in pilots:
+        record = pilot.status
+        if record is not None and record.assessor is not None:
+            entry = found.setdefault(record.assessor.iri, Accountable(record.assessor, record.stage.iri == ACCEPTED))
+            entry.pilots.append(pilot.reform)
+    return list(found.values())
+
+
+def build_cards(store: Store) -> list[ReformCard]:
+    """Every reform initiative as a card, its pilots inside it, newest issue first, then in the issue's order."""
+    order: list[str] = []
+    parent: dict[str, str] = {}
+    item_rows: dict[str, list[dict]] = {}
+    for row in queries.run(store, "page-reform-items").rows():
+        reform = row["reform"]
+        if reform not in item_rows:
+            order.append(reform)
+            item_rows[reform] = []
+        if row["pilotOf"]:
+            parent[reform] = row["pilotOf"]
+        if row["item"] and all(r["item"] != row["item"] for r in item_rows[reform]):
+            item_rows[reform].append(row)
+    labels = tracing.Labels(
+        store, {r[key] for rows in item_rows.values() for r in rows for key in ("item", "issue") if r[key]}
+    )
+    traces = {reform: tracing.reform_trace(store, reform) for reform in order}
+    cards: dict[str, ReformCard] = {}
+    for reform in order:
+        items = [
+            Item(labels.ref(r["item"]), labels.ref(r["issue"]), r["published"]) for r in item_rows[reform] if r["item"]
+        ]
+        cards[reform] = _card(traces[reform], reform in parent, items)
+    top = []
+    for reform in order:
+        card = cards[reform]
+        if reform in parent and parent[reform] in cards:
+            cards[parent[reform]].pilots.append(card)
+        else:
+            top.append(card)
+    for card in cards.values():
+        if not card.owners:
+            card.accountable = _accountable(card, traces[card.reform.iri].status_history, card.pilots)
+    return top
+
+
+_cache: weakref.WeakKeyDictionary[Store, tuple[int, list[ReformCard]]] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def reform_cards(store: Store) -> list[ReformCard]:
+    """``build_cards``, cached until the store's generation moves on."""
+    with _lock:
+        cached = _cache.get(store)
+        if cached is not None and cached[0] == store.generation:
+            return cached[1]
+        generation = store.generation
+        cards = build_cards(store)
+        _cache[store] = (generation, cards)
+        return cards
