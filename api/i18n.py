@@ -93,12 +93,17 @@ WORDS: dict[str, tuple[str, str]] = {
     "page.role": ("角色", "Role"),
     "page.agency": ("单位", "Agency"),
     "page.how": ("关系", "How"),
-    "page.more_links": ("引用此处的链接多于所示；可用 /sparql 查询全部。", "More links point here than are shown; "
-                        "query /sparql for all of them."),
+    "page.more_links": (
+        "引用此处的链接多于所示；可用 /sparql 查询全部。",
+        "More links point here than are shown; query /sparql for all of them.",
+    ),
     # views
     "view.legend": ("图例", "Legend"),
     "view.details": ("详情", "Details"),
-    "view.click_hint": ("点击节点查看详情；悬停显示全名。", "Click an entity for its details; hover for its whole name."),
+    "view.click_hint": (
+        "点击节点查看详情；悬停显示全名。",
+        "Click an entity for its details; hover for its whole name.",
+    ),
     "view.open_page": ("打开页面", "Open its page"),
     "view.show": ("显示", "Show"),
     "view.provenance": ("出处（来源、数据集、说明）", "Provenance (sources, data sets, notes)"),
@@ -123,7 +128,8 @@ WORDS: dict[str, tuple[str, str]] = {
     # query page
     "query.title": ("SPARQL 查询", "Query the reform graph"),
     "query.lead": (
-        "在 /sparql 上执行 SPARQL。下列每个标签页是一个能力问题；可修改后运行（Ctrl+Enter），也可新建标签页。以链接分享查询：/query?query=…",
+        "在 /sparql 上执行 SPARQL。下列每个标签页是一个能力问题；可修改后运行（Ctrl+Enter），也可新建标签页。"
+        "以链接分享查询：/query?query=…",
         "SPARQL over /sparql. Each tab below is one of the competency questions; edit and run it (Ctrl+Enter), or "
         "open a new tab. Share a query as a link: /query?query=…",
     ),

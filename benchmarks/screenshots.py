@@ -91,11 +91,18 @@ def shoot(out: Path, only: list[str] | None = None) -> list[Path]:
             for name, (path, language, full) in SHOTS.items():
                 if only and name not in only:
                     continue
-                context = browser.new_context(viewport={"width": 1400, "height": 900}, locale=language.split(",")[0],
-                                              extra_http_headers={"Accept-Language": language})
+                context = browser.new_context(
+                    viewport={"width": 1400, "height": 900},
+                    locale=language.split(",")[0],
+                    extra_http_headers={"Accept-Language": language},
+                )
                 page = context.new_page()
-                page.route("**/*", lambda route: route.continue_()
-                           if urlparse(route.request.url).hostname == "127.0.0.1" else route.abort())
+                page.route(
+                    "**/*",
+                    lambda route: (
+                        route.continue_() if urlparse(route.request.url).hostname == "127.0.0.1" else route.abort()
+                    ),
+                )
                 page.goto(url + path)
                 if path.startswith("/graph/"):
                     page.wait_for_function("document.body.dataset.stabilised === 'true'", timeout=60_000)

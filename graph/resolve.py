@@ -21,8 +21,20 @@ from reformkg.graph.namespaces import PREFIXES
 from reformkg.graph.store import Store
 
 #: The folders of the IRIs reformkg mints, tried in this order for a bare slug.
-KINDS = ("reform", "org", "place", "measure", "document", "indicator", "observation", "status", "dataset", "note",
-         "ownership", "source")
+KINDS = (
+    "reform",
+    "org",
+    "place",
+    "measure",
+    "document",
+    "indicator",
+    "observation",
+    "status",
+    "dataset",
+    "note",
+    "ownership",
+    "source",
+)
 
 
 class Ambiguous(InputError):
