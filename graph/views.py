@@ -180,7 +180,7 @@ def edge_words(proj: Projection, predicate: str) -> tuple[str, str]:
     return en, en
 
 
-# -- nodes and edges ----------------------------------------------------------------------------------------------------
+# -- nodes and edges ---------------------------------------------------------------------------------------------------
 def _node(proj: Projection, iri: str, *, centre: bool = False, group: str | None = None) -> dict[str, Any]:
     data = proj.graph.nodes[iri]
     kind = data.get("kind", "other")
@@ -254,7 +254,7 @@ def _rank_key(proj: Projection):
     return key
 
 
-# -- ego ----------------------------------------------------------------------------------------------------------------
+# -- ego ---------------------------------------------------------------------------------------------------------------
 def ego_data(
     store: Store,
     iri: str,
@@ -397,7 +397,7 @@ def _detail_switches(provenance: bool, observations: bool) -> list[Switch]:
     ]
 
 
-# -- overview -----------------------------------------------------------------------------------------------------------
+# -- overview ----------------------------------------------------------------------------------------------------------
 def overview_data(
     store: Store, *, cap: int = OVERVIEW_CAP, provenance: bool = False, observations: bool = False
 ) -> ViewData:
@@ -488,7 +488,7 @@ def _group_positions(
     return positions
 
 
-# -- ownership ----------------------------------------------------------------------------------------------------------
+# -- ownership ---------------------------------------------------------------------------------------------------------
 def _status_links(proj: Projection) -> list[tuple[str, str, str]]:
     """(assessor, reform, stage) for every status record with an assessor, from the projection."""
     graph = proj.graph
@@ -619,7 +619,7 @@ def _measures_of(proj: Projection, reform: str) -> list[str]:
     return found
 
 
-# -- forest farms -------------------------------------------------------------------------------------------------------
+# -- forest farms ------------------------------------------------------------------------------------------------------
 def forest_farms_data(store: Store) -> ViewData:
     """The forest farms (sites and institutions), their pilots and acceptance, the group that accepted them, the
     reform they belong to, and its next steps."""
@@ -667,7 +667,7 @@ def forest_farms_data(store: Store) -> ViewData:
     return view
 
 
-# -- rendering ----------------------------------------------------------------------------------------------------------
+# -- rendering ---------------------------------------------------------------------------------------------------------
 def page_context(view: ViewData, *, lang: str = "en") -> dict[str, Any]:
     """What a page needs to draw a view: vis-network nodes and edges (labels in ``lang``, shortened on the canvas,
     whole in the tooltip and the details), the options, the legend and the counts."""
