@@ -157,3 +157,73 @@ def reform_cards(store: Store) -> list[ReformCard]:
         cards = build_cards(store)
         _cache[store] = (generation, cards)
         return cards
+
+
+@dataclass
+class Quote:
+    """A source sentence as a page shows it: its words, its number in its item, the item, where it sits."""
+
+    iri: str
+    quote: str
+    number: int | None
+    item: Ref | None
+    start: int | None
+    end: int | None
+
+    @property
+    def anchor(self) -> str:
+        """An id for the sentence on the page."""
+        return "s-" + self.iri.rsplit("/", 1)[-1]
+
+
+@dataclass
+class ReformRecord:
+    """Everything a reform's page shows: the trace, the card (owners or who accepted it, pilots) and every sentence
+    behind any of it, each once, in the source's order."""
+
+    trace: tracing.ReformTrace
+    card: ReformCard | None
+    sentences: dict[str, Quote]
+
+
+def _find(cards: list[ReformCard], iri: str) -> ReformCard | None:
+    for card in cards:
+        if card.reform.iri == iri:
+            return card
+        found = _find(card.pilots, iri)
+        if found is not None:
+            return found
+    return None
+
+
+def reform_record(store: Store, reform: str) -> ReformRecord:
+    """A reform's page, assembled. UnknownEntity when it is not a reform."""
+    trace = tracing.reform_trace(store, reform)
+    card = _find(reform_cards(store), reform)
+    wanted = {s.iri for item in trace.sources for s in item.sentences}
+    wanted |= {s for o in trace.outcomes for s in o.sentences}
+    wanted |= {s for r in trace.status_history for s in r.sentences}
+    rows = queries.run(store, "page-sentences", sentence=sorted(wanted)).rows() if wanted else []
+    labels = tracing.Labels(store, {r["item"] for r in rows if r["item"]})
+    sentences: dict[str, Quote] = {}
+    for r in rows:
+        if r["sentence"] in sentences:
+            continue
+        sentences[r["sentence"]] = Quote(
+            iri=r["sentence"],
+            quote=r["quote"],
+            number=int(r["number"]) if r["number"] else None,
+            item=labels.ref(r["item"]),
+            start=int(r["start"]) if r["start"] else None,
+            end=int(r["end"]) if r["end"] else None,
+        )
+    ordered = sorted(sentences.values(), key=lambda q: (q.item.iri if q.item else "", q.start or 0, q.iri))
+    position = {q.iri: i for i, q in enumerate(ordered)}
+
+    def first(iris: list[str]) -> int:
+        return min((position.get(s, len(position)) for s in iris), default=len(position))
+
+    for fact in [*trace.outcomes, *trace.status_history]:
+        fact.sentences.sort(key=lambda s: position.get(s, len(position)))
+    trace.outcomes.sort(key=lambda o: (first(o.sentences), o.observation))
+    return ReformRecord(trace, card, {q.iri: q for q in ordered})
