@@ -230,11 +230,14 @@ def _hidden(kind: str, provenance: bool, observations: bool) -> bool:
     return False
 
 
-def _figure_summaries(proj: Projection, drawn: list[str]) -> tuple[list[dict], list[dict]]:
-    """One "N figures" node per drawn node that observations hang from (when they are not drawn one by one)."""
+def _figure_summaries(proj: Projection, drawn: list[str], centre: str | None = None) -> tuple[list[dict], list[dict]]:
+    """One "N figures" node per drawn reform that observations hang from, and for the centre of an ego view (when
+    figures are not drawn one by one)."""
     nodes, edges = [], []
     graph = proj.graph
     for iri in drawn:
+        if iri != centre and graph.nodes[iri].get("kind") != "reform":
+            continue
         count = sum(1 for other in proj.undirected[iri] if graph.nodes[other].get("kind") == "observation")
         if not count or graph.nodes[iri].get("kind") in FIGURE_KINDS:
             continue
@@ -365,8 +368,8 @@ def ego_data(
         view.edges.append(edge)
     view.nodes += more
     view.edges += more_edges
-    if not observations:
-        nodes, summary_edges = _figure_summaries(proj, [n for n in shown if n not in unexpanded or n == iri])
+    if not observations and not predicate_filter and (not kind_filter or "figures" in kind_filter):
+        nodes, summary_edges = _figure_summaries(proj, list(shown), centre=iri)
         room_left = max(0, cap - len(view.nodes))
         view.nodes += nodes[:room_left]
         view.edges += summary_edges[:room_left]
