@@ -38,7 +38,13 @@ def print_table(table: Table) -> None:
     if out.is_terminal:
         out.print(table)
     else:
-        out.print(table, width=max(Measurement.get(out, out.options, table).maximum, 20), crop=False)
+        natural = Measurement.get(out, out.options.update_width(1_000_000), table).maximum
+        width = out.width
+        out.width = max(natural, width)
+        try:
+            out.print(table, crop=False)
+        finally:
+            out.width = width
 
 
 def one_line(message: object) -> str:
