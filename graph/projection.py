@@ -100,6 +100,8 @@ class Projection:
     predicate_labels: dict[str, str] = field(default_factory=dict)
     generation: int = 0
     seconds: float = 0.0
+    #: what views and analytics derive from the same state of the store (the owners' roles …), dropped with it
+    derived: dict = field(default_factory=dict, repr=False)
     _undirected: nx.Graph | None = field(default=None, repr=False)
     _typed: nx.DiGraph | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -109,6 +111,15 @@ class Projection:
         data = self.graph.nodes.get(node, {})
         other = "zh" if lang == "en" else "en"
         return data.get(f"label_{lang}") or data.get(f"label_{other}") or local_name(node)
+
+    def derive(self, key: str, make):
+        """``make()``, computed once per projection (so once per state of the store) and kept under ``key``."""
+        with self._lock:
+            if key in self.derived:
+                return self.derived[key]
+        value = make()
+        with self._lock:
+            return self.derived.setdefault(key, value)
 
     def predicate_label(self, predicate: str) -> str:
         return self.predicate_labels.get(predicate) or humanise(local_name(predicate))

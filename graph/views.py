@@ -208,7 +208,12 @@ def _graph_edge(proj: Projection, s: str, o: str) -> dict[str, Any]:
 
 
 def _roles(store: Store, proj: Projection) -> dict[tuple[str, str], tuple[str, str]]:
-    """(owner, reform) -> the role's words, from the ownership tracer."""
+    """(owner, reform) -> the role's words, from the ownership tracer; kept with the projection (one query per state
+    of the store, not one per view)."""
+    return proj.derive("roles", lambda: _read_roles(store, proj))
+
+
+def _read_roles(store: Store, proj: Projection) -> dict[tuple[str, str], tuple[str, str]]:
     roles = {}
     for reform, owners in ownership.owners(store).items():
         for owner in owners:
