@@ -19,6 +19,10 @@ from reformkg.graph.tracing import Outcome, Owner, Place, Ref, StatusRecord
 
 #: How many figures a card shows; the reform's page has all of them.
 KEY_FIGURES = 4
+#: How many reforms the front page shows (the most recently reported first; search finds the rest), and how many
+#: pilots a card lists (``more_pilots`` counts the others). Each card is assembled from its reform's named queries.
+MAX_CARDS = 60
+MAX_PILOTS = 12
 REPORTED = tracing.RKO + "reported"
 ACCEPTED = tracing.RKO + "stage-accepted"
 
@@ -54,6 +58,7 @@ class ReformCard:
     items: list[Item]
     pilots: list[ReformCard] = field(default_factory=list)
     measures: int = 0
+    more_pilots: int = 0  # pilots not listed on the card (past MAX_PILOTS)
 
     @property
     def slug(self) -> str:
@@ -106,8 +111,9 @@ def _accountable(card: ReformCard, history: list[StatusRecord], pilots: list[Ref
     return list(found.values())
 
 
-def build_cards(store: Store) -> list[ReformCard]:
-    """Every reform initiative as a card, its pilots inside it, newest issue first, then in the issue's order."""
+def build_cards(store: Store, limit: int = MAX_CARDS, pilots: int = MAX_PILOTS) -> list[ReformCard]:
+    """The reform initiatives as cards, their pilots inside them, newest issue first, then in the issue's order: at
+    most ``limit`` cards of at most ``pilots`` pilots each."""
     order: list[str] = []
     parent: dict[str, str] = {}
     item_rows: dict[str, list[dict]] = {}
@@ -123,6 +129,19 @@ def build_cards(store: Store) -> list[ReformCard]:
     labels = tracing.Labels(
         store, {r[key] for rows in item_rows.values() for r in rows for key in ("item", "issue") if r[key]}
     )
+    tops = [r for r in order if r not in parent or parent[r] not in item_rows][:limit]
+    chosen = set(tops)
+    listed: dict[str, int] = dict.fromkeys(tops, 0)
+    skipped: dict[str, int] = dict.fromkeys(tops, 0)
+    for reform in order:
+        whole = parent.get(reform)
+        if whole in listed:
+            if listed[whole] < pilots:
+                listed[whole] += 1
+                chosen.add(reform)
+            else:
+                skipped[whole] += 1
+    order = [r for r in order if r in chosen]
     traces = {reform: tracing.reform_trace(store, reform) for reform in order}
     cards: dict[str, ReformCard] = {}
     for reform in order:
@@ -137,6 +156,8 @@ def build_cards(store: Store) -> list[ReformCard]:
             cards[parent[reform]].pilots.append(card)
         else:
             top.append(card)
+    for card in top:
+        card.more_pilots = skipped.get(card.reform.iri, 0)
     for card in cards.values():
         if not card.owners:
             card.accountable = _accountable(card, traces[card.reform.iri].status_history, card.pilots)

@@ -233,3 +233,12 @@ def test_cli_trace_takes_a_label(seed_store, monkeypatch):
     assert "Kunming Municipal People's Government → Kunming Poverty Alleviation and Development Office" in (
         printed.getvalue()
     )
+
+
+def test_the_front_page_is_bounded(seed_store):
+    from reformkg.graph.reforms import build_cards
+
+    cards = build_cards(seed_store, limit=4, pilots=1)
+    forest = next(c for c in cards if c.reform.iri == FOREST)
+    assert len(forest.pilots) == 1 and forest.more_pilots == 2
+    assert [c.reform.iri for c in build_cards(seed_store, limit=2)] == [c.reform.iri for c in cards[:2]]

@@ -51,6 +51,7 @@ class Card(BaseModel):
     items: list[Item] = Field(description="The newsletter items that report it")
     pilots: list[Card]
     measures: int
+    more_pilots: int = Field(0, description="Pilots not listed (a card lists at most 12)")
 
     @computed_field
     @property
@@ -87,5 +88,5 @@ def home(request: Request, store: StoreDep) -> Response:
 )
 def reform_list(store: StoreDep) -> list[ReformCard]:
     """Each reform initiative with its owners (or, when the source names none, who accepted or assessed it), its
-    current status, its key figures, places, newsletter items and pilots."""
+    current status, its key figures, places, newsletter items and pilots: the 60 most recently reported."""
     return reforms.reform_cards(store)
