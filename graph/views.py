@@ -447,7 +447,7 @@ def overview_data(
         reform_nodes = [n for n in chosen if graph.nodes[n]["kind"] == "reform"]
         summaries = _figure_summaries(proj, sorted(reform_nodes))
         summaries = (summaries[0][:room_left], summaries[1][:room_left])
-    view = ViewData(title_zh="全图：按改革分组", title_en="The whole picture, grouped by reform", font_scale=1.8)
+    view = ViewData(title_zh="全图：按改革分组", title_en="The whole picture, grouped by reform", font_scale=2.2)
     positions = _group_positions(proj, chosen, group, tops)
     view.nodes = []
     for n in sorted(chosen, key=lambda n: (group.get(n, "~"), n)):
@@ -700,7 +700,9 @@ def page_context(view: ViewData, *, lang: str = "en") -> dict[str, Any]:
             "other_name": second if second != first else "",
             "kind_label": kind_zh if zh else kind_en,
         }
-        drawn["font"] = {"size": round(FONT_SIZES.get(node["kind"], 14) * view.font_scale)}
+        # the overview enlarges the names of reforms, agencies and places only; the rest read on zoom and hover
+        scale = view.font_scale if node["kind"] in FONT_SIZES else 1.0
+        drawn["font"] = {"size": round(FONT_SIZES.get(node["kind"], 14) * scale)}
         if node["kind"] in ("unnamed", "more"):
             drawn["font"]["color"] = "#6b3d00" if node["kind"] == "unnamed" else "#555555"
             drawn["shapeProperties"] = {"borderDashes": [4, 3]}
