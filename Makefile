@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install build serve test lint bench load clean browser virtuoso
+.PHONY: install build serve test lint bench load clean browser virtuoso screenshots
 
 install: $(STAMP)
 
@@ -48,6 +48,14 @@ bench: install virtuoso
 
 load: install
 	$(BIN)/python -m benchmarks.loadtest
+
+# The README's screenshots (benchmarks/screenshots/*.png): the seed graph served on loopback, shot by headless chromium.
+# Chinese needs a CJK font: installed where we can (root with apt).
+screenshots: install browser
+	@fc-list 2>/dev/null | grep -qiE "wenquanyi|noto sans cjk|noto serif cjk" || { [ "$$(id -u)" = 0 ] && \
+	  command -v apt-get >/dev/null && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	  fonts-wqy-microhei >/dev/null) || echo "no CJK font installed: Chinese will show as boxes"; }
+	$(BIN)/python -m benchmarks.screenshots
 
 clean:
 	rm -rf $(VENV) var

@@ -9,13 +9,13 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from reformkg.api import errors
-from reformkg.api.routers import analytics, entities, health, search, sparql, timeline, trace, ui, views
+from reformkg.api import errors, i18n
+from reformkg.api.routers import analytics, entities, health, home, search, sparql, timeline, trace, ui, views
 from reformkg.graph.executor import QueryExecutor
 from reformkg.graph.guard import Limits
 from reformkg.graph.settings import Settings
@@ -65,8 +65,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     )
 
     @app.get("/docs", include_in_schema=False)
-    def api_docs() -> HTMLResponse:
-        return get_swagger_ui_html(
+    def api_docs(request: Request) -> HTMLResponse:
+        page = get_swagger_ui_html(
             openapi_url=app.openapi_url,
             title="reformkg API",
             swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
@@ -74,6 +74,14 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
             swagger_ui_parameters={"validatorUrl": None},  # no call to the online validator
         )
+        # the site header above Swagger UI, so the API docs lead back like every other page
+        header = ui.templates.get_template("site_header.html").render(nav="docs", q=None, **i18n.context(request))
+        html = page.body.decode("utf-8")
+        html = html.replace("</head>", '<link rel="stylesheet" href="/static/reformkg.css">\n</head>', 1)
+        html = html.replace("<body>", "<body>\n" + header, 1)
+        response = HTMLResponse(html, headers={"Vary": ui.VARY})
+        i18n.remember(request, response)
+        return response
 
     errors.install(app)
     app.state.settings = settings
@@ -81,6 +89,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.executor = executor
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(health.router)
+    app.include_router(home.router)
     app.include_router(sparql.router)
     app.include_router(analytics.router)
     app.include_router(views.router)

@@ -19,7 +19,17 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 from rich.table import Table
 
 from reformkg.api.cli_analytics import analytics_app
-from reformkg.api.cli_common import cli_store, err, fail, load_settings, os_error, out, store_location, write_atomically
+from reformkg.api.cli_common import (
+    cli_store,
+    err,
+    fail,
+    load_settings,
+    os_error,
+    out,
+    print_table,
+    store_location,
+    write_atomically,
+)
 from reformkg.api.cli_ingest import ingest_app
 from reformkg.graph.settings import Settings
 from reformkg.graph.store import (
@@ -167,7 +177,7 @@ def query(
             rows = result.rows()
             for row in rows:
                 table.add_row(*("" if row[v] is None else row[v] for v in result.variables))
-            out.print(table)
+            print_table(table)
             err.print(f"{len(rows)} rows")
 
 

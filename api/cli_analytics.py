@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from reformkg.api.cli_common import cli_store, err, fail, os_error, out, write_atomically
+from reformkg.api.cli_common import cli_store, err, fail, os_error, out, print_table, write_atomically
 
 analytics_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Graph analytics over the store.")
 
@@ -37,19 +37,22 @@ def agencies(limit: Annotated[int, typer.Option(help="Show the top N")] = 20) ->
         b = "" if row["betweenness"] is None else f"{row['betweenness']:.4f}"
         pagerank = f"{row['pagerank']:.4f}"
         table.add_row(str(row["rank"]), row["label_en"], row["label_zh"], str(row["degree"]), pagerank, b)
-    out.print(table)
+    print_table(table)
     p = ranking["projection"]
     err.print(f"typed projection: {p['nodes']:,} nodes, {p['edges']:,} edges; betweenness {ranking['betweenness']}")
 
 
 @analytics_app.command()
-def trace(agency_iri: Annotated[str, typer.Argument(help="The agency's IRI")]) -> None:
+def trace(
+    agency: Annotated[str, typer.Argument(help="The agency: its IRI, slug or label (市政府, 昆明市人民政府)")],
+) -> None:
     """Every reform an agency owns, directly or through its sub-organisations, with the path."""
     from reformkg.graph import entities, ownership
     from reformkg.graph.projection import local_name
+    from reformkg.graph.resolve import resolve
 
     with cli_store(write=False) as store:
-        found = ownership.reforms_of(store, agency_iri)
+        found = ownership.reforms_of(store, resolve(store, agency, prefer=("org",)))
         labels = entities.labels(store, [i for owned in found for i in owned.path])
 
     def name(iri: str) -> str:
@@ -64,13 +67,15 @@ def trace(agency_iri: Annotated[str, typer.Argument(help="The agency's IRI")]) -
 
 @analytics_app.command()
 def path(
-    source: Annotated[str, typer.Argument(metavar="FROM", help="IRI the path starts at")],
-    target: Annotated[str, typer.Argument(metavar="TO", help="IRI the path ends at")],
+    source: Annotated[str, typer.Argument(metavar="FROM", help="Where the path starts: an IRI, slug or label")],
+    target: Annotated[str, typer.Argument(metavar="TO", help="Where the path ends: an IRI, slug or label")],
 ) -> None:
     """The shortest path between two entities, each edge named."""
     from reformkg.graph.analytics import shortest_path
+    from reformkg.graph.resolve import resolve
 
     with cli_store(write=False) as store:
+        source, target = resolve(store, source), resolve(store, target)
         found = shortest_path(store, source, target)
     labels = {n["iri"]: n["label_en"] for n in found["nodes"]}
     out.print(labels[source])

@@ -18,6 +18,8 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
+from rich.table import Table
 
 from reformkg.graph.errors import ReformkgError
 from reformkg.graph.settings import Settings
@@ -25,6 +27,24 @@ from reformkg.graph.store import OxigraphStore, Store, StoreError, StoreMissing,
 
 out = Console(emoji=False, highlight=False)
 err = Console(stderr=True, emoji=False, highlight=False)
+
+
+def print_table(table: Table) -> None:
+    """Print a table without cutting any cell: on a terminal, cells too wide for it wrap (fold) instead of ending in
+    "…"; into a pipe or a file, the table takes the width it needs, so every name stays on its line whole."""
+    for column in table.columns:
+        column.overflow = "fold"
+        column.no_wrap = False
+    if out.is_terminal:
+        out.print(table)
+    else:
+        natural = Measurement.get(out, out.options.update_width(1_000_000), table).maximum
+        width = out.width
+        out.width = max(natural, width)
+        try:
+            out.print(table, crop=False)
+        finally:
+            out.width = width
 
 
 def one_line(message: object) -> str:

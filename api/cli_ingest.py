@@ -11,15 +11,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from reformkg.api.cli_common import cli_store, err, fail, load_settings, out
+from reformkg.api.cli_common import cli_store, err, fail, load_settings, out, print_table
 
 ingest_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Ingest newsletters and track reforms.")
-
-
-def _reform_iri(reform: str) -> str:
-    from reformkg.graph.timeline import REFORM_BASE
-
-    return reform if reform.startswith(("http://", "https://")) else REFORM_BASE + reform
 
 
 @ingest_app.command()
@@ -134,13 +128,16 @@ def _stages(change) -> str:
 
 
 @ingest_app.command()
-def timeline(reform: Annotated[str, typer.Argument(help="Reform slug (after …/id/reform/) or IRI")]) -> None:
+def timeline(
+    reform: Annotated[str, typer.Argument(help="The reform: its IRI, slug (after …/id/reform/) or label (林场改革)")],
+) -> None:
     """A reform's status records in date order, with the issue and sentence behind each."""
+    from reformkg.graph.resolve import resolve
     from reformkg.graph.timeline import UnknownEntity, reform_timeline
 
     with cli_store(write=False) as store:
         try:
-            result = reform_timeline(store, _reform_iri(reform))
+            result = reform_timeline(store, resolve(store, reform, prefer=("reform",)))
         except UnknownEntity as error:
             raise fail(str(error)) from None
     table = Table(title=f"{result.label_zh or ''} {result.label_en or ''}".strip() or result.reform)
@@ -154,4 +151,4 @@ def timeline(reform: Annotated[str, typer.Argument(help="Reform slug (after …/
             entry.assessor_label or "",
             "\n".join(e.quote or e.sentence for e in entry.sentences),
         )
-    out.print(table)
+    print_table(table)

@@ -29,7 +29,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from reformkg.api.negotiation import prefers_html
-from reformkg.api.routers.ui import templates
+from reformkg.api.routers.ui import render
 from reformkg.graph.entities import InvalidIri
 from reformkg.graph.errors import (
     ExecutorBusy,
@@ -102,7 +102,7 @@ async def library_error(request: Request, error: ReformkgError) -> Response:
     if _documents_html(request, status) and prefers_html(request.headers.get("accept")):
         title = _most_specific(TITLES, error) or "Error"
         context = {"title": title, "message": message}
-        return templates.TemplateResponse(request, "entity_error.html", context, status_code=status, headers=headers)
+        return render(request, "entity_error.html", context, status_code=status, headers=headers)
     return JSONResponse({"detail": message}, status_code=status, headers=headers)
 
 

@@ -100,6 +100,8 @@ class Projection:
     predicate_labels: dict[str, str] = field(default_factory=dict)
     generation: int = 0
     seconds: float = 0.0
+    #: what views and analytics derive from the same state of the store (the owners' roles …), dropped with it
+    derived: dict = field(default_factory=dict, repr=False)
     _undirected: nx.Graph | None = field(default=None, repr=False)
     _typed: nx.DiGraph | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -109,6 +111,15 @@ class Projection:
         data = self.graph.nodes.get(node, {})
         other = "zh" if lang == "en" else "en"
         return data.get(f"label_{lang}") or data.get(f"label_{other}") or local_name(node)
+
+    def derive(self, key: str, make):
+        """``make()``, computed once per projection (so once per state of the store) and kept under ``key``."""
+        with self._lock:
+            if key in self.derived:
+                return self.derived[key]
+        value = make()
+        with self._lock:
+            return self.derived.setdefault(key, value)
 
     def predicate_label(self, predicate: str) -> str:
         return self.predicate_labels.get(predicate) or humanise(local_name(predicate))
@@ -149,6 +160,7 @@ def build_projection(store: Store) -> Projection:
     generation = store.generation
     edges = store.query(queries.text("projection-edges")).rows()
     info = store.query(queries.text("projection-nodes")).rows()
+    display = store.query(queries.text("projection-display-labels")).rows()
 
     interned: dict[str, str] = {}
     intern = interned.setdefault
@@ -191,6 +203,11 @@ def build_projection(store: Store) -> Projection:
                     untyped_places.add(s)
     del by_pair
 
+    for lang, made in display_labels(display).items():
+        own = zh if lang == "zh" else en
+        for node, label in made.items():
+            own.setdefault(node, label)
+
     for node, data in graph.nodes(data=True):
         cls = types.get(node)
         kind = CLASS_KINDS.get(cls, "other") if cls else ("place" if node in untyped_places else "other")
@@ -199,6 +216,22 @@ def build_projection(store: Store) -> Projection:
         data["label_zh"] = zh.get(node, "")
         data["label_en"] = en.get(node, "")
     return Projection(graph, predicate_labels, generation=generation, seconds=time.perf_counter() - started)
+
+
+def display_labels(rows: list[dict]) -> dict[str, dict[str, str]]:
+    """Human labels, ``{"zh": {iri: label}, "en": {…}}``, for what has none of its own, from the rows of
+    ``projection-display-labels``: a status record reads "通过验收 · 2017-08-01", an observation "指标 53977人", an
+    ownership "牵头负责 · 机构", a sentence its quote, a data-quality note its comment."""
+    made: dict[str, dict[str, str]] = {"zh": {}, "en": {}}
+    for row in rows:
+        head, tail, lang = row["head"], row["tail"], row["lang"]
+        if row["kind"] == "observation":
+            label = f"{head} {tail}" if lang == "zh" else f"{head}: {tail}"
+        else:
+            label = " · ".join(part for part in (head, tail) if part)
+        if label:
+            made[lang].setdefault(row["entity"], label)
+    return made
 
 
 def _class_rank(cls: str) -> tuple[int, str]:

@@ -73,7 +73,7 @@ class Place:
 @dataclass
 class Outcome:
     observation: str
-    indicator: str | None
+    indicator: str | None  # the indicator's English label
     place: Ref | None
     period: str | None
     as_of: str | None  # the report date, for figures without a period of their own
@@ -84,6 +84,11 @@ class Outcome:
     kind: str
     original_text: str
     sentences: list[str]
+    # the indicator, unit, value kind and qualifier with their zh and en labels
+    indicator_ref: Ref | None = None
+    unit_ref: Ref | None = None
+    kind_ref: Ref | None = None
+    qualifier_ref: Ref | None = None
 
 
 @dataclass
@@ -124,7 +129,7 @@ class ReformTrace:
     sources: list[SourceItem]
 
 
-class _Labels:
+class Labels:
     """The labels of many resources, fetched in one query, handed out as Refs."""
 
     def __init__(self, store: Store, iris):
@@ -152,7 +157,7 @@ def agency_reforms(store: Store, agency: str) -> AgencyReforms:
     """Every reform ``agency`` owns, directly or through its sub-organisations, with role and path (owner up to the
     agency), in the tracer's order. UnknownEntity when the graph holds nothing about the agency."""
     found = ownership.reforms_of(store, agency)
-    labels = _Labels(store, {agency} | {i for r in found for i in (r.reform, r.role, *r.chain)})
+    labels = Labels(store, {agency} | {i for r in found for i in (r.reform, r.role, *r.chain)})
     return AgencyReforms(
         agency=labels.ref(agency),
         reforms=[
@@ -193,7 +198,7 @@ def reform_trace(store: Store, reform: str) -> ReformTrace:
     facts = queries.run(store, "item-facts", fact=reform).rows()
 
     part_of = (outgoing.get(DCTERMS_PART_OF) or [None])[0]
-    labels = _Labels(
+    labels = Labels(
         store,
         {reform, part_of}
         | {o.agent for o in owners}
@@ -201,6 +206,7 @@ def reform_trace(store: Store, reform: str) -> ReformTrace:
         | {r["measure"] for r in measures}
         | {r["place"] for r in places}
         | {r["place"] for r in outcomes}
+        | {r[key] for r in outcomes for key in ("indicator", "unit", "kind", "qualifier")}
         | {r["stage"] for r in history}
         | {r["assessor"] for r in history}
         | {r["item"] for r in facts}
@@ -253,6 +259,10 @@ def reform_trace(store: Store, reform: str) -> ReformTrace:
                 kind=r["kind"],
                 original_text=r["originalText"],
                 sentences=(r["sentences"] or "").split(),
+                indicator_ref=labels.ref(r["indicator"]),
+                unit_ref=labels.ref(r["unit"]),
+                kind_ref=labels.ref(r["kind"]),
+                qualifier_ref=labels.ref(r["qualifier"]),
             )
             for r in outcomes
         ],

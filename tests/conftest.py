@@ -249,10 +249,11 @@ def seeded_store(kind: str, request, tmp_path_factory) -> Store:
 
 
 class OfflinePage:
-    """A page whose requests to anything but 127.0.0.1 are aborted and recorded; so are failures, errors, dialogs."""
+    """A page whose requests to anything but 127.0.0.1 are aborted and recorded; so are failures, script errors and
+    console errors, dialogs. ``context`` goes to Playwright's new_page (``extra_http_headers``, ``locale`` …)."""
 
-    def __init__(self, browser):
-        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
+    def __init__(self, browser, **context):
+        self.page = browser.new_page(viewport={"width": 1280, "height": 900}, **context)
         self.outside: list[str] = []
         self.failed: list[str] = []
         self.errors: list[str] = []
@@ -261,6 +262,7 @@ class OfflinePage:
         self.page.on("requestfailed", self._failed)
         self.page.on("response", self._response)
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on("console", lambda message: self.errors.append(message.text) if message.type == "error" else None)
         self.page.on("dialog", self._dialog)
 
     def _guard(self, route):

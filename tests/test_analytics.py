@@ -181,26 +181,52 @@ def test_cli(seed_store, monkeypatch, tmp_path):
     assert runner.invoke(cli.analytics_app, ["trace", f"{AG}nobody"]).exit_code == 1
 
 
-def test_analytics_iri_parameters_are_checked_and_errors_documented(seed_store):
+def test_analytics_name_entities_by_iri_slug_or_label_and_errors_documented(seed_store):
     from fastapi.testclient import TestClient
 
     from reformkg.api.app import create_app
     from reformkg.graph.settings import Settings
 
     client = TestClient(create_app(Settings(store="memory"), seed_store))
-    # Empty or not an absolute IRI: FastAPI's 422, since the schema declares the pattern.
-    for params in ({"agency": ""}, {"agency": "nobody"}, {"agency": "http://x/a b"}):
-        assert client.get("/analytics/ownership", params=params).status_code == 422, params
-    for params in ({"from": "", "to": ""}, {"from": OFFICE, "to": "x> }"}):
-        assert client.get("/analytics/path", params=params).status_code == 422, params
-    # Well-formed but not in the graph (even one the IRI parser would refuse): a 404 with a message.
-    odd = client.get("/analytics/ownership", params={"agency": "http://x/\x7f"})
-    assert odd.status_code == 404 and odd.json()["detail"]
+    # One agency, named four ways: the IRI, the slug with and without its kind, the Chinese short name
+    answers = [
+        client.get("/analytics/ownership", params={"agency": name}).json()
+        for name in (OFFICE, "kunming-poverty-alleviation-office", "org/kunming-poverty-alleviation-office", "市扶贫办")
+    ]
+    assert answers[0] and all(a == answers[0] for a in answers)
+    by_label = client.get("/analytics/path", params={"from": "市扶贫办", "to": "寻甸回族彝族自治县"})
+    assert by_label.status_code == 200 and by_label.json() == client.get(
+        "/analytics/path", params={"from": OFFICE, "to": XUNDIAN}
+    ).json()
+    # Empty: FastAPI's 422. A name that fits nothing: 404 with a message; one that fits several: 400 naming them.
+    assert client.get("/analytics/ownership", params={"agency": ""}).status_code == 422
+    assert client.get("/analytics/path", params={"from": "", "to": ""}).status_code == 422
+    for params in ({"agency": "nobody"}, {"agency": "http://x/a b"}, {"agency": "http://x/\x7f"}):
+        answer = client.get("/analytics/ownership", params=params)
+        assert answer.status_code == 404 and answer.json()["detail"], params
+    several = client.get("/analytics/path", params={"from": OFFICE, "to": "昆明"})
+    assert several.status_code == 400
+    assert "昆明市 <https://w3id.org/reformkg/id/place/kunming>" in several.json()["detail"]
     paths = client.get("/openapi.json").json()["paths"]
     for path in ("/analytics/ownership", "/analytics/path"):
         get = paths[path]["get"]
-        assert get["responses"]["404"]["content"]["application/json"]["schema"]["required"] == ["detail"]
-        assert all("pattern" in p["schema"] for p in get["parameters"])
+        for status in ("400", "404"):
+            assert get["responses"][status]["content"]["application/json"]["schema"]["required"] == ["detail"]
+
+
+def test_agency_ranking_is_a_page_for_a_browser_and_json_for_programs(seed_store):
+    from fastapi.testclient import TestClient
+
+    from reformkg.api.app import create_app
+    from reformkg.graph.settings import Settings
+
+    client = TestClient(create_app(Settings(store="memory"), seed_store))
+    data = client.get("/analytics/agencies")
+    assert data.headers["content-type"].startswith("application/json") and data.json()["agencies"]
+    page = client.get("/analytics/agencies", headers={"Accept": "text/html", "Accept-Language": "zh-CN"})
+    assert page.headers["content-type"].startswith("text/html")
+    assert "机构影响力排名" in page.text and "昆明市扶贫开发办公室" in page.text and "data-site-header" in page.text
+    assert client.get("/analytics/agencies?format=json", headers={"Accept": "text/html"}).json() == data.json()
 
 
 def test_export_content_types_are_documented(seed_store):

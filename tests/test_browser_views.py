@@ -1,41 +1,106 @@
-"""Each view in a real Chromium with the network blocked except loopback: it draws, fetches nothing outside, and a
-click on a node opens that entity's page."""
+"""Each view in a real Chromium with the network blocked except loopback: it draws within its caps, with human
+labels, no console error and no request off loopback; a click selects an entity and shows its details beside the
+graph, with a link that opens its page."""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
 from tests.conftest import OfflinePage
 
-KUNMING = "https://w3id.org/reformkg/id/place/kunming"
-VIEWS = ["/graph/overview", "/graph/ownership", "/graph/forest-farms", f"/graph/ego?iri={KUNMING}&hops=2"]
+HAIKOU_SITE = "https://w3id.org/reformkg/id/place/haikou-forest-farm"
+YUNNAN_GROUP = "https://w3id.org/reformkg/id/org/yunnan-state-forest-farm-reform-leading-group"
+FOREST_REFORM = "https://w3id.org/reformkg/id/reform/kunming-state-forest-farm-reform"
+COMPANIES = ("jd-com", "lecuntao", "haichao", "zhenkun", "poverty-alleviation-investment-company")
+ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
+#: path -> most nodes the view may draw
+VIEWS = {
+    "/graph/overview": 300,
+    "/graph/ownership": 40,
+    "/graph/forest-farms": 40,
+    f"/graph/ego?iri={HAIKOU_SITE}&hops=2": 80,
+    "/graph/ego?iri=kunming&hops=2": 80,
+    "/graph/ego?iri=kunming&hops=2&provenance=true&observations=true": 80,
+}
+SLUG = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+){2,}")
+
+
+@contextmanager
+def open_view(browser, url: str) -> Iterator[OfflinePage]:
+    """The view at ``url`` in a Chinese browser, laid out; closed afterwards."""
+    offline = OfflinePage(browser, extra_http_headers=ZH)
+    try:
+        offline.page.goto(url)
+        offline.page.wait_for_function("document.body.dataset.stabilised === 'true'", timeout=60_000)
+        yield offline
+    finally:
+        offline.close()
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", VIEWS)
-def test_view_draws_offline_and_click_navigates(browser, live_seed_app, path):
-    offline = OfflinePage(browser)
-    page = offline.page
-    try:
-        page.goto(live_seed_app.url + path)
-        page.wait_for_function("document.body.dataset.stabilised === 'true'", timeout=30_000)
-        count = page.evaluate("window.reformkgNodes.length")
-        assert count > 0
-        assert page.evaluate("window.reformkgNetwork.getPositions().constructor === Object")
+def test_view_draws_within_its_caps_and_a_click_shows_details(browser, live_seed_app, path):
+    with open_view(browser, live_seed_app.url + path) as offline:
+        page = offline.page
+        drawn = page.evaluate("window.reformkgNodes.get().map(n => ({id: n.id, label: n.label, kind: n.kind}))")
+        assert 0 < len(drawn) <= VIEWS[path]
+        assert not [n["label"] for n in drawn if SLUG.fullmatch(n["label"])], "slugs drawn as labels"
+        assert page.locator("html").get_attribute("lang") == "zh"
+        assert page.locator("[data-site-header] a[href='/']").count() >= 1  # a way back
         offline.assert_clean()
-        # Click the first node that has an entity page, at its position on the canvas.
+        # Click the first node that has an entity page, at its position on the canvas: the details show beside.
         target = page.evaluate(
             """() => {
               const net = window.reformkgNetwork;
-              const node = window.reformkgNodes.get({filter: n => !!n.url})[0];
+              const node = window.reformkgNodes.get({filter: n => !!n.url && n.kind !== 'figures'})[0];
               net.focus(node.id, {scale: 1.5, animation: false});
               const dom = net.canvasToDOM(net.getPositions([node.id])[node.id]);
               const box = document.querySelector('#network canvas').getBoundingClientRect();
-              return {url: node.url, x: box.left + dom.x, y: box.top + dom.y};
+              return {x: box.left + dom.x, y: box.top + dom.y};
             }"""
         )
+        page.mouse.click(target["x"], target["y"])
+        page.locator("#details").wait_for(state="visible", timeout=5_000)
+        # where nodes overlap, the click may pick a neighbour: the details are those of the node vis selected
+        chosen = page.evaluate(
+            "(() => { const n = window.reformkgNodes.get(window.reformkgNetwork.getSelectedNodes()[0]);"
+            " return {url: n.url, name: n.name}; })()"
+        )
+        assert chosen["url"] and page.locator("#details-name").inner_text() == chosen["name"]
         with page.expect_navigation():
-            page.mouse.click(target["x"], target["y"])
-        assert page.url == live_seed_app.url + target["url"]
-    finally:
-        offline.close()
+            page.locator("#details-page").click()
+        assert page.url == live_seed_app.url + chosen["url"]
+        offline.assert_clean()
+
+
+@pytest.mark.slow
+def test_forest_farm_ego_view_shows_the_accepting_group(browser, live_seed_app):
+    with open_view(browser, f"{live_seed_app.url}/graph/ego?iri={HAIKOU_SITE}&hops=2") as offline:
+        nodes = offline.page.evaluate("window.reformkgNodes.get().map(n => [n.id, n.label])")
+        labels = dict(nodes)
+        assert labels[YUNNAN_GROUP] == "云南省国有林场改革工作领导小组"
+        assert "通过验收 · 2017-08-01" in labels.values()
+        assert len(nodes) < 20  # Kunming is drawn, not expanded
+        offline.assert_clean()
+
+
+@pytest.mark.slow
+def test_ownership_view_draws_no_company_as_owner(browser, live_seed_app):
+    with open_view(browser, f"{live_seed_app.url}/graph/ownership") as offline:
+        page = offline.page
+        ids = page.evaluate("window.reformkgNodes.getIds()")
+        assert not [i for i in ids if any(c in i for c in COMPANIES)]
+        edges = page.evaluate("window.reformkgEdges.get().map(e => [e.from, e.to, e.label])")
+        assert {label for _f, _t, label in edges} >= {"责任单位", "共同责任单位", "原文未写明负责单位", "验收"}
+        assert [t for f, t, label in edges if label == "原文未写明负责单位"] == [FOREST_REFORM]
+        # switched on, companies appear, as participants and never as owners
+        page.locator("input[name=participants]").check()
+        page.wait_for_url("**participants=true**")
+        page.wait_for_function("document.body.dataset.stabilised === 'true'", timeout=60_000)
+        edges = page.evaluate("window.reformkgEdges.get().map(e => [e.from, e.label])")
+        assert {label for source, label in edges if any(c in source for c in COMPANIES)} == {"参与举措"}
+        offline.assert_clean()

@@ -146,7 +146,7 @@ def test_a_bug_free_failure_never_prints_a_traceback(folders, tmp_path):
         (["load", "/dev/zero"], "/dev/zero: not a regular file"),
         (["query", "SELEKT *"], "query does not parse"),
         (["export", "--format", "nt", "-o", str(tmp_path / "no" / "such" / "x.nt")], "no such file or directory"),
-        (["timeline", "no-such-reform"], "no reform"),
+        (["timeline", "no-such-reform"], "no entity named 'no-such-reform'"),
         (["diff", "107", "999"], "no newsletter issue"),
         (["withdraw", "999"], "no issue graph"),
         (["analytics", "trace", "http://example.org/nobody"], "http://example.org/nobody"),

@@ -146,7 +146,7 @@ def test_query_ui_examples_escape_their_titles(tmp_path, monkeypatch, seed_store
 
     (tmp_path / "evil.rq").write_text(f"# {XSS} which agencies\nSELECT * WHERE {{ ?s ?p ?o }} LIMIT 1\n")
     monkeypatch.setattr(queries, "FOLDER", tmp_path)
-    page = TestClient(create_app(Settings(store="memory"), seed_store)).get("/", headers=HTML)
+    page = TestClient(create_app(Settings(store="memory"), seed_store)).get("/query", headers=HTML)
     assert page.status_code == 200
     assert XSS not in page.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text  # the example link

@@ -149,7 +149,7 @@ def test_library_http_and_cli_give_the_same_answers(seed_store, monkeypatch):
     assert client.get("/api/agencies/no-such-agency/reforms").status_code == 404
     assert client.get("/analytics/ownership", params={"agency": AG + "no-such-agency"}).status_code == 404
     missing = runner.invoke(cli.analytics_app, ["trace", AG + "no-such-agency"])
-    assert missing.exit_code == 1 and "no agency" in missing.output
+    assert missing.exit_code == 1 and "no entity <https://w3id.org/reformkg/id/org/no-such-agency>" in missing.output
 
 
 def test_an_owner_named_without_a_role_is_traced_with_none():

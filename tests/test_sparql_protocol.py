@@ -225,7 +225,7 @@ def test_service_description_and_browser_redirect(endpoint):
     assert xml.headers["content-type"].startswith("application/rdf+xml")
     browser = httpx.get(endpoint, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
     assert browser.status_code == 303
-    assert browser.headers["location"] == "/"
+    assert browser.headers["location"] == "/query"
 
 
 def test_updates_are_refused_without_a_token(endpoint):

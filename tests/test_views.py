@@ -85,15 +85,106 @@ def test_ego_errors(client):
         assert client.get("/graph/ego", params={"iri": KUNMING, "hops": hops}).status_code == 422
 
 
-def test_ego_is_capped_with_more_nodes(seed_store):
-    view = views.ego_data(seed_store, f"{RKO}IndicatorScheme", hops=2)
-    real = [n for n in view.nodes if n["kind"] != "more"]
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")
+HAIKOU_SITE = "https://w3id.org/reformkg/id/place/haikou-forest-farm"
+YUNNAN_GROUP = "https://w3id.org/reformkg/id/org/yunnan-state-forest-farm-reform-leading-group"
+FOREST_REFORM = "https://w3id.org/reformkg/id/reform/kunming-state-forest-farm-reform"
+ENTERPRISE = f"{RKO}Enterprise"
+
+
+def per_link_counts(view) -> dict[tuple[str, str], int]:
+    """How many neighbours each node shows per edge label and direction (the "+N more" nodes not counted)."""
+    counts: dict[tuple[str, str], int] = {}
+    for e in view.edges:
+        if not str(e["to"]).startswith(("more:", "figures:")):
+            counts[(e["from"], "out " + e["title"])] = counts.get((e["from"], "out " + e["title"]), 0) + 1
+        if not str(e["from"]).startswith(("more:", "figures:")):
+            counts[(e["to"], "in " + e["title"])] = counts.get((e["to"], "in " + e["title"]), 0) + 1
+    return counts
+
+
+@pytest.mark.parametrize(
+    ("iri", "switches"),
+    [
+        (f"{RKO}IndicatorScheme", {"observations": True}),
+        (KUNMING, {"observations": True, "provenance": True}),
+        (KUNMING, {}),
+    ],
+)
+def test_ego_is_capped_per_link_type_and_in_all(seed_store, iri, switches):
+    view = views.ego_data(seed_store, iri, hops=2, **switches)
     more = [n for n in view.nodes if n["kind"] == "more"]
-    assert len(real) <= views.EGO_CAP
-    assert more and all(re.match(r"\+\d+ more", n["label"]) for n in more)
-    assert len(view.nodes) <= views.EGO_CAP + len(more) <= views.EGO_CAP + 20
+    assert len(view.nodes) <= views.EGO_CAP
+    assert more and all(re.match(r"\+\d+ more", n["label_en"]) for n in more)
+    # the centre's links of one type are cut at PER_LINK, the rest counted in a "+N more" node
+    at_centre = {key: n for key, n in per_link_counts(view).items() if key[0] == iri}
+    assert at_centre and max(at_centre.values()) <= views.PER_LINK
     html = views.render(view)
-    assert "+" in html and " more: " in html
+    assert " more: " in html
+
+
+def test_ego_does_not_flood_through_a_hub(seed_store):
+    # Haikou forest farm, two hops: Kunming (a place with hundreds of links) is drawn but not expanded
+    view = views.ego_data(seed_store, HAIKOU_SITE, hops=2)
+    ids = {n["id"] for n in view.nodes}
+    kinds = [n["kind"] for n in view.nodes]
+    assert KUNMING in ids and len(view.nodes) < 20
+    assert "observation" not in kinds and "source" not in kinds and "note" not in kinds
+    assert YUNNAN_GROUP in ids  # the body that accepted the pilot comes with the status record
+    labels = {n["label_zh"] for n in view.nodes}
+    assert "通过验收 · 2017-08-01" in labels
+    assert not [n["label_en"] for n in view.nodes if SLUG.fullmatch(n["label_en"])]
+    on = views.ego_data(seed_store, HAIKOU_SITE, hops=2, provenance=True)
+    assert "source" in {n["kind"] for n in on.nodes} and len(on.nodes) <= views.EGO_CAP
+
+
+def test_figures_are_summarised_unless_asked_for(seed_store):
+    poverty = "https://w3id.org/reformkg/id/reform/kunming-precision-poverty-alleviation"
+    view = views.ego_data(seed_store, poverty, hops=1)
+    summary = [n for n in view.nodes if n["kind"] == "figures"]
+    assert [n["label_en"] for n in summary] == ["113 figures"]
+    assert summary[0]["url"].endswith("#figures")
+    assert not [n for n in view.nodes if n["kind"] == "observation"]
+    one_by_one = views.ego_data(seed_store, poverty, hops=1, observations=True)
+    assert [n for n in one_by_one.nodes if n["kind"] == "observation"]
+
+
+def test_ownership_view_draws_owners_only_with_roles(seed_store):
+    from reformkg.graph.projection import project
+
+    graph = project(seed_store).graph
+    view = views.ownership_data(seed_store)
+    owns = [e for e in view.edges if e.get("kind") == "owns"]
+    owners = {e["from"] for e in owns}
+    assert owners == {
+        "https://w3id.org/reformkg/id/org/kunming-poverty-alleviation-office",
+        "https://w3id.org/reformkg/id/org/kunming-discipline-inspection-commission-general-office",
+        "https://w3id.org/reformkg/id/org/kunming-organization-department",
+        "https://w3id.org/reformkg/id/org/kunming-science-technology-bureau",
+    }
+    assert {e["label_en"] for e in owns} == {"lead owner", "co-owner"}
+    drawn = {n["id"] for n in view.nodes}
+    assert not [n for n in drawn if n in graph and graph.nodes[n]["cls"] == ENTERPRISE]  # companies are no owners
+    # the forest-farm reform names no owner: said so, with the group that accepted its three pilots
+    unnamed = [e for e in view.edges if e.get("kind") == "unnamed"]
+    assert [e["to"] for e in unnamed] == [FOREST_REFORM]
+    accepted = [e for e in view.edges if e.get("kind") == "accepted"]
+    assert {e["from"] for e in accepted} == {YUNNAN_GROUP} and len(accepted) == 3
+    assert not [n for n in view.nodes if SLUG.fullmatch(n["label_en"])]
+    # participants only when asked, and then as participants
+    with_participants = views.ownership_data(seed_store, participants=True)
+    takes_part = [e for e in with_participants.edges if e.get("kind") == "participant"]
+    assert "https://w3id.org/reformkg/id/org/jd-com" in {e["from"] for e in takes_part}
+    assert {e["from"] for e in with_participants.edges if e.get("kind") == "owns"} == owners
+
+
+def test_overview_is_capped_and_grouped(seed_store):
+    view = views.overview_data(seed_store)
+    assert len(view.nodes) <= views.OVERVIEW_CAP
+    grouped = [n for n in view.nodes if n.get("group_of")]
+    assert {n["group_of"] for n in grouped} >= {FOREST_REFORM}
+    small = views.overview_data(seed_store, cap=40)
+    assert len(small.nodes) <= 40 + 4  # and one "N figures" node per reform at most when there is room
 
 
 def test_ego_filters(seed_store):
@@ -124,10 +215,14 @@ def test_ego_nodes_link_to_entity_pages(seed_store):
     assert urls[KUNMING] == "/id/place/kunming"
 
 
-def test_ego_iri_is_checked_and_its_404_documented_as_json(client):
-    for iri in ("", "kunming", "http://x/a b"):
-        answer = client.get("/graph/ego", params={"iri": iri})
-        assert answer.status_code == 422, iri
+def test_ego_names_its_centre_by_iri_slug_or_label_and_its_404_documented_as_json(client):
+    assert client.get("/graph/ego", params={"iri": ""}).status_code == 422
+    for name in ("kunming", "pl:kunming", "Kunming", KUNMING):
+        answer = client.get("/graph/ego", params={"iri": name})
+        assert answer.status_code == 200 and "/id/place/kunming" in answer.text, name
+    assert client.get("/graph/ego", params={"iri": "http://x/a b"}).status_code == 404
+    ambiguous = client.get("/graph/ego", params={"iri": "昆明"})
+    assert ambiguous.status_code == 400 and "several" in ambiguous.json()["detail"]
     responses = client.get("/openapi.json").json()["paths"]["/graph/ego"]["get"]["responses"]
     assert set(responses["200"]["content"]) == {"text/html"}
     assert set(responses["404"]["content"]) == {"application/json"}  # not filed under the page's text/html

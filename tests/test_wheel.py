@@ -118,7 +118,9 @@ def test_validate_build_query_ingest_accept_and_serve_from_an_empty_folder(insta
     try:
         base = f"http://127.0.0.1:{port}"
         assert wait_until_up(f"{base}/healthz", server, 60), log.read_text()[-2000:]
-        for path in ("/", "/graph/overview", "/graph/ownership", "/static/vis-network/vis-network.min.js", "/docs"):
+        pages = ("/", "/query", "/graph/overview", "/graph/ownership", "/static/vis-network/vis-network.min.js")
+        pages += ("/docs",)
+        for path in pages:
             assert httpx.get(base + path, timeout=60).status_code == 200, path
         answer = httpx.get(
             f"{base}/sparql", params={"query": "ASK { ?f a <https://w3id.org/reformkg/ontology#StateForestFarm> }"},

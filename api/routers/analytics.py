@@ -10,28 +10,40 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Query
-from fastapi.responses import Response
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
 
+from reformkg.api import i18n
 from reformkg.api.deps import StoreDep
-from reformkg.api.routers.ui import IRI_PATTERN, error_response
+from reformkg.api.negotiation import prefers_html
+from reformkg.api.routers.ui import error_response, render
 from reformkg.graph import analytics
+from reformkg.graph import ownership as tracer
+from reformkg.graph.resolve import resolve
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 
-Iri = Annotated[
-    str,
-    Query(
-        min_length=1,
-        pattern=IRI_PATTERN,
-        description="An entity's IRI, e.g. https://w3id.org/reformkg/id/org/kunming-municipal-government",
-    ),
-]
+NAME = (
+    "an IRI (https://w3id.org/reformkg/id/org/kunming-municipal-government), a slug (kunming-municipal-government, "
+    "org/kunming-municipal-government) or a label (昆明市人民政府, 市政府)"
+)
+Iri = Annotated[str, Query(min_length=1, description=f"The entity: {NAME}")]
 
-#: Every answer may be a 503 when the store fails; the ones about an entity may also be a 404.
+#: Every answer may be a 503 when the store fails; the ones about an entity may also be a 404, or a 400 for a name
+#: that fits several entities.
 STORE_DOWN = {503: error_response("The store could not answer")}
-UNKNOWN = {404: error_response("No such entity in the graph"), **STORE_DOWN}
-NO_PATH = {404: error_response("An entity is not in the graph, or the graph does not connect the two"), **STORE_DOWN}
+AMBIGUOUS = {400: error_response("The name fits several entities (the message lists them)")}
+UNKNOWN = {404: error_response("No such entity in the graph"), **AMBIGUOUS, **STORE_DOWN}
+NO_PATH = {
+    404: error_response("An entity is not in the graph, or the graph does not connect the two"),
+    **AMBIGUOUS,
+    **STORE_DOWN,
+}
+
+
+class ResultKind(StrEnum):
+    json = "json"
+    html = "html"
 
 
 class ExportFormat(StrEnum):
@@ -57,38 +69,65 @@ EXPORT_RESPONSES = {
 }
 
 
-@router.get("/agencies", summary="Agencies ranked by influence", responses=STORE_DOWN)
+@router.get(
+    "/agencies",
+    summary="Agencies ranked by influence",
+    response_class=JSONResponse,
+    responses={
+        200: {
+            "description": "The ranking: JSON for programs, a page with a table and a chart for a browser",
+            "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "text/html": {"schema": {"type": "string"}},
+            },
+        },
+        **STORE_DOWN,
+    },
+)
 def agencies(
+    request: Request,
     store: StoreDep,
     limit: Annotated[int | None, Query(ge=1, description="Return only the top N agencies")] = None,
-) -> dict:
+    fmt: Annotated[
+        ResultKind | None, Query(alias="format", description="json or html; by default as the Accept header asks")
+    ] = None,
+) -> Response:
     """Agencies ranked by PageRank on the agency–reform–measure–place projection, with degree and betweenness
-    (betweenness is exact on that typed projection, and omitted when it is too large)."""
-    return analytics.rank_agencies(store, limit=limit)
+    (betweenness is exact on that typed projection, and omitted when it is too large). A browser gets a page: the
+    table, a bar per agency, and how many reforms each owns."""
+    ranking = analytics.rank_agencies(store, limit=limit)
+    html = fmt == ResultKind.html if fmt else prefers_html(request.headers.get("accept"))
+    if not html:
+        return JSONResponse(ranking)
+    rows = ranking["agencies"][: limit or 200]
+    owned = tracer.reform_counts(store, [r["iri"] for r in rows])
+    top = max((r["pagerank"] for r in rows), default=0) or 1
+    for row in rows:
+        row["reforms"] = owned.get(row["iri"], 0)
+        row["bar"] = round(100 * row["pagerank"] / top)
+    t = i18n.translator(i18n.choose(request))
+    context = {"title": t("analytics.title"), "ranking": ranking, "rows": rows}
+    return render(request, "analytics.html", context, nav="analytics")
 
 
 @router.get("/ownership", summary="Every reform an agency owns, with the path", responses=UNKNOWN)
 def ownership(store: StoreDep, agency: Iri) -> list[dict]:
     """The reforms an agency owns directly or through its sub-organisations (``org:subOrganizationOf``), each with
-    the role and the path agency → … → owning sub-organisation → reform. Not an absolute IRI: 422; unknown agency:
-    404."""
-    return analytics.trace_ownership(store, agency)
+    the role and the path agency → … → owning sub-organisation → reform. The agency by IRI, slug or label; a name
+    that fits nothing: 404, several: 400."""
+    return analytics.trace_ownership(store, resolve(store, agency, prefer=("org",)))
 
 
 @router.get("/path", summary="Shortest path between two entities", responses=NO_PATH)
 def path(
     store: StoreDep,
-    source: Annotated[
-        str, Query(alias="from", min_length=1, pattern=IRI_PATTERN, description="IRI of the entity the path starts at")
-    ],
-    target: Annotated[
-        str, Query(alias="to", min_length=1, pattern=IRI_PATTERN, description="IRI of the entity the path ends at")
-    ],
+    source: Annotated[str, Query(alias="from", min_length=1, description=f"Where the path starts: {NAME}")],
+    target: Annotated[str, Query(alias="to", min_length=1, description=f"Where the path ends: {NAME}")],
 ) -> dict:
     """The shortest path between two entities, ignoring direction and skipping provenance and vocabulary links;
-    each edge names its predicate and whether it is walked forward or inverse. Not an absolute IRI: 422; unknown
-    entity or no path: 404."""
-    return analytics.shortest_path(store, source, target)
+    each edge names its predicate and whether it is walked forward or inverse. Entities by IRI, slug or label; unknown
+    entity or no path: 404; a name that fits several: 400."""
+    return analytics.shortest_path(store, resolve(store, source), resolve(store, target))
 
 
 @router.get("/coownership", summary="Agencies that own reforms together", responses=STORE_DOWN)

@@ -12,11 +12,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from reformkg.api.deps import StoreDep
-from reformkg.api.routers.ui import error_response, negotiate, page_url, templates
-from reformkg.graph import entities
+from reformkg.api.routers.ui import error_response, negotiate, page_url, render
+from reformkg.graph import entities, reforms
 from reformkg.graph.entities import ID_BASE
 from reformkg.graph.errors import UnknownEntity
+from reformkg.graph.projection import project
 from reformkg.graph.store import Store
+from reformkg.graph.tracing import REFORM_CLASSES
 
 router = APIRouter(tags=["entities"])
 
@@ -57,10 +59,25 @@ def entity_response(request: Request, store: Store, iri: str, fmt: str | None) -
     headers = {"Vary": "Accept"}
     if media == "text/html":
         description = entities.describe(store, iri)
+        _fill_labels(store, description)
         context = {"title": description.label, "entity": description, "page_url": page_url}
-        return templates.TemplateResponse(request, "entity.html", context, headers=headers)
+        if REFORM_CLASSES & {t.value for t in description.types}:
+            context["record"] = reforms.reform_record(store, iri)
+            return render(request, "reform.html", context, headers=headers, nav="reforms")
+        return render(request, "entity.html", context, headers=headers)
     body = entities.triples(store, iri).serialize(RDF_MEDIA[media])
     return Response(body, media_type=media, headers=headers)
+
+
+def _fill_labels(store: Store, description: entities.Description) -> None:
+    """Give the linked resources that have no label of their own a human one (a status record reads "通过验收 ·
+    2017-08-01"), from the projection, so a page shows no slug where a name can be made."""
+    graph = project(store).graph
+    for link in [*description.properties, *description.incoming]:
+        term = link.value
+        if term.kind == "iri" and not (term.label_zh or term.label_en) and term.value in graph:
+            data = graph.nodes[term.value]
+            term.label_zh, term.label_en = data.get("label_zh") or None, data.get("label_en") or None
 
 
 @router.get(

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from reformkg.api.deps import StoreDep
-from reformkg.api.routers.ui import ValidationFailure, negotiate, page_url, templates
+from reformkg.api.routers.ui import ValidationFailure, negotiate, page_url, render
 from reformkg.graph.search import EmptyQuery, Hit, search
 
 router = APIRouter(tags=["search"])
@@ -90,7 +90,7 @@ def search_entities(
                 context["results"] = [_hit(h) for h in search(store, q, limit)]
             except EmptyQuery:
                 context["message"], status = EMPTY, 422
-        return templates.TemplateResponse(request, "search.html", context, status_code=status)
+        return render(request, "search.html", context, status_code=status)
     if q is None:
         raise HTTPException(422, EMPTY)
     return SearchResults(query=q, results=[_hit(h) for h in _search(store, q, limit)])

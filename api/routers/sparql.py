@@ -218,7 +218,7 @@ async def sparql_get(
         raise HTTPException(400, "default-graph-uri and named-graph-uri go with a query; no query was given")
     if text is None:
         if prefers_html(accept):
-            return RedirectResponse("/", status_code=303)
+            return RedirectResponse("/query", status_code=303)
         return await run_in_threadpool(service_description, request, store, settings, accept)
     return await run_in_threadpool(_run_query, executor, text, accept, default_graph_uri or [], named_graph_uri or [])
 

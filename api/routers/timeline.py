@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 
 from reformkg.api.deps import StoreDep
 from reformkg.api.negotiation import prefers_html
-from reformkg.api.routers.ui import error_response, page_url, templates
+from reformkg.api.routers.ui import error_response, page_url, render
 from reformkg.graph.timeline import PLACE_BASE, REFORM_BASE, place_timeline, reform_timeline
 
 router = APIRouter(tags=["timeline"])
@@ -26,7 +26,7 @@ OK_CONTENT: dict[str, Any] = {
 
 
 def _page(request: Request, context: dict) -> Response:
-    return templates.TemplateResponse(request, "timeline.html", {"page_url": page_url, **context})
+    return render(request, "timeline.html", {"page_url": page_url, **context})
 
 
 @router.get(

@@ -77,6 +77,10 @@ class Outcome(BaseModel):
     kind: str
     original_text: str
     sentences: list[str]
+    indicator_ref: Ref | None = Field(None, description="The indicator, with its labels")
+    unit_ref: Ref | None = Field(None, description="The unit, with its labels")
+    kind_ref: Ref | None = Field(None, description="The value kind (reported, planned, baseline …), with its labels")
+    qualifier_ref: Ref | None = Field(None, description="The qualifier (at least, more than …), with its labels")
 
 
 class StatusRecord(BaseModel):

@@ -1,7 +1,8 @@
-"""The query UI at ``/``: YASGUI served from /static, with the named competency queries as example tabs.
+"""The query UI at ``/query``: YASGUI served from /static, with the named competency queries as example tabs.
 
-Also what the other routers share: the autoescaping Jinja2 environment, content negotiation, the error models their
-schemas document, and the pattern an IRI given as a parameter must match.
+Also what the other routers share: the autoescaping Jinja2 environment and ``render`` (a page in the reader's
+language, with the site header), content negotiation, the error models their schemas document, and the pattern an
+IRI given as a parameter must match.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 from pydantic import BaseModel, ConfigDict, Field
 
-from reformkg.api import negotiation
-from reformkg.graph import queries
+from reformkg.api import i18n, negotiation
+from reformkg.graph import queries, views
 from reformkg.graph.entities import ID_BASE
 from reformkg.graph.namespaces import PREFIXES as NAMESPACES
 
@@ -84,14 +85,46 @@ def short_name(iri: str) -> str:
     return iri
 
 
+def name_in(ref, lang: str) -> str:
+    """A resource's name in a language, else in the other, else its page's last segment made readable."""
+    if ref is None:
+        return ""
+    first, second = (ref.label_zh, ref.label_en) if lang == "zh" else (ref.label_en, ref.label_zh)
+    return first or second or views.readable(ref.iri)
+
+
 def _environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(page_url=page_url, short_name=short_name)
+    # The page templates, then the library's (the graph views' markup, shared with ``views.render``).
+    loader = ChoiceLoader([FileSystemLoader(TEMPLATES), FileSystemLoader(views.TEMPLATES)])
+    env = Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(page_url=page_url, short_name=short_name, name_in=name_in)
     env.filters["param"] = lambda value: quote(str(value), safe="")
     return env
 
 
 templates = Jinja2Templates(env=_environment())
+
+#: What a page's answer varies with: the format asked for, the language, and the language cookie.
+VARY = "Accept, Accept-Language, Cookie"
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    nav: str | None = None,
+) -> HTMLResponse:
+    """A page in the reader's language (``reformkg.api.i18n``), with the site header; ``nav`` marks the header's
+    link to the page's section. An explicit ``?lang=`` is kept in a cookie for the next pages."""
+    full = {"nav": nav, "q": None, **i18n.context(request), **context}
+    response = templates.TemplateResponse(
+        request, name, full, status_code=status_code, headers={**(headers or {}), "Vary": VARY}
+    )
+    i18n.remember(request, response)
+    return response
 
 
 def negotiate(accept: str | None, offered: list[str]) -> str | None:
@@ -110,12 +143,14 @@ def example_queries() -> list[dict[str, str]]:
     return examples
 
 
-@router.get("/", response_class=HTMLResponse, summary="The query UI (YASGUI), with the competency questions as tabs")
-def query_ui(
-    request: Request,
-    query: Annotated[str | None, Query(description="A SPARQL query to open in a new tab (shareable URL)")] = None,
-) -> HTMLResponse:
-    """YASGUI over ``/sparql``; ``/?query=…`` opens that query, so a query can be shared as a link."""
-    return templates.TemplateResponse(
-        request, "ui_index.html", {"examples": example_queries(), "shared_query": query, "title": "Query"}
-    )
+SharedQuery = Annotated[str | None, Query(description="A SPARQL query to open in a new tab (shareable URL)")]
+
+
+@router.get(
+    "/query", response_class=HTMLResponse, summary="The query UI (YASGUI), with the competency questions as tabs"
+)
+def query_ui(request: Request, query: SharedQuery = None) -> HTMLResponse:
+    """YASGUI over ``/sparql``; ``/query?query=…`` opens that query, so a query can be shared as a link."""
+    t = i18n.translator(i18n.choose(request))
+    context = {"examples": example_queries(), "shared_query": query, "title": t("query.title")}
+    return render(request, "ui_index.html", context, nav="query")

@@ -1,16 +1,20 @@
-"""Interactive graph views: HTML pages of pyvis networks, fully offline (vis-network from /static/vis-network/)."""
+"""Interactive graph views, each for one question: pages under the site header, fully offline (vis-network from
+/static/vis-network/). The views themselves are built by ``reformkg.graph.views``; this router picks the reader's
+language and passes the switches on."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from reformkg.api import i18n
 from reformkg.api.deps import StoreDep
-from reformkg.api.routers.ui import IRI_PATTERN, error_response
+from reformkg.api.routers.ui import error_response, render
 from reformkg.graph import views
+from reformkg.graph.resolve import resolve
 
 router = APIRouter(prefix="/graph", tags=["views"])
 
@@ -20,50 +24,101 @@ class Lang(StrEnum):
     zh = "zh"
 
 
-LangQuery = Annotated[Lang, Query(description="Label language shown first; the page can switch")]
+LangQuery = Annotated[
+    Lang | None, Query(description="Language of the page and its labels; by default the browser's (Accept-Language)")
+]
+Provenance = Annotated[bool, Query(description="Draw provenance too: source sentences, items, data sets, notes")]
+Observations = Annotated[bool, Query(description="Draw each figure as its own node instead of one 'N figures' node")]
 
-#: A page, or a JSON error: 503 when the store fails, and for the ego view 404 for an IRI not in the graph.
+#: A page, or a JSON error: 503 when the store fails, and for the ego view 404 for an entity not in the graph.
 STORE_DOWN = {503: error_response("The store could not answer")}
-UNKNOWN = {404: error_response("No such entity in the graph"), **STORE_DOWN}
+UNKNOWN = {
+    400: error_response("The name fits several entities (the message lists them)"),
+    404: error_response("No such entity in the graph"),
+    **STORE_DOWN,
+}
 
 
-def _page(view: views.ViewData, lang: Lang) -> HTMLResponse:
-    """A view rendered as a page. An unknown IRI (404) or a store failure (503) while building it rises to the app's
-    error handler, which answers JSON."""
-    return HTMLResponse(views.render(view, lang=lang.value))
+def _page(request: Request, view: views.ViewData, nav: str | None = None) -> HTMLResponse:
+    """A view under the site header, in the reader's language. An unknown entity (404) or a store failure (503)
+    while building it rises to the app's error handler, which answers JSON."""
+    lang = i18n.choose(request)
+    t = i18n.translator(lang)
+    words = {
+        "legend": t("view.legend"),
+        "details": t("view.details"),
+        "open": t("view.open_page"),
+        "around": "以此为中心" if lang == "zh" else "Explore around it",
+        "loading": t("view.loading"),
+        "show": t("view.show"),
+        "nodes": t("view.nodes"),
+        "edges": t("view.edges"),
+        "hint": t("view.click_hint"),
+    }
+    params = {k: v for k, v in request.query_params.items() if k not in ("lang",)}
+    context = {**views.page_context(view, lang=lang), "words": words, "params": params}
+    return render(request, "view.html", context, nav=nav)
 
 
-@router.get("/ego", response_class=HTMLResponse, summary="The neighbourhood of an entity", responses=UNKNOWN)
+@router.get("/ego", response_class=HTMLResponse, summary="What is around an entity", responses=UNKNOWN)
 def ego(
+    request: Request,
     store: StoreDep,
-    iri: Annotated[str, Query(min_length=1, pattern=IRI_PATTERN, description="The entity at the centre (an IRI)")],
+    iri: Annotated[
+        str,
+        Query(
+            min_length=1,
+            description="The entity at the centre: its IRI, its slug, or a label (Chinese, English, pinyin)",
+        ),
+    ],
     hops: Annotated[int, Query(ge=1, le=3, description="How many links away to go (1 to 3)")] = 1,
     kind: Annotated[
         list[str] | None,
         Query(description="Show only neighbours of these kinds: " + ", ".join(views.KIND_STYLES)),
     ] = None,
     predicate: Annotated[list[str] | None, Query(description="Follow only links with these predicate IRIs")] = None,
-    lang: LangQuery = Lang.en,
+    provenance: Provenance = False,
+    observations: Observations = False,
+    lang: LangQuery = None,
 ) -> HTMLResponse:
-    """Entities up to ``hops`` links from ``iri``, at most 150; beyond that one "+N more" node per predicate.
-    Not an absolute IRI, or hops outside 1..3: 422; unknown IRI: 404."""
-    return _page(views.ego_data(store, iri, hops=hops, kinds=kind, predicates=predicate), lang)
+    """Entities up to ``hops`` links from the centre, at most 80 nodes: per link type at most 8 neighbours, the
+    best connected first, and one "+N more" node for the rest; hubs are drawn, not expanded. hops outside 1..3:
+    422; a name that fits nothing: 404; one that fits several: 400."""
+    centre = resolve(store, iri)
+    view = views.ego_data(
+        store, centre, hops=hops, kinds=kind, predicates=predicate, provenance=provenance, observations=observations
+    )
+    return _page(request, view)
 
 
-@router.get("/overview", response_class=HTMLResponse, summary="The whole graph", responses=STORE_DOWN)
-def overview(store: StoreDep, lang: LangQuery = Lang.en) -> HTMLResponse:
-    """Every entity and link (above 1,500 entities, the best connected ones)."""
-    return _page(views.overview_data(store), lang)
+@router.get("/overview", response_class=HTMLResponse, summary="The whole picture", responses=STORE_DOWN)
+def overview(
+    request: Request,
+    store: StoreDep,
+    provenance: Provenance = False,
+    observations: Observations = False,
+    lang: LangQuery = None,
+) -> HTMLResponse:
+    """The 300 best connected entities, grouped by the reform each is nearest to."""
+    return _page(request, views.overview_data(store, provenance=provenance, observations=observations), "overview")
 
 
-@router.get("/ownership", response_class=HTMLResponse, summary="Agencies → reforms → measures", responses=STORE_DOWN)
-def ownership(store: StoreDep, lang: LangQuery = Lang.en) -> HTMLResponse:
-    """Which agencies own which reforms (lead or co-owner), their organisation tree, and the reforms' measures."""
-    return _page(views.ownership_data(store), lang)
+@router.get("/ownership", response_class=HTMLResponse, summary="Who owns which reform", responses=STORE_DOWN)
+def ownership(
+    request: Request,
+    store: StoreDep,
+    participants: Annotated[
+        bool, Query(description="Also draw organisations that take part in a reform's measures, as participants")
+    ] = False,
+    lang: LangQuery = None,
+) -> HTMLResponse:
+    """Owners (lead owner or co-owner, the role on the edge) and the organisation tree above them; a reform whose
+    source names no owner is marked so, with the bodies that accepted or assessed it or its pilots."""
+    return _page(request, views.ownership_data(store, participants=participants), "ownership")
 
 
 @router.get("/forest-farms", response_class=HTMLResponse, summary="The state forest farm reform", responses=STORE_DOWN)
-def forest_farms(store: StoreDep, lang: LangQuery = Lang.en) -> HTMLResponse:
+def forest_farms(request: Request, store: StoreDep, lang: LangQuery = None) -> HTMLResponse:
     """The three forest farms (sites and institutions), their pilots and acceptance, the provincial leading group
     that accepted them, and the next steps of the reform."""
-    return _page(views.forest_farms_data(store), lang)
+    return _page(request, views.forest_farms_data(store), "forest")

@@ -19,8 +19,8 @@ def names() -> list[str]:
 
 
 #: Name prefixes of the queries the code runs for its own ends (the projection, ingest, entity pages, timelines, the
-#: ownership tracer, the search index, the Data Cube checks): hidden from the query UI's examples.
-PLUMBING = ("projection-", "ingest-", "entity-", "timeline-", "ownership-", "search-", "cube-")
+#: ownership tracer, the search index, the Data Cube checks, the front page): hidden from the query UI's examples.
+PLUMBING = ("projection-", "ingest-", "entity-", "timeline-", "ownership-", "search-", "cube-", "page-")
 
 
 def examples() -> list[str]:
