@@ -1,4 +1,4 @@
-"""Interactive graph views, each designed for one question, rendered with vis-network, fully offline.
+"""Interactive graph views, each designed for one question: pyvis networks drawn by vis-network, fully offline.
 
 - ``ownership_data``: who owns which reform. Owners only (lead owner or co-owner, the role on the edge, from the
   ownership tracer), the organisation tree above them, pilots under their reform; a reform whose source names no
@@ -18,7 +18,8 @@ on; when observations are off, each node they hang from gets one "N figures" nod
 node has a human label (``projection.display_labels`` for what has none of its own); the canvas shows it shortened,
 the tooltip and the details panel whole. Labels, edge labels and legends come in Chinese and English.
 
-Rendering: ``page_context`` is what a page template needs; ``render`` writes a standalone page (``graph.html``), and
+Rendering: ``page_context`` is what a page template needs (the nodes and edges held as a pyvis network, in
+vis-network's own form); ``render`` writes a standalone page (``graph.html``), and
 the web layer puts the same markup (``graph_body.html``) under its site header. vis-network comes from
 ``/static/vis-network/``, the data is embedded as JSON (Jinja's ``tojson`` escapes ``<``, ``>`` and ``&``), titles
 are plain strings (vis-network shows them with ``innerText``) and the details panel is built with ``textContent``:
@@ -46,6 +47,7 @@ OVERVIEW_CAP = 300
 RKO = "https://w3id.org/reformkg/ontology#"
 PROV = "http://www.w3.org/ns/prov#"
 ASSOCIATED = PROV + "wasAssociatedWith"
+PARTICIPANT = RKO + "participant"  # an organisation taking part in a measure: never an owner
 #: Canvas labels are cut to this many columns (a Chinese character counts two); status records never are.
 SHORT = 30
 #: Font size on the canvas by kind (others: 14).
@@ -569,9 +571,9 @@ def ownership_data(store: Store, *, participants: bool = False) -> ViewData:
         for reform in reforms:
             for measure in _measures_of(proj, reform):
                 for other, data in graph.succ[measure].items():
-                    if data["predicate"] == ASSOCIATED and (other, reform) not in roles:
+                    if data["predicate"] == PARTICIPANT and (other, reform) not in roles:
                         add(other)
-                        edge = _edge(other, reform, PARTICIPATES, ASSOCIATED, kind="participant", dashes=True)
+                        edge = _edge(other, reform, PARTICIPATES, PARTICIPANT, kind="participant", dashes=True)
                         if all((e["from"], e["to"]) != (other, reform) for e in edges):
                             edges.append(edge)
     sub_organisation = edge_words(proj, ownership.ORG_SUB)
@@ -763,6 +765,8 @@ def page_context(view: ViewData, *, lang: str = "en") -> dict[str, Any]:
         options["nodes"]["widthConstraint"] = {"maximum": 240}
         for node in nodes:
             node["label"] = node["name"]
+    net = _network(nodes, edges)
+    nodes, edges = net.nodes, net.edges
     kinds_used = sorted({n["kind"] for n in nodes}, key=list(KIND_STYLES).index)
     legend = [(k, KIND_STYLES[k][0], KIND_STYLES[k][2] if zh else KIND_STYLES[k][3]) for k in kinds_used]
     return {
@@ -777,6 +781,21 @@ def page_context(view: ViewData, *, lang: str = "en") -> dict[str, Any]:
         "switches": [{"name": s.name, "label": s.label_zh if zh else s.label_en, "on": s.on} for s in view.switches],
         "counts": {"nodes": len(nodes), "edges": len(edges)},
     }
+
+
+def _network(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]):
+    """The drawn nodes and edges as a pyvis network (directed: parallel edges with different words are kept). pyvis
+    holds them in vis-network's own form and refuses an edge to a node that is not drawn; its HTML is not used, since
+    its template loads Bootstrap from a CDN and writes tooltips as HTML: ``graph.html`` draws the network offline."""
+    from pyvis.network import Network
+
+    net = Network(directed=True)
+    for node in nodes:
+        attributes = {k: v for k, v in node.items() if k not in ("id", "label", "shape", "color")}
+        net.add_node(node["id"], label=node["label"], shape=node["shape"], color=node["color"], **attributes)
+    for edge in edges:
+        net.add_edge(edge["from"], edge["to"], **{k: v for k, v in edge.items() if k not in ("from", "to")})
+    return net
 
 
 def _environment():

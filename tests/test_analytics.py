@@ -195,9 +195,10 @@ def test_analytics_name_entities_by_iri_slug_or_label_and_errors_documented(seed
     ]
     assert answers[0] and all(a == answers[0] for a in answers)
     by_label = client.get("/analytics/path", params={"from": "市扶贫办", "to": "寻甸回族彝族自治县"})
-    assert by_label.status_code == 200 and by_label.json() == client.get(
-        "/analytics/path", params={"from": OFFICE, "to": XUNDIAN}
-    ).json()
+    assert (
+        by_label.status_code == 200
+        and by_label.json() == client.get("/analytics/path", params={"from": OFFICE, "to": XUNDIAN}).json()
+    )
     # Empty: FastAPI's 422. A name that fits nothing: 404 with a message; one that fits several: 400 naming them.
     assert client.get("/analytics/ownership", params={"agency": ""}).status_code == 422
     assert client.get("/analytics/path", params={"from": "", "to": ""}).status_code == 422
