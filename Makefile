@@ -36,9 +36,12 @@ virtuoso:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource >/dev/null) || \
 	  echo "virtuoso-opensource not installed: Virtuoso tests will be skipped"; }
 
+# The suite on two processes (one per core), then the tests of scheduling and time limits alone, since they measure
+# what the cores give them. `pytest` alone runs everything in one process.
 test: install browser virtuoso
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 -m "not serial"
+	$(BIN)/python -m pytest -m serial
 
 bench: install virtuoso
 	$(BIN)/python -m benchmarks.bench

@@ -157,6 +157,7 @@ def test_an_allowed_service_is_reached_but_what_it_said_is_never_echoed(serve, t
     assert healthy(server.url)
 
 
+@pytest.mark.serial
 def test_an_allowed_load_is_fetched_within_the_time_limit_without_blocking_reads(serve, trap):
     server = serve("disk", service_allow=[trap.url], query_timeout=2)
     trap.status, trap.content_type = 200, "text/turtle"
@@ -278,6 +279,7 @@ def test_a_megabyte_that_once_froze_the_server_is_answered_at_once_and_others_ar
 
 
 # -- scheduling ------------------------------------------------------------------------------------------------------
+@pytest.mark.serial
 def test_light_queries_are_answered_while_heavy_ones_run(serve):
     server = serve("disk", query_timeout=10, query_workers=4)
     executor = server._server.config.app.state.executor
@@ -340,6 +342,7 @@ def _zombie_children() -> list[int]:
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_concurrent_readers_and_writers_stress(serve):
     """4 writers and 4 readers for 12 s: every read answered, every acknowledged write kept, no failed write applied
     later, no worker process left defunct."""

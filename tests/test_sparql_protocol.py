@@ -294,6 +294,7 @@ def test_using_graph_uri_with_a_using_clause_is_400(writable):
     assert count(url) == 1
 
 
+@pytest.mark.serial
 def test_a_query_past_the_time_limit_is_503_and_the_server_keeps_answering(writable):
     url, kind = writable
     outcome = {}
