@@ -19,34 +19,48 @@ The pipeline, one module per concern:
   ``https://w3id.org/reformkg/graph/issue/<slug>``; ``withdraw`` drops that graph again.
 """
 
-from reformkg.graph.ingest.accept import AcceptReport, accept, find_draft, withdraw
-from reformkg.graph.ingest.draft import (
-    Draft,
-    DraftFigure,
-    DraftItem,
-    DraftMeasure,
-    DraftStatus,
-    NewEntity,
-    draft_newsletter,
-)
-from reformkg.graph.ingest.entities import Mention
-from reformkg.graph.ingest.errors import AcceptError, IngestError
-from reformkg.graph.ingest.files import ingest, read_newsletter
-from reformkg.graph.ingest.formats import SourceText, read_source
-from reformkg.graph.ingest.known import Known, KnownEntities, known_entities
-from reformkg.graph.ingest.layout import Header, Item, Newsletter, decode_newsletter, parse_newsletter
-from reformkg.graph.ingest.names import (
-    ISSUE_GRAPH_BASE,
-    SERIES_SLUG,
-    SOURCE_BASE,
-    agency_slug,
-    issue_graph_iri,
-    issue_iri,
-    pinyin_label,
-    pinyin_slug,
-    place_slug,
-    resolve_issue_graph,
-)
+from importlib import import_module
+
+#: Where each name of the package lives: the modules load when a name is first used, so that importing one light
+#: part (``names`` for the issue IRIs the timelines need) does not load jieba, rdflib and the document readers.
+_EXPORTS = {
+    "AcceptReport": "accept",
+    "accept": "accept",
+    "find_draft": "accept",
+    "withdraw": "accept",
+    "Draft": "draft",
+    "DraftFigure": "draft",
+    "DraftItem": "draft",
+    "DraftMeasure": "draft",
+    "DraftStatus": "draft",
+    "NewEntity": "draft",
+    "draft_newsletter": "draft",
+    "Mention": "entities",
+    "AcceptError": "errors",
+    "IngestError": "errors",
+    "ingest": "files",
+    "read_newsletter": "files",
+    "SourceText": "formats",
+    "read_source": "formats",
+    "Known": "known",
+    "KnownEntities": "known",
+    "known_entities": "known",
+    "Header": "layout",
+    "Item": "layout",
+    "Newsletter": "layout",
+    "decode_newsletter": "layout",
+    "parse_newsletter": "layout",
+    "ISSUE_GRAPH_BASE": "names",
+    "SERIES_SLUG": "names",
+    "SOURCE_BASE": "names",
+    "agency_slug": "names",
+    "issue_graph_iri": "names",
+    "issue_iri": "names",
+    "pinyin_label": "names",
+    "pinyin_slug": "names",
+    "place_slug": "names",
+    "resolve_issue_graph": "names",
+}
 
 __all__ = [
     "ISSUE_GRAPH_BASE",
@@ -86,3 +100,12 @@ __all__ = [
     "resolve_issue_graph",
     "withdraw",
 ]
+
+
+def __getattr__(name: str):
+    """Load the module that holds ``name`` on first use (PEP 562)."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    globals()[name] = value
+    return value
