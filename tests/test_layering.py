@@ -84,3 +84,16 @@ def test_no_module_imports_another_modules_private_names():
         if name.startswith("_") and not name.startswith("__") and _within(target, "reformkg")
     ]
     assert wrong == []
+
+
+def test_no_name_the_ingest_package_exports_is_also_one_of_its_modules():
+    """The package loads its modules on first use; a module named like an export would replace that export on the
+    package once imported (``ingest.accept`` the module instead of ``accept`` the function)."""
+    import pkgutil
+
+    import reformkg.graph.ingest as ingest
+
+    modules = {m.name for m in pkgutil.iter_modules(ingest.__path__)}
+    assert not modules & set(ingest.__all__)
+    assert set(ingest.__all__) == set(ingest._EXPORTS)
+    assert all(callable(getattr(ingest, name)) or isinstance(getattr(ingest, name), str) for name in ingest.__all__)

@@ -15,7 +15,7 @@ The pipeline, one module per concern:
 - ``turtle`` and ``serializer``: the draft as RDF, written by rdflib's Turtle serialiser for review, each fact
   pointing at its sentence; ``report``: report.md.
 - ``files``: ``read_newsletter`` and ``ingest``, which writes the draft folder.
-- ``accept``: ``accept`` validates a draft with the project's SHACL shapes and loads it into
+- ``acceptance``: ``accept`` validates a draft with the project's SHACL shapes and loads it into
   ``https://w3id.org/reformkg/graph/issue/<slug>``; ``withdraw`` drops that graph again.
 """
 
@@ -24,10 +24,10 @@ from importlib import import_module
 #: Where each name of the package lives: the modules load when a name is first used, so that importing one light
 #: part (``names`` for the issue IRIs the timelines need) does not load jieba, rdflib and the document readers.
 _EXPORTS = {
-    "AcceptReport": "accept",
-    "accept": "accept",
-    "find_draft": "accept",
-    "withdraw": "accept",
+    "AcceptReport": "acceptance",
+    "accept": "acceptance",
+    "find_draft": "acceptance",
+    "withdraw": "acceptance",
     "Draft": "draft",
     "DraftFigure": "draft",
     "DraftItem": "draft",
@@ -106,6 +106,6 @@ def __getattr__(name: str):
     """Load the module that holds ``name`` on first use (PEP 562)."""
     if name not in _EXPORTS:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    value = getattr(import_module(f"{__name__}.{_EXPORTS[name]}"), name)  # no export shares a module's name
     globals()[name] = value
     return value
