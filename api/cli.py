@@ -10,13 +10,11 @@ from __future__ import annotations
 import signal
 import socket
 import sys
-from enum import Enum, StrEnum
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
-from rich.table import Table
 
 from reformkg.api.cli_analytics import analytics_app
 from reformkg.api.cli_common import (
@@ -24,6 +22,7 @@ from reformkg.api.cli_common import (
     err,
     fail,
     load_settings,
+    new_table,
     os_error,
     out,
     print_table,
@@ -31,20 +30,16 @@ from reformkg.api.cli_common import (
     write_atomically,
 )
 from reformkg.api.cli_ingest import ingest_app
-from reformkg.graph.settings import Settings
-from reformkg.graph.store import (
-    EXPORT_FORMATS,
-    QuerySyntaxError,
-    RdfSyntaxError,
-    Store,
-    StoreError,
-    check_input_file,
-    rdf_format,
-)
+from reformkg.graph.errors import InputError, QuerySyntaxError, StoreError
+
+if TYPE_CHECKING:
+    from reformkg.graph.settings import Settings
+    from reformkg.graph.store import Store
 
 app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,  # plain help: rich's help panels cost about 0.3 s of every `reformkg --help`
     pretty_exceptions_show_locals=False,  # a bug's traceback must not print settings such as the update token
     help="Government reforms as a knowledge graph.",
 )
@@ -57,11 +52,21 @@ class ResultFormat(StrEnum):
     json = "json"
 
 
-ExportFormat = Enum("ExportFormat", {name: name for name in EXPORT_FORMATS}, type=str)
+class ExportFormat(StrEnum):
+    """The names of ``reformkg.graph.store.EXPORT_FORMATS``, written out so that ``reformkg --help`` need not import
+    the store (a test keeps the two the same)."""
+
+    ttl = "ttl"
+    nt = "nt"
+    nq = "nq"
+    trig = "trig"
+    jsonld = "jsonld"
 
 
 def _load_with_progress(store: Store, path: Path, graph: str | None, fmt: str | None, settings: Settings):
     if path.is_file() and path.stat().st_size > settings.progress_bytes:
+        from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
         columns = ("{task.description}", BarColumn(), DownloadColumn(), TimeRemainingColumn())
         with Progress(*columns, console=err, transient=True) as bar:
             task = bar.add_task(path.name, total=path.stat().st_size)
@@ -78,6 +83,8 @@ def load(
     fmt: Annotated[str | None, typer.Option("--format", help="Format name when the extension does not tell")] = None,
 ) -> None:
     """Load files, each into its own named graph (replaced on reload). A bad file changes nothing."""
+    from reformkg.graph.store import check_input_file, rdf_format
+
     if graph and len(files) > 1:
         raise fail("--graph names one graph: give one file with it", 2)
     for path in files:  # a mistyped name or format should not open (or create) the store
@@ -118,7 +125,7 @@ def validate() -> None:
     settings = load_settings()
     try:
         report = validate_project(settings.ontology_dir, settings.data_dir)
-    except (RdfSyntaxError, BuildError, StoreError) as error:
+    except (InputError, BuildError, StoreError) as error:
         raise fail(str(error)) from None
     except OSError as error:
         raise fail(os_error(error)) from None
@@ -173,7 +180,7 @@ def query(
         elif result.kind == "ask":
             out.print("yes" if result.boolean else "no")
         else:
-            table = Table(*result.variables, show_lines=False)
+            table = new_table(*result.variables, show_lines=False)
             rows = result.rows()
             for row in rows:
                 table.add_row(*("" if row[v] is None else row[v] for v in result.variables))
@@ -207,6 +214,7 @@ def sources(
 ) -> None:
     """Mint one source-sentence resource per sentence of a newsletter (quote and character offsets)."""
     from reformkg.graph.sources import sentences_turtle
+    from reformkg.graph.store import check_input_file
 
     try:
         check_input_file(text)

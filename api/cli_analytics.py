@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from reformkg.api.cli_common import cli_store, err, fail, os_error, out, print_table, write_atomically
+from reformkg.api.cli_common import cli_store, err, fail, new_table, os_error, out, print_table, write_atomically
 
-analytics_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Graph analytics over the store.")
+analytics_app = typer.Typer(
+    no_args_is_help=True, add_completion=False, rich_markup_mode=None, help="Graph analytics over the store."
+)
 
 
 class GraphExport(StrEnum):
@@ -32,7 +33,7 @@ def agencies(limit: Annotated[int, typer.Option(help="Show the top N")] = 20) ->
 
     with cli_store(write=False) as store:
         ranking = rank_agencies(store, limit=limit)
-    table = Table("rank", "agency", "名称", "degree", "PageRank", "betweenness")
+    table = new_table("rank", "agency", "名称", "degree", "PageRank", "betweenness")
     for row in ranking["agencies"]:
         b = "" if row["betweenness"] is None else f"{row['betweenness']:.4f}"
         pagerank = f"{row['pagerank']:.4f}"

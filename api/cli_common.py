@@ -12,21 +12,58 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
-from rich.markup import escape
-from rich.measure import Measurement
-from rich.table import Table
 
-from reformkg.graph.errors import ReformkgError
-from reformkg.graph.settings import Settings
-from reformkg.graph.store import OxigraphStore, Store, StoreError, StoreMissing, open_store
+from reformkg.graph.errors import ReformkgError, StoreError
 
-out = Console(emoji=False, highlight=False)
-err = Console(stderr=True, emoji=False, highlight=False)
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+    from reformkg.graph.settings import Settings
+    from reformkg.graph.store import Store
+
+
+class _LazyConsole:
+    """A rich Console made on first use: ``reformkg --help`` and every command that fails before printing do not pay
+    for importing rich (about a tenth of a second)."""
+
+    def __init__(self, **options: Any):
+        object.__setattr__(self, "_options", options)
+        object.__setattr__(self, "_console", None)
+
+    def _get(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            object.__setattr__(self, "_console", Console(**self._options))
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._get(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._get(), name, value)
+
+
+out: Console = _LazyConsole(emoji=False, highlight=False)  # type: ignore[assignment]
+err: Console = _LazyConsole(stderr=True, emoji=False, highlight=False)  # type: ignore[assignment]
+
+
+def escape(text: str) -> str:
+    """``text`` with rich's markup escaped."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
+def new_table(*columns: str, **options: Any) -> Table:
+    """A rich Table (rich is imported on first use)."""
+    from rich.table import Table
+
+    return Table(*columns, **options)
 
 
 def print_table(table: Table) -> None:
@@ -38,6 +75,8 @@ def print_table(table: Table) -> None:
     if out.is_terminal:
         out.print(table)
     else:
+        from rich.measure import Measurement
+
         natural = Measurement.get(out, out.options.update_width(1_000_000), table).maximum
         width = out.width
         out.width = max(natural, width)
@@ -88,6 +127,10 @@ def write_atomically(output: Path, write) -> None:
 
 def load_settings() -> Settings:
     """The settings from the environment, or one line naming the variable that is wrong."""
+    from pydantic import ValidationError
+
+    from reformkg.graph.settings import Settings
+
     try:
         return Settings()
     except ValidationError as error:
@@ -100,6 +143,8 @@ def open_configured_store(
     settings: Settings | None = None, *, write: bool, create: bool = False, owner: dict[str, Any] | None = None
 ) -> Store:
     """The store ``REFORMKG_STORE`` names: read-write when ``write``, else a read-only snapshot (see ``open_store``)."""
+    from reformkg.graph.store import open_store
+
     settings = settings or load_settings()
     return open_store(
         settings.store,
@@ -115,6 +160,8 @@ def open_configured_store(
 
 def store_location(store: Store, settings: Settings) -> str:
     """Where a store is, for messages: an on-disk store's absolute folder, else the setting."""
+    from reformkg.graph.store import OxigraphStore
+
     return str(store.path) if isinstance(store, OxigraphStore) and store.path is not None else settings.store
 
 
@@ -134,6 +181,8 @@ def cli_store(
     records ``command`` (and ``url`` for a server) in the store's owner file, so another command can say who holds
     it; ``create`` lets it make a store that does not exist yet.
     """
+    from reformkg.graph.store import StoreMissing
+
     settings = settings or load_settings()
     command = command or " ".join(["reformkg", *sys.argv[1:2]])
     owner = {"command": command, **({"url": url} if url else {})}

@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from reformkg.api.cli_common import cli_store, err, fail, load_settings, out, print_table
+from reformkg.api.cli_common import cli_store, err, fail, load_settings, new_table, out, print_table
 
-ingest_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Ingest newsletters and track reforms.")
+ingest_app = typer.Typer(
+    no_args_is_help=True, add_completion=False, rich_markup_mode=None, help="Ingest newsletters and track reforms."
+)
 
 
 @ingest_app.command()
@@ -140,7 +141,7 @@ def timeline(
             result = reform_timeline(store, resolve(store, reform, prefer=("reform",)))
         except UnknownEntity as error:
             raise fail(str(error)) from None
-    table = Table(title=f"{result.label_zh or ''} {result.label_en or ''}".strip() or result.reform)
+    table = new_table(title=f"{result.label_zh or ''} {result.label_en or ''}".strip() or result.reform)
     for column in ("reported on", "stage", "issue", "assessed by", "sentence"):
         table.add_column(column)
     for entry in result.entries:

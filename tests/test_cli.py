@@ -126,3 +126,28 @@ def test_an_empty_store_setting_means_the_default(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("REFORMKG_STORE", "")
     assert Settings().store == str(tmp_path / "data" / "reformkg" / "store")
+
+
+def test_export_format_choices_are_the_stores_formats():
+    from reformkg.api.cli import ExportFormat
+    from reformkg.graph.store import EXPORT_FORMATS
+
+    assert [f.value for f in ExportFormat] == list(EXPORT_FORMATS)
+
+
+def test_help_imports_neither_the_store_nor_settings_nor_rich():
+    """`reformkg --help` stays quick: it must not import the heavy parts (timed in benchmarks/bench.py)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from reformkg.api.cli import main\n"
+        "sys.argv = ['reformkg', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = ('pyoxigraph', 'rdflib', 'pydantic', 'pydantic_settings', 'rich', 'networkx', 'fastapi')\n"
+        "print(sorted(m for m in heavy if m in sys.modules), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert "Usage: reformkg" in done.stdout
+    assert done.stderr.strip().splitlines()[-1] == "[]", done.stderr
