@@ -24,6 +24,19 @@ from reformkg.graph.store import Store, open_store
 STATIC = Path(__file__).parent / "static"
 
 
+def uvicorn_options(settings: Settings) -> dict:
+    """How ``reformkg serve`` runs uvicorn: httptools' HTTP parser and the uvloop event loop (both C; together they
+    take about a third off a short request's time), and the access log only when ``REFORMKG_ACCESS_LOG`` asks."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "http": "httptools",
+        "loop": "uvloop",
+        "access_log": settings.access_log,
+        "log_level": "info",
+    }
+
+
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
     """Build the app around a store; tests pass their own store and settings."""
     settings = settings or Settings()

@@ -68,7 +68,7 @@ def _load_with_progress(store: Store, path: Path, graph: str | None, fmt: str | 
         from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
         columns = ("{task.description}", BarColumn(), DownloadColumn(), TimeRemainingColumn())
-        with Progress(*columns, console=err, transient=True) as bar:
+        with Progress(*columns, console=err.rich(), transient=True) as bar:
             task = bar.add_task(path.name, total=path.stat().st_size)
             return store.load_file(
                 path, graph=graph, fmt=fmt, progress=lambda done, _t: bar.update(task, completed=done)
@@ -266,7 +266,7 @@ def serve(
     """Serve whatever the store holds over HTTP (the store must exist: `reformkg build` makes it)."""
     import uvicorn
 
-    from reformkg.api.app import create_app
+    from reformkg.api.app import create_app, uvicorn_options
 
     settings = load_settings()
     settings.host = host or settings.host
@@ -280,7 +280,7 @@ def serve(
             # once: close the store first (its owner file goes with it), then end by the signal as uvicorn meant.
             for signum in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(signum, _stop)
-            uvicorn.run(create_app(settings, store), host=settings.host, port=settings.port, log_level="info")
+            uvicorn.run(create_app(settings, store), **uvicorn_options(settings))
     except _Stopped as stopped:
         signal.signal(stopped.signum, signal.SIG_DFL)
         signal.raise_signal(stopped.signum)

@@ -34,7 +34,8 @@ class _LazyConsole:
         object.__setattr__(self, "_options", options)
         object.__setattr__(self, "_console", None)
 
-    def _get(self) -> Console:
+    def rich(self) -> Console:
+        """The rich Console itself (for what needs the object, e.g. as a context manager)."""
         if self._console is None:
             from rich.console import Console
 
@@ -42,10 +43,10 @@ class _LazyConsole:
         return self._console
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._get(), name)
+        return getattr(self.rich(), name)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        setattr(self._get(), name, value)
+        setattr(self.rich(), name, value)
 
 
 out: Console = _LazyConsole(emoji=False, highlight=False)  # type: ignore[assignment]

@@ -312,6 +312,22 @@ def stop(proc: subprocess.Popen | None) -> None:
         proc.wait()
 
 
+def oxigraph_serve_command(location: Path, port: int) -> list[str]:
+    """``oxigraph serve`` on a loopback port, its default graph the union of all graphs (as reformkg's)."""
+    oxigraph = Path(sys.executable).parent / "oxigraph"
+    return [str(oxigraph), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}", "--union-default-graph"]
+
+
+def finish(procs: list[subprocess.Popen], tmp: Path, keep: bool) -> None:
+    """Stop the servers; remove the temporary folder unless asked to keep it."""
+    for p in procs:
+        stop(p)
+    if keep:
+        print(f"kept {tmp}")
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 # -- 4. report -------------------------------------------------------------------------------------------------------
 def ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:.2f}x" if a is not None and b else "-"
@@ -433,15 +449,7 @@ def run(args: argparse.Namespace) -> int:
         if loader.returncode != 0:
             raise RuntimeError(f"oxigraph load failed: {load_err.decode()[:2000]}")
         ox_proc = subprocess.Popen(
-            [
-                str(oxigraph_bin),
-                "serve",
-                "--location",
-                str(ox_dir),
-                "--bind",
-                f"127.0.0.1:{ox_port}",
-                "--union-default-graph",
-            ],
+            oxigraph_serve_command(ox_dir, ox_port),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -659,12 +667,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"\ntotal run {time.perf_counter() - started_run:.0f} s; {load_average()} at the end")
         return 0 if not row_problems else 1
     finally:
-        for p in procs:
-            stop(p)
-        if args.keep:
-            print(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+        finish(procs, tmp, args.keep)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,15 +23,21 @@ Engine calls run on threads with a large stack, so that whatever the guard admit
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import logging
 import multiprocessing
 import os
+import pickle
+import socket
+import struct
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +68,11 @@ log = logging.getLogger(__name__)
 ENGINE_STACK_BYTES = 64 << 20
 #: Query workers kept free for short queries, beyond the ``workers`` that may run long ones.
 LIGHT_RESERVE = 2
+#: The most query worker processes a pool grows to when queries queue (it starts with ``workers + LIGHT_RESERVE``).
+#: Short queries then share the cores instead of waiting in line behind longer ones, as a threaded engine's would.
+MAX_POOL = 16
+#: Writes between two flushes of the on-disk store (see ``QueryExecutor._flush_now_and_then``).
+FLUSH_EVERY = 64
 #: The niceness a worker runs at while its query counts as long.
 LONG_QUERY_NICENESS = 15
 _stack_lock = threading.Lock()
@@ -168,8 +179,41 @@ def _start_with_big_stack(start) -> None:
 
 
 # -- the worker process ------------------------------------------------------------------------------------------------
+def _files_replaced(error: Exception) -> bool:
+    """Whether an engine error says a store file was gone: the writer flushed or compacted files away while this
+    view was opening or reading (RocksDB: "No such file or directory: While open a file … .sst", reported as an
+    OSError or a RuntimeError "Corruption"). Nothing is wrong with the store or the query; a fresh view will do."""
+    return isinstance(error, (OSError, RuntimeError)) and "No such file" in str(error)
+
+
+def _open_view(path: str) -> ox.Store:
+    """A read-only view of the store as of now, tried again a few times if the writer replaced files meanwhile."""
+    for attempt in range(5):
+        try:
+            return ox.Store.read_only(path)
+        except (OSError, RuntimeError) as error:
+            if attempt == 4 or not _files_replaced(error):
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _run_on_view(store: ox.Store | None, path: str, sparql: str, formats, options, limit) -> tuple[ox.Store, Answer]:
+    """Run a query on the view, on a fresh view when the writer replaced files under it (at most three times)."""
+    for attempt in range(3):
+        try:
+            if store is None:
+                store = _open_view(path)
+            return store, serialize_capped(QueryResult(store.query(sparql, **options)), formats, limit)
+        except (OSError, RuntimeError) as error:
+            if attempt == 2 or not _files_replaced(error):
+                raise
+            store = None
+    raise AssertionError("unreachable")
+
+
 def _worker_loop(path: str, connection) -> None:  # pragma: no cover - runs in a child process
-    store, epoch = ox.Store.read_only(path), 0
+    store, epoch = _open_view(path), 0
     connection.send(("ready", None))
     while True:
         try:
@@ -178,28 +222,22 @@ def _worker_loop(path: str, connection) -> None:  # pragma: no cover - runs in a
             return
         wanted_epoch, sparql, formats, default_graphs, named_graphs, limit = request
         try:
-            if wanted_epoch != epoch:  # the store was written since this view opened: see the new state
+            if wanted_epoch != epoch:  # the store was written since this view opened: the query must see that
                 store, epoch = None, wanted_epoch
-                store = ox.Store.read_only(path)
             options = dataset_options(default_graphs, named_graphs)
-            try:
-                answer = serialize_capped(QueryResult(store.query(sparql, **options)), formats, limit)
-            except OSError:
-                # The view tripped over files the writer compacted away since it opened (RocksDB: "No such file
-                # …sst"): the query is not at fault. Open a fresh view and run it once more.
-                store = None
-                store = ox.Store.read_only(path)
-                answer = serialize_capped(QueryResult(store.query(sparql, **options)), formats, limit)
+            store, answer = _run_on_view(store, path, sparql, formats, options, limit)
             connection.send(("ok", (answer.kind, answer.body, answer.fmt, answer.limited)))
         except SyntaxError as error:
             connection.send(("syntax", str(error)))
-        except (ValueError, RuntimeError) as error:  # the engine evaluated the query and it failed
-            connection.send(("failed", f"{type(error).__name__}: {error}"))
         except Exception as error:  # any engine failure is this query's, never the worker's end
-            connection.send(("error", f"{type(error).__name__}: {error}"))
-            if isinstance(error, OSError):  # the view may have tripped over files the writer replaced: reopen it
+            if _files_replaced(error):  # still, after fresh views: busy writes; the paths are the server's business
+                connection.send(("error", "the store kept changing under the query; try again"))
                 store = None
-                store = ox.Store.read_only(path)
+            elif isinstance(error, (ValueError, RuntimeError)):  # the engine evaluated the query and it failed
+                connection.send(("failed", f"{type(error).__name__}: {error}"))
+            else:
+                connection.send(("error", f"{type(error).__name__}: {error}"))
+                store = None if isinstance(error, OSError) else store
 
 
 def _worker_main(path: str, connection) -> None:  # pragma: no cover - runs in a child process
@@ -215,6 +253,8 @@ class _Worker:
         self.process.start()
         child.close()
         self.ready = False
+        # The same socket, for reading an answer without blocking (MSG_DONTWAIT) on the event loop.
+        self._socket = socket.socket(fileno=os.dup(self.connection.fileno()))
 
     def wait_ready(self, timeout: float) -> bool:
         """Whether the worker has opened its store, waiting at most ``timeout`` seconds; False if it died."""
@@ -243,24 +283,56 @@ class _Worker:
             return False
         return True
 
+    async def receive(self, loop: asyncio.AbstractEventLoop, readable: asyncio.Event) -> object:
+        """The worker's next message, read as it arrives without ever blocking the loop (``readable`` is set by the
+        loop's reader callback on the connection). The framing is ``multiprocessing.Connection``'s: a 4-byte
+        big-endian length (-1, then an 8-byte one, past 2 GiB) and the pickled message."""
+        buffer = bytearray()
+        need: int | None = None
+        start = 0
+        while True:
+            readable.clear()
+            while True:
+                try:
+                    chunk = self._socket.recv(max(65536, (need or 0) + start - len(buffer)), socket.MSG_DONTWAIT)
+                except BlockingIOError:
+                    break
+                if not chunk:
+                    raise EOFError
+                buffer += chunk
+            if need is None and len(buffer) >= 4:
+                (size,) = struct.unpack("!i", buffer[:4])
+                if size == -1:
+                    if len(buffer) >= 12:
+                        (need,) = struct.unpack("!Q", buffer[4:12])
+                        start = 12
+                else:
+                    need, start = size, 4
+            if need is not None and len(buffer) >= start + need:
+                return pickle.loads(memoryview(buffer)[start : start + need])
+            await readable.wait()
+
     def stop(self) -> None:
         if self.process.is_alive():
             self.process.kill()
         self.process.join(5)
         self.connection.close()
+        self._socket.close()
 
 
 class _ProcessPool:
     """Worker processes, each with a read-only view of an on-disk Oxigraph store, and a readers-writer gate.
 
-    All state is guarded by one condition, and every change is announced with ``notify_all``: a reader waiting for a
-    worker and a writer waiting for the readers to finish both re-check their own condition. Readers and writers are
-    served in the order they came (each takes a ticket): a waiting writer holds back readers that came after it, and
-    waits for readers that came before it, so a stream of writes cannot starve reads, nor reads writes.
+    Reads never wait for writes, nor writes for reads. Each worker reads its own read-only view of the store: a
+    snapshot as of its opening, which the writer in the main process does not disturb. A write runs alone among
+    writes and then bumps the epoch; a worker whose view is older than the epoch reopens it before its next query, so
+    every query that starts after a write has been acknowledged sees it, and one that ran during the write sees the
+    store as it was before. The pool's state is guarded by one condition, every change announced with ``notify_all``.
     """
 
-    def __init__(self, path: Path, workers: int, reserve: int, light_seconds: float):
+    def __init__(self, path: Path, workers: int, reserve: int, light_seconds: float, max_pool: int = MAX_POOL):
         self._context = multiprocessing.get_context("spawn")
+        self._max_pool = max(max_pool, workers + reserve)
         self._path = str(path)
         self._max_long = workers
         self._light_seconds = light_seconds
@@ -270,8 +342,6 @@ class _ProcessPool:
         self._long = 0  # of those, how many run past light_seconds
         self._tickets = itertools.count()
         self._waiting_readers: set[int] = set()
-        self._writer_ticket: int | None = None
-        self._writing = False
         self._epoch = 0  # bumped by every write; a worker reopens its view when it is behind
         self._closed = False
         self._idle = [_Worker(self._context, self._path) for _ in range(workers + reserve)]
@@ -284,11 +354,11 @@ class _ProcessPool:
                 while True:
                     if self._closed:
                         raise StoreError("the query executor is closed")
-                    if not self._writing and (self._writer_ticket is None or self._writer_ticket > ticket):
-                        worker = self._ready_worker()
-                        if worker is not None:
-                            self._readers += 1
-                            return worker
+                    worker = self._ready_worker()
+                    if worker is not None:
+                        self._readers += 1
+                        return worker
+                    self._grow()
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
                         raise ExecutorBusy("every query worker stayed busy too long; try again")
@@ -307,6 +377,13 @@ class _ProcessPool:
                 worker.stop()
                 self._idle[index] = _Worker(self._context, self._path)
         return None
+
+    def _grow(self) -> None:
+        """Start one more worker (called with the condition held) while queries queue for one, none is starting for
+        each of them already, and the pool is below its most."""
+        starting = sum(1 for w in self._idle if not w.ready)
+        if starting < len(self._waiting_readers) and len(self._idle) + self._readers < self._max_pool:
+            self._idle.append(_Worker(self._context, self._path))
 
     def _release(self, worker: _Worker, healthy: bool) -> None:
         if not healthy:
@@ -332,6 +409,25 @@ class _ProcessPool:
             self._long -= 1
             self._cond.notify_all()
 
+    def _still_running(self, worker: _Worker, end: float, timeout: float, cpu_before, counted_long: bool) -> bool:
+        """A query has not answered yet: QueryTimeout past its time; once it has used ``light_seconds`` of CPU (wall
+        time where CPU time cannot be read; one that only waits for a core on a busy machine is not held against the
+        others) it counts as long, or is stopped (ExecutorBusy) when enough long ones run. Whether it counts as long."""
+        if time.monotonic() >= end:
+            raise QueryTimeout(f"the query ran past the {timeout:g} s limit and was stopped")
+        if counted_long:
+            return True
+        cpu_now = worker.cpu_seconds()
+        if cpu_before is not None and cpu_now is not None and cpu_now - cpu_before < self._light_seconds:
+            return False
+        if not self._admit_long():
+            raise ExecutorBusy(
+                f"{self._max_long} long queries are running already; this one was stopped after "
+                f"{self._light_seconds:g} s so that short queries stay quick: try again later"
+            )
+        worker.yield_cpu(lower=True)  # short queries and the server itself come first on the cores
+        return True
+
     def run(self, request: tuple, timeout: float, queue_timeout: float) -> tuple[str, object]:
         """Run one query; ``queue_timeout`` bounds the wait for a ready worker, ``timeout`` the query's own run."""
         deadline = time.monotonic() + queue_timeout
@@ -343,23 +439,8 @@ class _ProcessPool:
             cpu_before = worker.cpu_seconds()
             worker.connection.send((epoch, *request))
             end = time.monotonic() + timeout
-            # A query is long once it has used light_seconds of CPU (wall time where CPU time cannot be read): one
-            # that only waits for a core on a busy machine is not held against the others.
             while not worker.connection.poll(max(0.0, min(self._light_seconds, end - time.monotonic()))):
-                if time.monotonic() >= end:
-                    raise QueryTimeout(f"the query ran past the {timeout:g} s limit and was stopped")
-                if counted_long:
-                    continue
-                cpu_now = worker.cpu_seconds()
-                if cpu_before is not None and cpu_now is not None and cpu_now - cpu_before < self._light_seconds:
-                    continue
-                counted_long = self._admit_long()
-                if not counted_long:
-                    raise ExecutorBusy(
-                        f"{self._max_long} long queries are running already; this one was stopped after "
-                        f"{self._light_seconds:g} s so that short queries stay quick: try again later"
-                    )
-                worker.yield_cpu(lower=True)  # short queries and the server itself come first on the cores
+                counted_long = self._still_running(worker, end, timeout, cpu_before, counted_long)
             status, payload = worker.connection.recv()
             healthy = True
             return status, payload
@@ -373,39 +454,90 @@ class _ProcessPool:
                 healthy = healthy and worker.yield_cpu(lower=False)
             self._release(worker, healthy)
 
+    def _try_take(self) -> _Worker | None:
+        """A ready idle worker at once, or None when the caller must queue (other queries queue already, or no
+        worker is free): the event loop's fast path never waits here."""
+        with self._cond:
+            if self._closed:
+                raise StoreError("the query executor is closed")
+            if self._waiting_readers:  # others queue already: this one takes its turn after them
+                return None
+            worker = self._ready_worker()
+            if worker is not None:
+                self._readers += 1
+            return worker
+
+    async def run_async(self, request: tuple, timeout: float, queue_timeout: float, waiters: ThreadPoolExecutor):
+        """``run`` for the event loop. When a worker is free and no one queues before this query, the request goes to
+        it at once and its answer is awaited on the loop (a reader on the worker's connection), with no thread in
+        between: a thread hand-off costs more than a short query. A query that must queue runs ``run`` in a thread of
+        ``waiters``. Time limit, long-query accounting and the gate are the same either way."""
+        loop = asyncio.get_running_loop()
+        worker = self._try_take()
+        if worker is None:  # queue as ``run`` does, in a thread: under load the loop has enough else to do
+            return await asyncio.wrap_future(waiters.submit(self.run, request, timeout, queue_timeout))
+        healthy, counted_long = False, False
+        readable = asyncio.Event()
+        fd = worker.connection.fileno()
+        try:
+            with self._cond:
+                epoch = self._epoch
+            cpu_before = worker.cpu_seconds()
+            worker.connection.send((epoch, *request))
+            end = time.monotonic() + timeout
+            loop.add_reader(fd, readable.set)  # level-triggered: set again at every turn of the loop while readable
+            try:
+                while True:
+                    readable.clear()
+                    tick = loop.call_later(max(0.0, min(self._light_seconds, end - time.monotonic())), readable.set)
+                    try:
+                        await readable.wait()
+                    finally:
+                        tick.cancel()
+                    if worker.connection.poll(0):
+                        break
+                    counted_long = self._still_running(worker, end, timeout, cpu_before, counted_long)
+                message = await worker.receive(loop, readable)
+            finally:
+                loop.remove_reader(fd)
+                # uvloop (libuv) makes a watched descriptor non-blocking, for the whole socket: ``run``'s blocking
+                # send and receive on this worker would then fail with BlockingIOError.
+                os.set_blocking(fd, True)
+            healthy = True
+            return message
+        except (EOFError, OSError) as error:
+            raise StoreError(f"the query worker failed ({type(error).__name__}); try again") from None
+        finally:
+            if counted_long:
+                self._end_long()
+                healthy = healthy and worker.yield_cpu(lower=False)
+            if healthy:
+                self._release(worker, True)
+            else:  # stopping a worker and starting its successor takes a while: not on the loop
+                waiters.submit(self._release, worker, False)
+
     def write(self, write, wait: float):
-        """Run ``write()`` with no query running; queries wait meanwhile. ExecutorBusy (and nothing written) if the
-        running queries do not end within ``wait`` seconds."""
-        deadline = time.monotonic() + wait
+        """Run ``write()`` alone among writes (ExecutorBusy, nothing written, if other writes hold the store past
+        ``wait`` seconds); running and new queries go on meanwhile, and the ones after it see what it wrote."""
         if not self._write_lock.acquire(timeout=wait):
             raise ExecutorBusy("other updates kept the store busy; nothing was written, try again")
         try:
-            with self._cond:
-                ticket = self._writer_ticket = next(self._tickets)
-                try:
-                    while self._readers or any(t < ticket for t in self._waiting_readers):
-                        remaining = deadline - time.monotonic()
-                        if remaining <= 0:
-                            raise ExecutorBusy("queries kept the store busy; nothing was written, try again")
-                        self._cond.wait(remaining)
-                    self._writing = True
-                finally:
-                    self._writer_ticket = None
-                    self._cond.notify_all()
-            try:
-                return write()
-            finally:
-                with self._cond:
-                    self._writing = False
-                    self._epoch += 1
-                    self._cond.notify_all()
+            return write()
         finally:
+            with self._cond:
+                self._epoch += 1
+                self._cond.notify_all()
             self._write_lock.release()
 
     def processes(self) -> list:
         """The idle worker processes (for tests and diagnostics)."""
         with self._cond:
             return [w.process for w in self._idle]
+
+    def ready_workers(self) -> int:
+        """How many idle workers have opened their view and can take a query now (for tests and diagnostics)."""
+        with self._cond:
+            return sum(1 for w in self._idle if w.wait_ready(0))
 
     def long_queries(self) -> int:
         """How many queries run long now (for tests and diagnostics)."""
@@ -419,6 +551,22 @@ class _ProcessPool:
             self._cond.notify_all()
         for worker in idle:
             worker.stop()
+
+
+@contextmanager
+def _federated_words(scan: guard.Scan) -> Iterator[None]:
+    """A federated query's failure said without the engine's words: they may carry what a remote service sent."""
+    try:
+        yield
+    except (QueryTimeout, ExecutorBusy, RefusedRequest):
+        raise
+    except StoreError as error:
+        if not scan.services:
+            raise
+        log.warning("federated query failed: %s", str(error))
+        raise StoreError(
+            "the federated query failed: it does not parse, or a SERVICE did not answer as expected"
+        ) from None
 
 
 class QueryExecutor:
@@ -442,8 +590,11 @@ class QueryExecutor:
         self.light_seconds = light_seconds
         self._pool: _ProcessPool | None = None
         self._threads: ThreadPoolExecutor | None = None
+        #: Threads for what the event loop must not wait on: a query queued for a worker, ending a worker.
+        self._waiters = ThreadPoolExecutor(max_workers=64, thread_name_prefix="reformkg-queue")
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
+        self._writes_since_flush, self._flushing = 0, False
         self._closed = True
         self._open()
 
@@ -485,23 +636,44 @@ class QueryExecutor:
         _check_formats(formats)
         scan = scan or self.check(sparql)
         self._ensure_open()
-        try:
+        with _federated_words(scan):
             if self._pool is not None:
                 return self._query_in_process(sparql, formats, default_graphs, named_graphs)
             return self._query_in_thread(sparql, formats, default_graphs, named_graphs)
-        except (QueryTimeout, ExecutorBusy, RefusedRequest):
-            raise
-        except StoreError as error:
-            if scan.services:  # the engine's message may carry what the remote service sent back: never echo it
-                log.warning("federated query failed: %s", str(error))
-                raise StoreError(
-                    "the federated query failed: it does not parse, or a SERVICE did not answer as expected"
-                ) from None
-            raise
+
+    async def query_async(
+        self,
+        sparql: str,
+        formats: dict[str, str],
+        *,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        scan: guard.Scan | None = None,
+    ) -> Answer:
+        """``query`` for a caller on an event loop. On the worker processes no thread stands between the loop and the
+        worker (the hand-off that a thread pool costs is most of a short query's time); the thread backends run
+        ``query`` in a thread."""
+        loop = asyncio.get_running_loop()
+        if self._pool is None or scan is None:
+            return await loop.run_in_executor(
+                self._waiters,
+                lambda: self.query(
+                    sparql, formats, default_graphs=default_graphs, named_graphs=named_graphs, scan=scan
+                ),
+            )
+        _check_formats(formats)
+        self._ensure_open()
+        request = (sparql, formats, default_graphs, named_graphs, self.row_limit)
+        with _federated_words(scan):
+            return self._answer(*await self._pool.run_async(request, self.timeout, self.queue_timeout, self._waiters))
 
     def _query_in_process(self, sparql, formats, default_graphs, named_graphs) -> Answer:
         request = (sparql, formats, default_graphs, named_graphs, self.row_limit)
-        status, payload = self._pool.run(request, self.timeout, self.queue_timeout)
+        return self._answer(*self._pool.run(request, self.timeout, self.queue_timeout))
+
+    @staticmethod
+    def _answer(status: str, payload) -> Answer:
+        """A worker's reply as an Answer, or the error it reports."""
         if status == "syntax":
             raise QuerySyntaxError(str(payload))
         if status == "failed":
@@ -571,6 +743,7 @@ class QueryExecutor:
 
             def write() -> None:
                 self.store.add_quads(quads)
+                self._flush_now_and_then()
         else:
 
             def write() -> None:
@@ -643,8 +816,7 @@ class QueryExecutor:
         def run() -> None:
             try:
                 self.store.update(sparql)
-                if isinstance(self.store, OxigraphStore) and self.store.path is not None:
-                    self.store.oxigraph.flush()
+                self._flush_now_and_then()
             except BaseException as caught:  # handed to the caller below
                 error.append(caught)
 
@@ -654,9 +826,41 @@ class QueryExecutor:
         if error:
             raise error[0]
 
+    def _flush_now_and_then(self) -> None:
+        """After every ``FLUSH_EVERY`` writes, flush the on-disk store in the background.
+
+        A write is in the store's write-ahead log as soon as it commits, and a worker's view, opened afterwards,
+        reads it from there: no flush is needed for the next query to see it (a flush per update cost 50-100 ms).
+        But each view replays the whole log when it opens, so the log is flushed into the store's files now and then
+        to keep that replay short. The flush runs beside queries and later writes; one at a time."""
+        if not isinstance(self.store, OxigraphStore) or self.store.path is None:
+            return
+        with self._lock:
+            self._writes_since_flush += 1
+            if self._writes_since_flush < FLUSH_EVERY or self._flushing:
+                return
+            self._writes_since_flush, self._flushing = 0, True
+
+        def flush() -> None:
+            try:
+                self.store.oxigraph.flush()
+            except OSError as error:  # the next flush tries again; nothing is lost, the log keeps the writes
+                log.warning("flushing the store failed: %s", error)
+            finally:
+                with self._lock:
+                    self._flushing = False
+
+        threading.Thread(target=flush, name="reformkg-flush", daemon=True).start()
+
     def processes(self) -> list:
         """The query worker processes alive now (none for the thread backends)."""
         return self._pool.processes() if self._pool is not None else []
+
+    def ready_workers(self) -> int:
+        """How many query workers are idle and ready now (for the thread backends: their threads, always ready)."""
+        if self._pool is not None:
+            return self._pool.ready_workers()
+        return self.workers + LIGHT_RESERVE if self._threads is not None else 0
 
     def long_queries(self) -> int:
         """How many queries count as long now: past ``light_seconds`` of CPU (always 0 for the thread backends)."""

@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     http_timeout: float = Field(60.0, description="Seconds to wait for a remote SPARQL endpoint to answer.")
     host: str = Field("127.0.0.1", description="Address `reformkg serve` listens on.")
     port: int = Field(8000, description="Port `reformkg serve` listens on.")
+    access_log: bool = Field(
+        False,
+        description="Log a line per request (uvicorn's access log). Off by default: at hundreds of requests a second "
+        "the log costs a noticeable share of each short request; a proxy in front usually keeps one.",
+    )
     ontology_dir: Path = Field(
         default_factory=ontology_dir,
         description="Folder of the ontology and SHACL shapes that `reformkg build` loads. Unset, the ontology "

@@ -616,7 +616,10 @@ class OxigraphStore(Store):
             quads = _parse_file(path, rdf_fmt, target)
             targets = sorted({q.graph_name.value for q in quads} | {target.value})
         else:
-            check_file(path, rdf_fmt)
+            # No parse before the load: bulk_load stops at the first syntax error, and the journal's undo below drops
+            # what it wrote (a new graph, or the staging copy of one being replaced). Only RDF/XML is read first,
+            # for entities that must never reach the parser.
+            _check_xml(path, rdf_fmt)
             quads, targets = None, [target.value]
         existing = [t for t in targets if self._ox.contains_named_graph(ox.NamedNode(t))]
         staging = {t: f"{t}#reformkg-staging-{load_id}" for t in existing}

@@ -151,3 +151,10 @@ def test_help_imports_neither_the_store_nor_settings_nor_rich():
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert "Usage: reformkg" in done.stdout
     assert done.stderr.strip().splitlines()[-1] == "[]", done.stderr
+
+
+def test_load_with_a_progress_bar(cli, monkeypatch):
+    monkeypatch.setenv("REFORMKG_PROGRESS_BYTES", "0")  # every file gets the progress bar
+    loaded = cli("load", str(FARMS))
+    assert loaded.exit_code == 0, loaded.output
+    assert "loaded 8 triples" in loaded.output

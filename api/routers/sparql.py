@@ -15,16 +15,13 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
 from urllib.parse import parse_qs
 
 import pyoxigraph as ox
-from fastapi import APIRouter, Header, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
-from pydantic import StringConstraints
 
-from reformkg.api.deps import ExecutorDep, SettingsDep, StoreDep
 from reformkg.api.negotiation import negotiate, prefers_html
 from reformkg.graph.errors import QuerySyntaxError, RemoteError, RequestFailed, StoreError
 from reformkg.graph.executor import QueryExecutor
@@ -32,7 +29,6 @@ from reformkg.graph.settings import Settings
 from reformkg.graph.store import Store
 
 router = APIRouter(tags=["sparql"])
-NonEmpty = Annotated[str, StringConstraints(min_length=1)]
 
 #: What a SELECT or ASK answer can be sent as, in the server's order of preference.
 RESULT_OFFERS = [
@@ -76,6 +72,12 @@ def _in_protocol_words(what: str, *, federated: bool = False, update: bool = Fal
         raise (RemoteError if federated else type(error))(f"the {what} {outcome}: {error}") from None
 
 
+def _non_empty(values: list[str], name: str) -> list[str]:
+    if any(not value for value in values):
+        raise HTTPException(400, f"the {name} parameter is empty")
+    return values
+
+
 def _one(values: list[str], name: str) -> str | None:
     if len(values) > 1:
         raise HTTPException(400, f"give the {name} parameter once, not {len(values)} times")
@@ -96,7 +98,12 @@ def _negotiate_query(form: str | None, accept: str | None) -> tuple[dict[str, st
     return formats, media
 
 
-def _run_query(
+#: Texts up to this length are checked by the guard on the event loop (a few hundred microseconds at most); longer ones
+#: in a thread, so that a 100,000-character text never holds up other requests.
+INLINE_CHECK_CHARS = 4_000
+
+
+async def _run_query(
     executor: QueryExecutor,
     sparql: str,
     accept: str | None,
@@ -104,7 +111,10 @@ def _run_query(
     named_graphs: list[str],
 ) -> Response:
     with _in_protocol_words("query"):
-        scan = executor.check(sparql)
+        if len(sparql) <= INLINE_CHECK_CHARS:
+            scan = executor.check(sparql)
+        else:
+            scan = await run_in_threadpool(executor.check, sparql)
     formats, media = _negotiate_query(scan.form, accept)
     for graph in default_graphs + named_graphs:
         try:
@@ -112,7 +122,7 @@ def _run_query(
         except ValueError as error:
             raise HTTPException(400, f"graph {graph!r} is not an absolute IRI: {error}") from None
     with _in_protocol_words("query", federated=bool(scan.services) or executor.store.backend == "remote"):
-        answer = executor.query(
+        answer = await executor.query_async(
             sparql, formats, default_graphs=default_graphs or None, named_graphs=named_graphs or None, scan=scan
         )
     headers = {"Vary": "Accept"}
@@ -188,6 +198,31 @@ def service_description(request: Request, store: Store, settings: Settings, acce
     "/sparql",
     summary="SPARQL 1.1 query by GET",
     response_class=Response,
+    openapi_extra={
+        "parameters": [
+            {
+                "name": "query",
+                "in": "query",
+                "required": False,
+                "description": "A SPARQL 1.1 query (exactly once)",
+                "schema": {"type": "array", "items": {"type": "string", "minLength": 1}},
+            },
+            {
+                "name": "default-graph-uri",
+                "in": "query",
+                "required": False,
+                "description": "IRI of a graph for the default graph",
+                "schema": {"type": "array", "items": {"type": "string", "minLength": 1}},
+            },
+            {
+                "name": "named-graph-uri",
+                "in": "query",
+                "required": False,
+                "description": "IRI of a graph the query may name",
+                "schema": {"type": "array", "items": {"type": "string", "minLength": 1}},
+            },
+        ]
+    },
     responses={
         200: {"description": "SELECT/ASK as SPARQL results (JSON, XML, CSV, TSV); CONSTRUCT/DESCRIBE as RDF"},
         400: {"description": "a bad request: a query that does not parse, a repeated parameter"},
@@ -196,31 +231,25 @@ def service_description(request: Request, store: Store, settings: Settings, acce
         503: {"description": "the query ran past the time limit, the workers are busy, or the store failed"},
     },
 )
-async def sparql_get(
-    request: Request,
-    store: StoreDep,
-    executor: ExecutorDep,
-    settings: SettingsDep,
-    query: Annotated[list[NonEmpty] | None, Query(description="A SPARQL 1.1 query (exactly once)")] = None,
-    default_graph_uri: Annotated[
-        list[NonEmpty] | None, Query(alias="default-graph-uri", description="IRI of a graph for the default graph")
-    ] = None,
-    named_graph_uri: Annotated[
-        list[NonEmpty] | None, Query(alias="named-graph-uri", description="IRI of a graph the query may name")
-    ] = None,
-    accept: Annotated[str | None, Header()] = None,
-) -> Response:
+async def sparql_get(request: Request) -> Response:
     """Answer ``?query=``; without a query, the service description (or the query UI for a browser)."""
-    if request.query_params.getlist("update"):
+    # The parameters are read here rather than declared (they are documented in openapi_extra): FastAPI's dependency
+    # and validation machinery cost about as much as the rest of a short query's path.
+    params = request.query_params
+    app = request.app
+    if params.getlist("update"):
         raise HTTPException(400, "updates must be sent by POST, not GET")
-    text = _one(query or [], "query")
-    if text is None and (default_graph_uri or named_graph_uri):
+    text = _one(_non_empty(params.getlist("query"), "query"), "query")
+    default_graphs = _non_empty(params.getlist("default-graph-uri"), "default-graph-uri")
+    named_graphs = _non_empty(params.getlist("named-graph-uri"), "named-graph-uri")
+    accept = request.headers.get("accept")
+    if text is None and (default_graphs or named_graphs):
         raise HTTPException(400, "default-graph-uri and named-graph-uri go with a query; no query was given")
     if text is None:
         if prefers_html(accept):
             return RedirectResponse("/query", status_code=303)
-        return await run_in_threadpool(service_description, request, store, settings, accept)
-    return await run_in_threadpool(_run_query, executor, text, accept, default_graph_uri or [], named_graph_uri or [])
+        return await run_in_threadpool(service_description, request, app.state.store, app.state.settings, accept)
+    return await _run_query(app.state.executor, text, accept, default_graphs, named_graphs)
 
 
 @router.post(
@@ -253,16 +282,17 @@ async def sparql_get(
         503: {"description": "the query ran past the time limit, the workers are busy, or the store failed"},
     },
 )
-async def sparql_post(
-    request: Request,
-    executor: ExecutorDep,
-    settings: SettingsDep,
-    accept: Annotated[str | None, Header()] = None,
-    authorization: Annotated[str | None, Header()] = None,
-    content_type: Annotated[str | None, Header()] = None,
-) -> Response:
+async def sparql_post(request: Request) -> Response:
     """Run a query (form ``query=`` or ``application/sparql-query``) or an update (form ``update=`` or
     ``application/sparql-update``)."""
+    executor: QueryExecutor = request.app.state.executor
+    settings: Settings = request.app.state.settings
+    headers = request.headers
+    accept, authorization, content_type = (
+        headers.get("accept"),
+        headers.get("authorization"),
+        headers.get("content-type"),
+    )
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > settings.max_body_bytes:
         raise HTTPException(413, f"the request body is larger than {settings.max_body_bytes} bytes")
@@ -319,9 +349,9 @@ async def sparql_post(
         using = (get("using-graph-uri") or []) + (get("using-named-graph-uri") or [])
         return await run_in_threadpool(_run_update, executor, settings, update, authorization, using)
     query = _one(queries, "query")
-    return await run_in_threadpool(
-        _run_query, executor, query, accept, get("default-graph-uri") or [], get("named-graph-uri") or []
-    )
+    default_graphs = _non_empty(get("default-graph-uri") or [], "default-graph-uri")
+    named_graphs = _non_empty(get("named-graph-uri") or [], "named-graph-uri")
+    return await _run_query(executor, query, accept, default_graphs, named_graphs)
 
 
 @router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH", "OPTIONS"], include_in_schema=False)
