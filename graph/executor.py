@@ -30,10 +30,12 @@ import multiprocessing
 import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pyoxigraph as ox
 
@@ -57,6 +59,7 @@ from reformkg.graph.store import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: Stack for threads that call the engine (it parses and evaluates recursively). Reserved address space, not memory.
 ENGINE_STACK_BYTES = 64 << 20
@@ -556,6 +559,15 @@ class QueryExecutor:
             ) from None
         except RecursionError:
             raise RefusedRequest("the query is too deeply nested for this server") from None
+
+    def write(self, write: Callable[[], T]) -> T:
+        """Run a write of the caller's (an accepted draft's load) as updates run: with no query worker reading
+        meanwhile, the workers' views reopened after it. Its result back."""
+        self._ensure_open()
+        if self._pool is None:
+            with self._write_lock:
+                return write()
+        return self._pool.write(write, wait=self.timeout + 2.0)
 
     def update(self, sparql: str) -> None:
         """Run an update as one transaction, after the guard, with no query worker reading meanwhile."""

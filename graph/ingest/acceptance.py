@@ -10,6 +10,7 @@ nothing. ``withdraw`` drops the graph; the other graphs stay as they are.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -102,12 +103,16 @@ def reviewed_draft(draft_dir: Path, store: Store) -> tuple[rdflib.Graph, str, di
     return apply_review(graph, facts, checked), issue, review_counts(facts, checked)
 
 
-def accept(draft_dir: Path, store: Store, ontology_dir: Path | None = None) -> AcceptReport:
+def accept(
+    draft_dir: Path, store: Store, ontology_dir: Path | None = None, *, write: Callable | None = None
+) -> AcceptReport:
     """Apply the saved review, validate the draft with the project's shapes and the Data Cube integrity constraints,
     and load it as its issue's named graph.
 
     Violations raise AcceptError with the findings (the constraints named) and load nothing; warnings are returned.
     Findings about the entities the draft only points at (already in the graph) are not the draft's and are left out.
+    ``write`` runs the load (a callable taking the load as a callable): the server's query executor, so that no
+    query reads meanwhile; by default the load runs at once.
     """
     from reformkg.graph.validate import validate_files
 
@@ -133,7 +138,8 @@ def accept(draft_dir: Path, store: Store, ontology_dir: Path | None = None) -> A
             )
         target = resolve_issue_graph(issue)
         existed = store.count(target) > 0
-        loaded = store.load_file(reviewed_file, graph=target, fmt="ttl")
+        load = lambda: store.load_file(reviewed_file, graph=target, fmt="ttl")  # noqa: E731
+        loaded = write(load) if write is not None else load()
     return AcceptReport(target, issue, loaded.triples, findings, existed, review)
 
 
