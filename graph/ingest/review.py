@@ -281,7 +281,7 @@ class _Reader:
         return facts
 
     def status(self, record) -> Fact:
-        stage = local_name(str(self.graph.value(record, RKO.stage))).removeprefix("stage-")
+        stage = str(self.graph.value(record, RKO.stage)).rsplit("#", 1)[-1].removeprefix("stage-")
         reform = self.graph.value(record, RKO.statusOf)
         needles = []
         for sentence in self.graph.objects(record, PROV.wasDerivedFrom):
