@@ -206,3 +206,10 @@ def _save_and_accept(folder, fields, store, executor, action: str, name: str) ->
     if action == "accept":
         acceptance.accept(folder, store, write=executor.write)
     return RedirectResponse(f"/drafts/{quote(name)}?done={'accepted' if action == 'accept' else 'saved'}", 303)
+
+
+@router.api_route("/drafts/{name}", methods=["PUT", "DELETE", "PATCH", "OPTIONS"], include_in_schema=False)
+def draft_wrong_method(name: str, request: Request) -> Response:
+    """A draft's page is read by GET and reviewed by POST; say so, with the Allow header listing both."""
+    message = f"{request.method} is not how a draft is reviewed: use GET or POST"
+    raise HTTPException(405, message, {"Allow": "GET, POST"})
