@@ -15,7 +15,19 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from reformkg.api import errors, i18n
-from reformkg.api.routers import analytics, entities, health, home, search, sparql, timeline, trace, ui, views
+from reformkg.api.routers import (
+    analytics,
+    drafts,
+    entities,
+    health,
+    home,
+    search,
+    sparql,
+    timeline,
+    trace,
+    ui,
+    views,
+)
 from reformkg.graph.executor import QueryExecutor
 from reformkg.graph.guard import Limits
 from reformkg.graph.settings import Settings
@@ -111,4 +123,5 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(search.router)
     app.include_router(trace.router)
     app.include_router(timeline.router)
+    app.include_router(drafts.router)
     return app

@@ -49,7 +49,8 @@ def ingest(
 
 @ingest_app.command()
 def accept(draft_dir: Annotated[Path, typer.Argument(help="The folder `reformkg ingest` wrote")]) -> None:
-    """Validate a reviewed draft (SHACL) and load it as its issue's named graph; violations load nothing."""
+    """Apply the review saved with a draft (review.json, from the review page), validate it (SHACL and the Data Cube
+    integrity constraints) and load it as its issue's named graph; violations load nothing."""
     from reformkg.graph.ingest import AcceptError, IngestError, find_draft
     from reformkg.graph.ingest import accept as accept_draft
 
@@ -68,6 +69,12 @@ def accept(draft_dir: Annotated[Path, typer.Argument(help="The folder `reformkg 
             raise fail(str(error)) from None
     for finding in report.findings:
         err.print(str(finding), soft_wrap=True, highlight=False)
+    if report.review:
+        r = report.review
+        out.print(
+            f"applied the review in {draft_dir / 'review.json'}: {r['decided']} of {r['facts']} facts decided "
+            f"({r['rejected']} rejected, {r['edited']} edited); the rest as drafted"
+        )
     verb = "replaced" if report.replaced else "loaded"
     out.print(f"{verb} {report.triples:,} triples into {report.graph} ({len(report.findings)} warnings)")
 

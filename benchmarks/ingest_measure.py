@@ -6,7 +6,9 @@
    .docx, .pdf) against its ``.expected.json``: header fields, items, owners, agencies and places (by name, each
    once) and figures.
 Prints precision and recall per category, newsletter and format, and whether the targets are met: header, items and
-owners exact, figures at least 0.95 precision and recall; agencies and places are measured without a target.
+owners exact, figures at least 0.95 precision and recall; agencies and places are measured without a target, and so
+are, for the seed, the figures' areas and periods (Data Cube dimensions), matched by (sentence, value, unit, area)
+and (sentence, value, unit, period).
 """
 
 from __future__ import annotations
@@ -33,7 +35,10 @@ TARGETS: dict[str, tuple[float, float] | None] = {
     "agencies": None,
     "places": None,
     "figures": (0.95, 0.95),
+    "areas": None,
+    "periods": None,
 }
+NOT_STATED = "not stated"
 FORMATS = (".txt", ".docx", ".pdf")
 
 
@@ -86,6 +91,10 @@ def draft_answers(draft: Draft, *, owners_by: str = "iri") -> dict[str, Counter]
         "agencies": Counter(agencies),
         "places": Counter({m.name for m in draft.mentions if m.kind == "place"}),
         "figures": Counter((f.sentence.slug, f.figure.value.normalize(), f.unit) for f in draft.figures),
+        "areas": Counter((f.sentence.slug, f.figure.value.normalize(), f.unit, f.area) for f in draft.figures),
+        "periods": Counter(
+            (f.sentence.slug, f.figure.value.normalize(), f.unit, f.period or NOT_STATED) for f in draft.figures
+        ),
     }
 
 
@@ -118,6 +127,8 @@ def curated_answers() -> dict[str, Counter]:
         "items": Counter(),
         "owners": Counter(),
         "figures": Counter(),
+        "areas": Counter(),
+        "periods": Counter(),
     }
     for item in graph.objects(issue, schema.hasPart):
         position = int(graph.value(item, schema.position))
@@ -126,13 +137,18 @@ def curated_answers() -> dict[str, Counter]:
             answers["owners"][(position, str(owner))] += 1
     rows = graph.query(
         """PREFIX prov: <http://www.w3.org/ns/prov#>
-        SELECT ?o ?v ?u ?s WHERE { ?o a <http://purl.org/linked-data/cube#Observation> ;
+        PREFIX sdmx-dimension: <http://purl.org/linked-data/sdmx/2009/dimension#>
+        SELECT ?o ?v ?u ?s ?area ?period WHERE { ?o a <http://purl.org/linked-data/cube#Observation> ;
           <http://purl.org/linked-data/sdmx/2009/measure#obsValue> ?v ;
-          <http://purl.org/linked-data/sdmx/2009/attribute#unitMeasure> ?u ; prov:wasDerivedFrom ?s }"""
+          <http://purl.org/linked-data/sdmx/2009/attribute#unitMeasure> ?u ; prov:wasDerivedFrom ?s .
+          OPTIONAL { ?o sdmx-dimension:refArea ?area } OPTIONAL { ?o sdmx-dimension:refPeriod ?period } }"""
     )
-    for _obs, value, unit, sentence in rows:
-        slug = str(sentence).rsplit("/", 1)[-1]
-        answers["figures"][(slug, Decimal(str(value)).normalize(), str(unit).rsplit("#", 1)[-1])] += 1
+    for _obs, value, unit, sentence, area, period in rows:
+        key = (str(sentence).rsplit("/", 1)[-1], Decimal(str(value)).normalize(), str(unit).rsplit("#", 1)[-1])
+        answers["figures"][key] += 1
+        answers["areas"][(*key, str(area) if area is not None else None)] += 1
+        not_stated = period is None or str(period).endswith("#periodNotStated")
+        answers["periods"][(*key, NOT_STATED if not_stated else str(period))] += 1
     return answers
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import socket
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -38,7 +39,15 @@ SHOTS: dict[str, tuple[str, str, bool]] = {
     "timeline-haikou-zh": ("/reforms/haikou-forest-farm-reform-pilot/timeline", ZH, False),
     "query-en": ("/query", EN, False),
     "search-zh": ("/search?q=%E6%9E%97%E5%9C%BA", ZH, False),
+    "drafts-list-zh": ("/drafts", ZH, False),
+    "draft-review-zh": ("/drafts/gaige-kuaibao-108", ZH, False),
+    "draft-review-en": ("/drafts/gaige-kuaibao-108#figures-2", EN, False),
 }
+#: The drafts the review pages show: (folder name, test newsletter); the first with a review saved.
+DRAFTS = [
+    ("gaige-kuaibao-108", "gaige-kuaibao-2017-07.txt"),
+    ("yiliang-gaige-dongtai-2017-9", "yiliang-gaige-dongtai-2017-09.docx"),
+]
 
 
 def _free_port() -> int:
@@ -47,8 +56,31 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _drafts(store, folder: Path) -> Path:
+    """Test newsletters ingested into ``folder`` as drafts; the first reviewed in part: its first figure rejected,
+    its second relabelled and given another value, and one owner accepted."""
+    from reformkg.graph.ingest import ingest
+    from reformkg.graph.ingest.acceptance import read_draft
+    from reformkg.graph.ingest.review import Decision, check_decisions, draft_facts, save_review
+
+    newsletters = Path(__file__).resolve().parent.parent / "tests/fixtures/newsletters"
+    for name, newsletter in DRAFTS:
+        ingest(newsletters / newsletter, folder / name, store)
+    first = folder / DRAFTS[0][0]
+    facts = draft_facts(read_draft(first / "draft.ttl"), store)
+    figures = [f for f in facts if f.kind == "figure" and f.item == 2]
+    owner = next(f for f in facts if f.kind == "owner")
+    decisions = {
+        figures[0].id: Decision("reject"),
+        figures[1].id: Decision("accept", label=figures[1].label + "（审核后）", value="13"),
+        owner.id: Decision("accept"),
+    }
+    save_review(first, check_decisions(facts, decisions, store))
+    return folder
+
+
 def _serve():
-    """The app over the seed graph under uvicorn, in a thread: (url, stop)."""
+    """The app over the seed graph under uvicorn, in a thread, with drafts to review: (url, stop)."""
     import uvicorn
 
     from reformkg.api.app import create_app
@@ -59,10 +91,11 @@ def _serve():
     project = Settings()
     store = OxigraphStore()
     build(store, project.ontology_dir, project.data_dir)
+    folder = tempfile.TemporaryDirectory(prefix="reformkg-drafts-")
+    drafts = _drafts(store, Path(folder.name))
     port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(Settings(store="memory"), store), host="127.0.0.1", port=port, log_level="warning")
-    )
+    app = create_app(Settings(store="memory", drafts_dir=drafts), store)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -74,6 +107,7 @@ def _serve():
     def stop() -> None:
         server.should_exit = True
         thread.join(10)
+        folder.cleanup()
 
     return f"http://127.0.0.1:{port}", stop
 

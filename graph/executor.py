@@ -34,12 +34,13 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pyoxigraph as ox
 
@@ -63,6 +64,7 @@ from reformkg.graph.store import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: Stack for threads that call the engine (it parses and evaluates recursively). Reserved address space, not memory.
 ENGINE_STACK_BYTES = 64 << 20
@@ -729,8 +731,18 @@ class QueryExecutor:
         except RecursionError:
             raise RefusedRequest("the query is too deeply nested for this server") from None
 
+    def write(self, write: Callable[[], T]) -> T:
+        """Run a write of the caller's (an accepted draft's load) as updates run: alone among writes, the queries
+        after it seeing what it wrote. Its result back."""
+        self._ensure_open()
+        if self._pool is None:
+            with self._write_lock:
+                return write()
+        return self._pool.write(write, wait=self.timeout + 2.0)
+
     def update(self, sparql: str) -> None:
-        """Run an update as one transaction, after the guard, with no query worker reading meanwhile."""
+        """Run an update as one transaction, after the guard, alone among writes; queries go on meanwhile and the ones
+        after it see it."""
         scan = self.check(sparql, update=True)
         if scan.form is not None:
             raise QuerySyntaxError(f"this is a {scan.form.upper()} query, not an update; send it as query=")

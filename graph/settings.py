@@ -103,6 +103,12 @@ class Settings(BaseSettings):
         None,
         description="Bearer token that SPARQL updates to `/sparql` must carry; unset, updates are refused (403).",
     )
+    drafts_dir: Path | None = Field(
+        None,
+        description="Folder whose sub-folders are drafts `reformkg ingest` wrote (`--out`): the server's review pages "
+        "(`/drafts`) list them, show each fact beside its sentence and save the reviewer's decisions in each folder's "
+        "`review.json`; accepting needs `REFORMKG_UPDATE_TOKEN`. Unset, the review pages are off.",
+    )
     progress_bytes: int = Field(
         4_000_000, description="Files larger than this many bytes show a progress bar while they load."
     )
@@ -117,6 +123,12 @@ class Settings(BaseSettings):
     def _unset_when_empty(cls, value):
         """``REFORMKG_STORE=`` (set but empty) means the default, as if it were unset."""
         return default_store() if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("drafts_dir", mode="before")
+    @classmethod
+    def _drafts_off_when_empty(cls, value):
+        """``REFORMKG_DRAFTS_DIR=`` (set but empty) means off, as if it were unset."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("service_allow", mode="before")
     @classmethod

@@ -12,7 +12,6 @@ federated query 502, any other store failure 503.
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import parse_qs
@@ -22,6 +21,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
+from reformkg.api.deps import require_update_token
 from reformkg.api.negotiation import negotiate, prefers_html
 from reformkg.graph.errors import QuerySyntaxError, RemoteError, RequestFailed, StoreError
 from reformkg.graph.executor import QueryExecutor
@@ -140,11 +140,7 @@ def _run_update(
     authorization: str | None,
     using_graphs: list[str],
 ) -> Response:
-    if not settings.update_token:
-        raise HTTPException(403, "updates are disabled on this server (set REFORMKG_UPDATE_TOKEN to allow them)")
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip(), settings.update_token):
-        raise HTTPException(401, "an update needs 'Authorization: Bearer <token>'", {"WWW-Authenticate": "Bearer"})
+    require_update_token(settings, authorization)
     with _in_protocol_words("update", update=True):
         if using_graphs:
             if "USING" in executor.check(update, update=True).keywords:

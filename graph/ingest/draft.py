@@ -51,6 +51,8 @@ class DraftFigure:
     cue: str | None
     number: int  # the figure's number within its item, in its observation's and indicator's IRIs
     indicator: str  # the placeholder indicator the observation measures
+    area: str | None = None  # the place it is for: one its sentence names, else the issue's; None: none given
+    period: str | None = None  # the calendar year(s) its clause names ("2016", "2016/2018", "2016/.."); None: none
 
 
 @dataclass
@@ -116,6 +118,7 @@ class Draft:
     turtle: str = ""
     report: str = ""
     publisher: str = ""  # the publisher's IRI, linked or minted; empty when the header names none
+    area: str = ""  # the issue's place (the most local one its editing body names), linked or minted; empty: none
     series: str = ""  # the series' IRI
     describe_series: bool = False  # whether the draft describes the series (one the curated data does not have)
     items: list[DraftItem] = field(default_factory=list)
@@ -170,6 +173,7 @@ def draft_newsletter(newsletter: Newsletter, known: KnownEntities, *, source_fil
             f"series {header.periodical} <{draft.series}> is not in the curated data: drafted as a new series"
         )
     _draft_publisher(draft, known)
+    _draft_area(draft, known)
     _check_contents(draft)
     for item in newsletter.items:
         _draft_item(draft, item, known)
@@ -200,6 +204,27 @@ def _draft_publisher(draft: Draft, known: KnownEntities) -> None:
     draft.publisher = names.org_iri(header.publisher)
     draft.add_entity(NewEntity("org", draft.publisher, header.publisher, sentence, None, "Agency"))
     draft.uncertain.append(f"publisher {header.publisher} is not in the graph: minted <{draft.publisher}>")
+
+
+def _draft_area(draft: Draft, known: KnownEntities) -> None:
+    """The issue's place: the most local place its editing body names (中共昆明市委… → 昆明市), linked or minted from
+    the header; the area of every figure whose sentence names no place. None where the header names no editing body
+    or no place in it: nothing is invented."""
+    header = draft.newsletter.header
+    places = names.publisher_places(header.publisher)
+    if not places:
+        return
+    name = places[-1]
+    found = known.find(name, "place")
+    if found is not None:
+        draft.area = found.iri
+        return
+    sentence = header.sentences.get("publisher")
+    if sentence is None:
+        return
+    draft.area = names.place_iri(name)
+    draft.add_entity(NewEntity("place", draft.area, name, sentence, None, place_class(name)))
+    draft.uncertain.append(f"the editing body's place {name} is not in the graph: minted <{draft.area}>")
 
 
 def _check_contents(draft: Draft) -> None:
@@ -307,6 +332,24 @@ def _draft_places(draft: Draft, item: Item, sentence: Sentence, known: KnownEnti
         draft.add_entity(NewEntity("place", iri, name, sentence, item.position, place_class(name)))
 
 
+def _figure_area(draft: Draft, f, found: list, places: list[Mention]) -> str | None:
+    """The place a figure is for: with 分别 and as many places before the figures as figures, the place in the same
+    position (东川区、禄劝县、寻甸县…分别增长10.5%、10.7%、10.6%); else the last place its sentence names before it;
+    else the issue's place; None when there is none."""
+    before = [m for m in places if m.start + len(m.name) <= f.sentence.start + f.local_start]
+    if "分别" in f.sentence.text:
+        # one figure per place: a change 由A至B counts once, its two figures go with it
+        same = [g for g in found if g.sentence == f.sentence and g.figure.role not in ("before", "after")]
+        first = min((g.local_start for g in same), default=0)
+        listed = [m for m in places if m.start - f.sentence.start < first]
+        whole = next((g for g in same if g.local_start <= f.local_start < g.local_start + len(g.figure.text)), None)
+        if whole is not None and len(listed) == len(same) > 1:
+            return listed[same.index(whole)].iri
+    if before:
+        return before[-1].iri
+    return draft.area or None
+
+
 def _draft_measures(draft: Draft, draft_item: DraftItem) -> None:
     """The item's enumerated measures, as measures of its first reform."""
     item = draft_item.item
@@ -328,6 +371,10 @@ def _draft_figures(draft: Draft, item: Item) -> None:
     """The item's figures written with digits, as observations numbered across the item."""
     found, spelled = item_figures(item)
     slug = draft.newsletter.header.slug
+    places: dict[int, list[Mention]] = {}  # by sentence start: the places each sentence names, in order
+    for m in draft.mentions:
+        if m.kind == "place":
+            places.setdefault(m.sentence.start, []).append(m)
     for number, f in enumerate(found, start=1):
         draft.figures.append(
             DraftFigure(
@@ -341,7 +388,14 @@ def _draft_figures(draft: Draft, item: Item) -> None:
                 f.cue,
                 number,
                 names.indicator_iri(slug, f.sentence, number),
+                _figure_area(draft, f, found, sorted(places.get(f.sentence.start, []), key=lambda m: m.start)),
+                f.period,
             )
         )
+        if draft.figures[-1].area is None:
+            draft.uncertain.append(
+                f"item {item.position}, {f.sentence.slug}: {f.figure.text} names no place and the issue gives none: "
+                "set sdmx-dimension:refArea (Data Cube IC-11 refuses an observation without one)"
+            )
     if spelled:
         draft.uncertain.append(f"item {item.position}: {spelled} figures written in words were not recorded")

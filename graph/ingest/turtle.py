@@ -33,6 +33,7 @@ DCTERMS = Namespace(NAMESPACES["dcterms"])
 OA = Namespace(NAMESPACES["oa"])
 SDMX_MEASURE = Namespace(NAMESPACES["sdmx-measure"])
 SDMX_ATTRIBUTE = Namespace(NAMESPACES["sdmx-attribute"])
+SDMX_DIMENSION = Namespace(NAMESPACES["sdmx-dimension"])
 
 SECTIONS = {
     "series": "The series (new: not in the curated data)",
@@ -75,6 +76,16 @@ def number(value: Decimal, unit: str) -> Literal:
         text = format(value.normalize(), "f")
         return Literal(text if "." in text else text + ".0", datatype=XSD.decimal)
     return Literal(int(value))
+
+
+def period(value: str | None) -> URIRef | Literal:
+    """A figure's period: a calendar year as xsd:gYear, an interval ("2016/2018", "2016/..") as the ISO 8601 string
+    the shapes take, and rko:periodNotStated where the source gives none."""
+    if value is None:
+        return RKO.periodNotStated
+    if "/" in value:
+        return Literal(value)
+    return Literal(value, datatype=XSD.gYear)
 
 
 def draft_turtle(draft: Draft) -> str:
@@ -299,6 +310,9 @@ class _Writer:
             self.document.describe("figures", f.iri, comment, QB.Observation)
             .add(QB.dataSet, iri(draft_item.dataset))
             .add(RKO.indicator, iri(f.indicator))
+            .add(SDMX_DIMENSION.refArea, iri(f.area) if f.area else None)
+            .add(SDMX_DIMENSION.refPeriod, period(f.period))
+            .add(RKO.breakdown, RKO.noBreakdown)
             .add(SDMX_MEASURE.obsValue, number(f.figure.value, f.unit))
             .add(SDMX_ATTRIBUTE.unitMeasure, RKO[f.unit])
             .add(RKO.valueKind, RKO[f.value_kind])
