@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 
 import pytest
@@ -38,11 +39,30 @@ def executor(tmp_path_factory):
     store.close()
 
 
+def on_uvloop(make_coroutine):
+    """Run a coroutine on a uvloop of its own, in a thread of its own (another test may have left a loop running on
+    this thread, e.g. Playwright's)."""
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = uvloop.run(make_coroutine())
+        except BaseException as error:  # handed to the test below
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
 def run_async(executor: QueryExecutor, sparql: str):
     async def go():
         return await executor.query_async(sparql, F, scan=executor.check(sparql))
 
-    return uvloop.run(go())
+    return on_uvloop(go)
 
 
 def test_large_answers_come_through_whole_and_the_blocking_path_works_after(executor):
@@ -62,7 +82,7 @@ def test_many_at_once_on_the_loop(executor):
         ask = "ASK { <http://example.org/s7> ?p ?o }"
         return await asyncio.gather(*(executor.query_async(ask, F, scan=executor.check(ask)) for _ in range(20)))
 
-    answers = uvloop.run(go())
+    answers = on_uvloop(go)
     assert [json.loads(a.body)["boolean"] for a in answers] == [True] * 20
 
 
