@@ -70,9 +70,6 @@ T = TypeVar("T")
 ENGINE_STACK_BYTES = 64 << 20
 #: Query workers kept free for short queries, beyond the ``workers`` that may run long ones.
 LIGHT_RESERVE = 2
-#: The most query worker processes a pool grows to when queries queue (it starts with ``workers + LIGHT_RESERVE``).
-#: Short queries then share the cores instead of waiting in line behind longer ones, as a threaded engine's would.
-MAX_POOL = 16
 #: Writes between two flushes of the on-disk store (see ``QueryExecutor._flush_now_and_then``).
 FLUSH_EVERY = 64
 #: The niceness a worker runs at while its query counts as long.
@@ -215,8 +212,12 @@ def _run_on_view(store: ox.Store | None, path: str, sparql: str, formats, option
 
 
 def _worker_loop(path: str, connection) -> None:  # pragma: no cover - runs in a child process
+    def reply(status: str, payload) -> None:
+        # with the CPU time used so far: the pool's baseline for this worker's next query, read without /proc
+        connection.send((status, payload, time.process_time()))
+
     store, epoch = _open_view(path), 0
-    connection.send(("ready", None))
+    reply("ready", None)
     while True:
         try:
             request = connection.recv()
@@ -228,17 +229,17 @@ def _worker_loop(path: str, connection) -> None:  # pragma: no cover - runs in a
                 store, epoch = None, wanted_epoch
             options = dataset_options(default_graphs, named_graphs)
             store, answer = _run_on_view(store, path, sparql, formats, options, limit)
-            connection.send(("ok", (answer.kind, answer.body, answer.fmt, answer.limited)))
+            reply("ok", (answer.kind, answer.body, answer.fmt, answer.limited))
         except SyntaxError as error:
-            connection.send(("syntax", str(error)))
+            reply("syntax", str(error))
         except Exception as error:  # any engine failure is this query's, never the worker's end
             if _files_replaced(error):  # still, after fresh views: busy writes; the paths are the server's business
-                connection.send(("error", "the store kept changing under the query; try again"))
+                reply("error", "the store kept changing under the query; try again")
                 store = None
             elif isinstance(error, (ValueError, RuntimeError)):  # the engine evaluated the query and it failed
-                connection.send(("failed", f"{type(error).__name__}: {error}"))
+                reply("failed", f"{type(error).__name__}: {error}")
             else:
-                connection.send(("error", f"{type(error).__name__}: {error}"))
+                reply("error", f"{type(error).__name__}: {error}")
                 store = None if isinstance(error, OSError) else store
 
 
@@ -255,6 +256,7 @@ class _Worker:
         self.process.start()
         child.close()
         self.ready = False
+        self.cpu_idle: float | None = None  # the CPU time the worker had used when it last answered
         # The same socket, for reading an answer without blocking (MSG_DONTWAIT) on the event loop.
         self._socket = socket.socket(fileno=os.dup(self.connection.fileno()))
 
@@ -262,7 +264,7 @@ class _Worker:
         """Whether the worker has opened its store, waiting at most ``timeout`` seconds; False if it died."""
         try:
             if not self.ready and self.connection.poll(max(0.0, timeout)):
-                status, _ = self.connection.recv()
+                status, _, self.cpu_idle = self.connection.recv()
                 self.ready = status == "ready"
         except (EOFError, OSError):
             return False
@@ -332,9 +334,8 @@ class _ProcessPool:
     store as it was before. The pool's state is guarded by one condition, every change announced with ``notify_all``.
     """
 
-    def __init__(self, path: Path, workers: int, reserve: int, light_seconds: float, max_pool: int = MAX_POOL):
+    def __init__(self, path: Path, workers: int, reserve: int, light_seconds: float):
         self._context = multiprocessing.get_context("spawn")
-        self._max_pool = max(max_pool, workers + reserve)
         self._path = str(path)
         self._max_long = workers
         self._light_seconds = light_seconds
@@ -360,7 +361,6 @@ class _ProcessPool:
                     if worker is not None:
                         self._readers += 1
                         return worker
-                    self._grow()
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
                         raise ExecutorBusy("every query worker stayed busy too long; try again")
@@ -379,13 +379,6 @@ class _ProcessPool:
                 worker.stop()
                 self._idle[index] = _Worker(self._context, self._path)
         return None
-
-    def _grow(self) -> None:
-        """Start one more worker (called with the condition held) while queries queue for one, none is starting for
-        each of them already, and the pool is below its most."""
-        starting = sum(1 for w in self._idle if not w.ready)
-        if starting < len(self._waiting_readers) and len(self._idle) + self._readers < self._max_pool:
-            self._idle.append(_Worker(self._context, self._path))
 
     def _release(self, worker: _Worker, healthy: bool) -> None:
         if not healthy:
@@ -438,12 +431,12 @@ class _ProcessPool:
         try:
             with self._cond:
                 epoch = self._epoch
-            cpu_before = worker.cpu_seconds()
+            cpu_before = worker.cpu_idle
             worker.connection.send((epoch, *request))
             end = time.monotonic() + timeout
             while not worker.connection.poll(max(0.0, min(self._light_seconds, end - time.monotonic()))):
                 counted_long = self._still_running(worker, end, timeout, cpu_before, counted_long)
-            status, payload = worker.connection.recv()
+            status, payload, worker.cpu_idle = worker.connection.recv()
             healthy = True
             return status, payload
         except (EOFError, OSError) as error:
@@ -484,7 +477,7 @@ class _ProcessPool:
         try:
             with self._cond:
                 epoch = self._epoch
-            cpu_before = worker.cpu_seconds()
+            cpu_before = worker.cpu_idle
             worker.connection.send((epoch, *request))
             end = time.monotonic() + timeout
             loop.add_reader(fd, readable.set)  # level-triggered: set again at every turn of the loop while readable
@@ -499,14 +492,14 @@ class _ProcessPool:
                     if worker.connection.poll(0):
                         break
                     counted_long = self._still_running(worker, end, timeout, cpu_before, counted_long)
-                message = await worker.receive(loop, readable)
+                status, payload, worker.cpu_idle = await worker.receive(loop, readable)
             finally:
                 loop.remove_reader(fd)
                 # uvloop (libuv) makes a watched descriptor non-blocking, for the whole socket: ``run``'s blocking
                 # send and receive on this worker would then fail with BlockingIOError.
                 os.set_blocking(fd, True)
             healthy = True
-            return message
+            return status, payload
         except (EOFError, OSError) as error:
             raise StoreError(f"the query worker failed ({type(error).__name__}); try again") from None
         finally:
