@@ -34,6 +34,7 @@ import socket
 import struct
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -70,6 +71,10 @@ T = TypeVar("T")
 ENGINE_STACK_BYTES = 64 << 20
 #: Query workers kept free for short queries, beyond the ``workers`` that may run long ones.
 LIGHT_RESERVE = 2
+#: A queued query whose text took less CPU than this when it last ran goes before the others (``_ProcessPool``).
+CHEAP_SECONDS = 0.02
+#: How many recent query texts the pool remembers the cost of.
+COST_MEMORY = 4096
 #: Writes between two flushes of the on-disk store (see ``QueryExecutor._flush_now_and_then``).
 FLUSH_EVERY = 64
 #: The niceness a worker runs at while its query counts as long.
@@ -160,6 +165,12 @@ def serialize_capped(result: QueryResult, formats: dict[str, str], limit: int) -
         parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
         body = parsed.serialize(format=RESULT_FORMATS[fmt])
     return Answer("select", body, fmt, len(head) > limit)
+
+
+def _cost_key(request: tuple) -> int:
+    """What identifies a query for its remembered cost: its text and its dataset (the request's first, third and
+    fourth parts)."""
+    return hash((request[0], str(request[2]), str(request[3])))
 
 
 def _check_formats(formats: dict[str, str]) -> None:
@@ -344,20 +355,23 @@ class _ProcessPool:
         self._readers = 0  # queries holding a worker
         self._long = 0  # of those, how many run past light_seconds
         self._tickets = itertools.count()
-        self._waiting_readers: set[int] = set()
+        self._waiting_readers: set[tuple[int, int]] = set()  # (priority, ticket) of each queued query
+        self._costs: OrderedDict[int, float] = OrderedDict()  # CPU seconds each recent query text took
         self._epoch = 0  # bumped by every write; a worker reopens its view when it is behind
         self._closed = False
         self._idle = [_Worker(self._context, self._path) for _ in range(workers + reserve)]
 
-    def _take(self, deadline: float) -> _Worker:
+    def _take(self, deadline: float, priority: int = 1) -> _Worker:
+        """A ready worker for a queued query. Queued queries are served by (priority, arrival): those known to be
+        cheap first (see ``_priority``), the rest in the order they came."""
         with self._cond:
-            ticket = next(self._tickets)
-            self._waiting_readers.add(ticket)
+            place = (priority, next(self._tickets))
+            self._waiting_readers.add(place)
             try:
                 while True:
                     if self._closed:
                         raise StoreError("the query executor is closed")
-                    worker = self._ready_worker()
+                    worker = self._ready_worker() if place == min(self._waiting_readers) else None
                     if worker is not None:
                         self._readers += 1
                         return worker
@@ -367,7 +381,7 @@ class _ProcessPool:
                     # A worker still starting up announces nothing when it is ready: look again shortly.
                     self._cond.wait(min(remaining, 0.05) if self._idle else remaining)
             finally:
-                self._waiting_readers.discard(ticket)
+                self._waiting_readers.discard(place)
                 self._cond.notify_all()
 
     def _ready_worker(self) -> _Worker | None:
@@ -423,10 +437,28 @@ class _ProcessPool:
         worker.yield_cpu(lower=True)  # short queries and the server itself come first on the cores
         return True
 
+    def _priority(self, request: tuple) -> int:
+        """0 for a query whose text took under ``CHEAP_SECONDS`` of CPU when it last ran, else 1. Under load short
+        queries then do not wait in line behind long ones (as the cores' own time sharing would let them through in
+        a threaded engine); a query never seen before waits its turn."""
+        with self._cond:
+            cost = self._costs.get(_cost_key(request))
+        return 0 if cost is not None and cost < CHEAP_SECONDS else 1
+
+    def _record(self, request: tuple, cpu_before: float | None, cpu_after: float | None) -> None:
+        if cpu_before is None or cpu_after is None:
+            return
+        with self._cond:
+            key = _cost_key(request)
+            self._costs[key] = cpu_after - cpu_before
+            self._costs.move_to_end(key)
+            while len(self._costs) > COST_MEMORY:
+                self._costs.popitem(last=False)
+
     def run(self, request: tuple, timeout: float, queue_timeout: float) -> tuple[str, object]:
         """Run one query; ``queue_timeout`` bounds the wait for a ready worker, ``timeout`` the query's own run."""
         deadline = time.monotonic() + queue_timeout
-        worker = self._take(deadline)
+        worker = self._take(deadline, self._priority(request))
         healthy, counted_long = False, False
         try:
             with self._cond:
@@ -436,8 +468,9 @@ class _ProcessPool:
             end = time.monotonic() + timeout
             while not worker.connection.poll(max(0.0, min(self._light_seconds, end - time.monotonic()))):
                 counted_long = self._still_running(worker, end, timeout, cpu_before, counted_long)
-            status, payload, worker.cpu_idle = worker.connection.recv()
-            healthy = True
+            status, payload, cpu_after = worker.connection.recv()
+            self._record(request, cpu_before, cpu_after)
+            worker.cpu_idle, healthy = cpu_after, True
             return status, payload
         except (EOFError, OSError) as error:
             raise StoreError(f"the query worker failed ({type(error).__name__}); try again") from None
@@ -492,13 +525,14 @@ class _ProcessPool:
                     if worker.connection.poll(0):
                         break
                     counted_long = self._still_running(worker, end, timeout, cpu_before, counted_long)
-                status, payload, worker.cpu_idle = await worker.receive(loop, readable)
+                status, payload, cpu_after = await worker.receive(loop, readable)
             finally:
                 loop.remove_reader(fd)
                 # uvloop (libuv) makes a watched descriptor non-blocking, for the whole socket: ``run``'s blocking
                 # send and receive on this worker would then fail with BlockingIOError.
                 os.set_blocking(fd, True)
-            healthy = True
+            self._record(request, cpu_before, cpu_after)
+            worker.cpu_idle, healthy = cpu_after, True
             return status, payload
         except (EOFError, OSError) as error:
             raise StoreError(f"the query worker failed ({type(error).__name__}); try again") from None

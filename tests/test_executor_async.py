@@ -94,3 +94,38 @@ def test_errors_keep_their_kind_and_a_long_query_is_stopped(executor):
         run_async(executor, HEAVY)
     assert time.monotonic() - started < 30
     assert json.loads(run_async(executor, "ASK {}").body)["boolean"] is True
+
+
+def test_queued_queries_known_to_be_cheap_go_first(executor):
+    """The pool's queue: a query whose text ran cheaply before is served before those that came earlier but are not
+    known to be cheap. All workers are taken first, so every query queues; then one worker comes back."""
+    pool = executor._pool
+    cheap, costly = ("ASK { ?s ?p ?o }", F, None, None, 10), ("SELECT * { ?s ?p ?o }", F, None, None, 10)
+    pool._record(cheap, 1.0, 1.001)
+    pool._record(costly, 1.0, 1.5)
+    assert (pool._priority(cheap), pool._priority(costly)) == (0, 1)
+    held = [pool._take(time.monotonic() + 30) for _ in range(3)]  # every worker busy
+    served: list[str] = []
+    lock = threading.Lock()
+
+    def wait(name: str, request: tuple) -> None:
+        worker = pool._take(time.monotonic() + 30, pool._priority(request))
+        with lock:
+            served.append(name)
+        pool._release(worker, True)
+
+    threads = []
+    deadline = time.monotonic() + 10
+    for n, (name, request) in enumerate([("costly", costly)] * 3 + [("cheap", cheap)]):
+        threads.append(threading.Thread(target=wait, args=(name, request)))
+        threads[-1].start()
+        while len(pool._waiting_readers) < n + 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    pool._release(held.pop(), True)  # one worker back: the cheap query, queued last, takes it
+    while not served and time.monotonic() < deadline:
+        time.sleep(0.01)
+    for worker in held:
+        pool._release(worker, True)
+    for thread in threads:
+        thread.join(10)
+    assert served[0] == "cheap" and len(served) == 4
