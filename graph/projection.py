@@ -16,6 +16,7 @@ import re
 import threading
 import time
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -132,6 +133,20 @@ class Projection:
                 self._undirected = self.graph.to_undirected(as_view=True)
             return self._undirected
 
+    def degree(self, node: str) -> int:
+        """How many entities a node is linked to, either way (networkx's degree without direction)."""
+        return self.undirected.degree(node)
+
+    def knows(self, node: str) -> bool:
+        """Whether the node is in the projection (linked to at least one other entity)."""
+        return node in self.graph
+
+    def expand(self, nodes: Iterable[str]) -> None:
+        """Make sure every edge that touches ``nodes`` is in ``graph``: the whole projection holds them all."""
+
+    def describe(self, nodes: Iterable[str]) -> None:
+        """Make sure the degree, kind and labels of ``nodes`` are known: the whole projection knows them all."""
+
     @property
     def typed(self) -> nx.DiGraph:
         """The agency-reform-measure-place projection: only nodes of those kinds, and the edges among them."""
@@ -140,6 +155,93 @@ class Projection:
                 keep = [n for n, kind in self.graph.nodes(data="kind") if kind in TYPED_KINDS]
                 self._typed = self.graph.subgraph(keep).copy()
             return self._typed
+
+
+class LocalProjection(Projection):
+    """Part of the projection, read by SPARQL as a caller needs it: ``expand`` adds the edges around some nodes (with
+    the class, kind and labels of every node they reach), ``describe`` reads the degree that nodes have in the whole
+    projection. For the nodes it has expanded it holds what the whole projection holds, so what is drawn from it is
+    what would be drawn from the whole; it costs a few queries bound to the IRIs at hand, never a pass over the store.
+    Queries bind at most ``BATCH`` IRIs at a time."""
+
+    BATCH = 2000
+
+    def __init__(self, store: Store):
+        import networkx as nx
+
+        super().__init__(nx.DiGraph(), generation=store.generation)
+        self.store = store
+        self._expanded: set[str] = set()
+        self._degrees: dict[str, int] = {}
+        self._info: dict[str, tuple[str | None, bool, str, str]] = {}
+
+    def _rows(self, name: str, var: str, iris: list[str]) -> list[dict]:
+        rows: list[dict] = []
+        for start in range(0, len(iris), self.BATCH):
+            rows += queries.run(self.store, name, **{var: iris[start : start + self.BATCH]}).rows()
+        return rows
+
+    def expand(self, nodes: Iterable[str]) -> None:
+        todo = [n for n in dict.fromkeys(nodes) if n not in self._expanded]
+        if not todo:
+            return
+        self._expanded.update(todo)
+        rows = self._rows("projection-around", "n", todo) + self._rows("projection-record-parts", "n", todo)
+        by_pair = edge_predicates(rows)
+        fresh = {p for preds in by_pair.values() for p in preds if p not in self.predicate_labels}
+        if fresh:
+            labels = read_node_info(self._rows("projection-nodes", "s", sorted(fresh)))[2]
+            for p in fresh:
+                self.predicate_labels[p] = labels.get(p) or humanise(local_name(p))
+        for (s, o), preds in by_pair.items():
+            if not self.graph.has_edge(s, o):
+                label = " / ".join(self.predicate_labels[p] for p in preds)
+                self.graph.add_edge(s, o, predicate=preds[0], label=label)
+        self._classify([n for n in self.graph if n not in self._info])
+        for node, data in self.graph.nodes(data=True):
+            if "kind" not in data:
+                describe_node(data, *self._info[node])
+
+    def _classify(self, nodes: list[str]) -> None:
+        """Read the class, place-ness and labels of nodes (the same rows the whole projection reads, bound)."""
+        if not nodes:
+            return
+        types, zh, en = read_node_info(self._rows("projection-nodes", "s", nodes))
+        untyped = [n for n in nodes if n not in types]
+        places = {row["n"] for row in self._rows("projection-untyped-places", "n", untyped)} if untyped else set()
+        for lang, made in display_labels(self._rows("projection-display-labels", "entity", nodes)).items():
+            own = zh if lang == "zh" else en
+            for node, label in made.items():
+                own.setdefault(node, label)
+        for n in nodes:
+            self._info[n] = (types.get(n), n in places, zh.get(n, ""), en.get(n, ""))
+
+    def describe(self, nodes: Iterable[str]) -> None:
+        todo = [n for n in dict.fromkeys(nodes) if n not in self._degrees]
+        if not todo:
+            return
+        for row in self._rows("projection-degrees", "n", todo):
+            self._degrees[row["n"]] = int(row["degree"]) + int(row["loop"])
+        for n in todo:
+            self._degrees.setdefault(n, 0)
+        self._classify([n for n in todo if n not in self._info])
+        for n in todo:
+            if n in self.graph and "kind" not in self.graph.nodes[n]:
+                describe_node(self.graph.nodes[n], *self._info[n])
+
+    def degree(self, node: str) -> int:
+        self.describe([node])
+        return self._degrees[node]
+
+    def knows(self, node: str) -> bool:
+        return self.degree(node) > 0
+
+    def label(self, node: str, lang: str = "en") -> str:
+        if node not in self.graph and node in self._info:
+            zh, en = self._info[node][2:]
+            first, other = (zh, en) if lang == "zh" else (en, zh)
+            return first or other or local_name(node)
+        return super().label(node, lang)
 
 
 def local_name(iri: str) -> str:
@@ -164,36 +266,15 @@ def build_projection(store: Store) -> Projection:
 
     interned: dict[str, str] = {}
     intern = interned.setdefault
-    types: dict[str, str] = {}
-    zh: dict[str, str] = {}
-    en: dict[str, str] = {}
-    for row in info:
-        s, key, value = row["s"], row["key"], row["value"]
-        if key == "type":
-            best = types.get(s)
-            if best is None or _class_rank(value) < _class_rank(best):
-                types[s] = intern(value, value)
-        elif key == "zh":
-            zh.setdefault(s, value)
-        elif value is not None:
-            # @en beats a plain literal: keep the first @en, else the first plain one.
-            en.setdefault(s, value)
+    types, zh, en = read_node_info(info, intern)
 
     graph = nx.DiGraph()
-    by_pair: dict[tuple[str, str], list[str]] = {}
-    for row in edges:
-        s, p, o = row["s"], intern(row["p"], row["p"]), row["o"]
-        preds = by_pair.get((s, o))
-        if preds is None:
-            by_pair[(s, o)] = [p]
-        elif p not in preds:
-            preds.append(p)
+    by_pair = edge_predicates(edges, intern)
     predicates = {p for preds in by_pair.values() for p in preds}
     predicate_labels = {p: en.get(p) or humanise(local_name(p)) for p in predicates}
 
     untyped_places: set[str] = set()
     for (s, o), preds in by_pair.items():
-        preds.sort()
         label = " / ".join(predicate_labels[p] for p in preds) if len(preds) > 1 else predicate_labels[preds[0]]
         graph.add_edge(s, o, predicate=preds[0], label=intern(label, label))
         for p in preds:
@@ -209,13 +290,55 @@ def build_projection(store: Store) -> Projection:
             own.setdefault(node, label)
 
     for node, data in graph.nodes(data=True):
-        cls = types.get(node)
-        kind = CLASS_KINDS.get(cls, "other") if cls else ("place" if node in untyped_places else "other")
-        data["cls"] = cls or ""
-        data["kind"] = kind
-        data["label_zh"] = zh.get(node, "")
-        data["label_en"] = en.get(node, "")
+        describe_node(data, types.get(node), node in untyped_places, zh.get(node, ""), en.get(node, ""))
     return Projection(graph, predicate_labels, generation=generation, seconds=time.perf_counter() - started)
+
+
+def read_node_info(rows: list[dict], intern=None) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """The rows of ``projection-nodes`` as (most specific class, zh label, en label) by IRI: the first zh label, the
+    first en or plain one."""
+    intern = intern or {}.setdefault
+    types: dict[str, str] = {}
+    zh: dict[str, str] = {}
+    en: dict[str, str] = {}
+    for row in rows:
+        s, key, value = row["s"], row["key"], row["value"]
+        if key == "type":
+            best = types.get(s)
+            if best is None or _class_rank(value) < _class_rank(best):
+                types[s] = intern(value, value)
+        elif key == "zh":
+            zh.setdefault(s, value)
+        elif value is not None:
+            # @en beats a plain literal: keep the first @en, else the first plain one.
+            en.setdefault(s, value)
+    return types, zh, en
+
+
+def edge_predicates(rows: list[dict], intern=None) -> dict[tuple[str, str], list[str]]:
+    """The rows of ``projection-edges`` (s, p, o) as (s, o) -> the predicates linking them, sorted: the projection
+    keeps one edge per ordered pair, named by the first."""
+    intern = intern or {}.setdefault
+    by_pair: dict[tuple[str, str], list[str]] = {}
+    for row in rows:
+        s, p, o = row["s"], intern(row["p"], row["p"]), row["o"]
+        preds = by_pair.get((s, o))
+        if preds is None:
+            by_pair[(s, o)] = [p]
+        elif p not in preds:
+            preds.append(p)
+    for preds in by_pair.values():
+        preds.sort()
+    return by_pair
+
+
+def describe_node(data: dict, cls: str | None, untyped_place: bool, zh: str, en: str) -> None:
+    """Set a node's ``cls``, ``kind`` and labels: the kind of its most specific class; a place when it has no type
+    but a place link points at it."""
+    data["cls"] = cls or ""
+    data["kind"] = CLASS_KINDS.get(cls, "other") if cls else ("place" if untyped_place else "other")
+    data["label_zh"] = zh
+    data["label_en"] = en
 
 
 def display_labels(rows: list[dict]) -> dict[str, dict[str, str]]:
@@ -223,7 +346,8 @@ def display_labels(rows: list[dict]) -> dict[str, dict[str, str]]:
     ``projection-display-labels``: a status record reads "通过验收 · 2017-08-01", an observation "指标 53977人", an
     ownership "牵头负责 · 机构", a sentence its quote, a data-quality note its comment."""
     made: dict[str, dict[str, str]] = {"zh": {}, "en": {}}
-    for row in rows:
+    # an ownership's row with its role first, the agent alone only when the role has no label in that language
+    for row in sorted(rows, key=lambda row: row["kind"] == "ownership" and not row["head"]):
         head, tail, lang = row["head"], row["tail"], row["lang"]
         if row["kind"] == "observation":
             label = f"{head} {tail}" if lang == "zh" else f"{head}: {tail}"
