@@ -12,7 +12,7 @@ from typing import IO, Any
 
 from reformkg.graph import ownership, queries
 from reformkg.graph.errors import InputError, NoPath, UnknownEntity
-from reformkg.graph.projection import Projection, entity_url, local_name, project
+from reformkg.graph.projection import LocalProjection, Projection, entity_url, local_name, project
 from reformkg.graph.store import Store
 
 #: Above this many nodes the typed projection is too big for exact betweenness within the ranking's time budget.
@@ -38,7 +38,7 @@ PATH_SKIP_PREDICATES = frozenset(
 
 def node_info(proj: Projection, iri: str) -> dict[str, Any]:
     """An entity as JSON: IRI, class, kind, zh and en labels, entity page."""
-    data = proj.graph.nodes.get(iri, {})
+    data = proj.node_data(iri)
     return {
         "iri": iri,
         "cls": data.get("cls", ""),
@@ -59,11 +59,27 @@ def rank_agencies(store: Store, *, limit: int | None = None) -> dict[str, Any]:
     graph). Betweenness is computed on the typed projection only, and only when it has at most
     ``BETWEENNESS_MAX_NODES`` nodes (else it is ``None`` and ``betweenness`` says why).
     """
+    proj = project(store)
+    ranking = proj.derive("ranking", lambda: _rank(proj))
+    return {
+        **ranking,
+        "agencies": [dict(row) for row in (ranking["agencies"][:limit] if limit else ranking["agencies"])],
+        **_as_of(proj, store),
+    }
+
+
+def _as_of(proj: Projection, store: Store) -> dict[str, Any]:
+    """``{"stale": {"generation": N, "rebuilding": …}}`` when ``proj`` is an earlier state of the store than its
+    current one (the web layer answers from it while the projection is rebuilt), else nothing."""
+    stale = proj.stale_for(store)
+    return {"stale": stale} if stale else {}
+
+
+def _rank(proj: Projection) -> dict[str, Any]:
     import networkx as nx
 
     from reformkg.graph.projection import TYPED_KINDS
 
-    proj = project(store)
     kinds = proj.graph.nodes(data="kind")
     nodes = [n for n, kind in kinds if kind in TYPED_KINDS]
     index = {n: i for i, n in enumerate(nodes)}
@@ -90,7 +106,7 @@ def rank_agencies(store: Store, *, limit: int | None = None) -> dict[str, Any]:
     return {
         "projection": {"nodes": len(nodes), "edges": len(edges), "kinds": sorted(_kinds())},
         "betweenness": note,
-        "agencies": rows[:limit] if limit else rows,
+        "agencies": rows,
     }
 
 
@@ -140,7 +156,8 @@ def trace_ownership(store: Store, agency: str) -> list[dict[str, Any]]:
     """Every reform an agency owns, directly or through sub-organisations (``ownership.reforms_of``), as JSON: the
     reform, the owner the reform names, the role and the path agency -> ... -> owner -> reform."""
     found = ownership.reforms_of(store, agency)
-    proj = project(store)
+    proj = LocalProjection(store)
+    proj.describe({n for owned in found for n in (*owned.path, owned.owner)})
     return [
         {
             "reform": node_info(proj, owned.reform),
@@ -159,9 +176,11 @@ def coownership_network(store: Store):
     """Agencies linked when they own the same reform; ``weight`` counts the reforms, ``reforms`` lists them."""
     import networkx as nx
 
-    proj = project(store)
+    proj = LocalProjection(store)
+    owned = ownership.owners(store)
+    proj.describe(owner.agent for owners in owned.values() for owner in owners)
     network = nx.Graph()
-    for reform, owners in ownership.owners(store).items():
+    for reform, owners in owned.items():
         names = sorted({owner.agent for owner in owners})
         for owner in names:
             network.add_node(owner, **{k: v for k, v in node_info(proj, owner).items() if k != "iri"})
@@ -178,7 +197,8 @@ def coownership_network(store: Store):
 def coownership(store: Store) -> dict[str, Any]:
     """The co-ownership network as JSON."""
     network = coownership_network(store)
-    proj = project(store)
+    proj = LocalProjection(store)
+    proj.describe([*network.nodes, *(r for _a, _b, reforms in network.edges(data="reforms") for r in reforms.split())])
     edges = [
         {
             "a": node_info(proj, a),
@@ -228,6 +248,7 @@ def shortest_path(store: Store, source: str, target: str) -> dict[str, Any]:
         "length": len(edges),
         "nodes": [node_info(proj, n) for n in nodes],
         "edges": edges,
+        **_as_of(proj, store),
     }
 
 
@@ -255,13 +276,18 @@ def components(store: Store, *, typed: bool = False, sample: int = 10) -> dict[s
                 "sample": [node_info(proj, n) for n in sorted(members)[:sample]],
             }
         )
-    return {"projection": "typed" if typed else "full", "count": len(result), "components": result}
+    return {
+        "projection": "typed" if typed else "full",
+        "count": len(result),
+        "components": result,
+        **_as_of(proj, store),
+    }
 
 
 # -- places ----------------------------------------------------------------------------------------------------------
 def place_summary(store: Store) -> list[dict[str, Any]]:
     """Per place: the reforms that apply there (and how) and the number of outcome figures per reform."""
-    proj = project(store)
+    proj = LocalProjection(store)
     reforms: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     outcomes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in queries.run(store, "place-reforms-outcomes").rows():
@@ -269,6 +295,7 @@ def place_summary(store: Store) -> list[dict[str, Any]]:
         reforms[place][reform].add(row["how"])
         if row["observation"]:
             outcomes[place][reform] += 1
+    proj.describe([*reforms, *(r for by_reform in reforms.values() for r in by_reform)])
     summary = []
     for place in sorted(reforms):
         entries = []

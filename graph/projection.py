@@ -12,15 +12,18 @@ several predicates, the edge keeps the first in sorted order and ``label`` joins
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import re
 import threading
 import time
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from reformkg.graph import queries
+from reformkg.graph.errors import ExecutorBusy
 from reformkg.graph.namespaces import PREFIXES
 from reformkg.graph.store import Store
 
@@ -107,9 +110,13 @@ class Projection:
     _typed: nx.DiGraph | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    def node_data(self, node: str) -> dict:
+        """A node's attributes (``cls``, ``kind``, ``label_zh``, ``label_en``); empty when not in the projection."""
+        return self.graph.nodes.get(node, {})
+
     def label(self, node: str, lang: str = "en") -> str:
         """A node's label in a language, else in the other, else the IRI's last segment."""
-        data = self.graph.nodes.get(node, {})
+        data = self.node_data(node)
         other = "zh" if lang == "en" else "en"
         return data.get(f"label_{lang}") or data.get(f"label_{other}") or local_name(node)
 
@@ -132,6 +139,13 @@ class Projection:
             if self._undirected is None:
                 self._undirected = self.graph.to_undirected(as_view=True)
             return self._undirected
+
+    def stale_for(self, store: Store) -> dict | None:
+        """None when this is the projection of the store as it is; else what a page or an answer says about it:
+        ``{"generation": N, "rebuilding": True}``, "as of generation N, rebuilding"."""
+        if self.generation == store.generation:
+            return None
+        return {"generation": self.generation, "rebuilding": building(store)}
 
     def degree(self, node: str) -> int:
         """How many entities a node is linked to, either way (networkx's degree without direction)."""
@@ -190,7 +204,7 @@ class LocalProjection(Projection):
         by_pair = edge_predicates(rows)
         fresh = {p for preds in by_pair.values() for p in preds if p not in self.predicate_labels}
         if fresh:
-            labels = read_node_info(self._rows("projection-nodes", "s", sorted(fresh)))[2]
+            labels = read_node_info(self._rows("projection-node-info", "s", sorted(fresh)))[2]
             for p in fresh:
                 self.predicate_labels[p] = labels.get(p) or humanise(local_name(p))
         for (s, o), preds in by_pair.items():
@@ -206,7 +220,7 @@ class LocalProjection(Projection):
         """Read the class, place-ness and labels of nodes (the same rows the whole projection reads, bound)."""
         if not nodes:
             return
-        types, zh, en = read_node_info(self._rows("projection-nodes", "s", nodes))
+        types, zh, en = read_node_info(self._rows("projection-node-info", "s", nodes))
         untyped = [n for n in nodes if n not in types]
         places = {row["n"] for row in self._rows("projection-untyped-places", "n", untyped)} if untyped else set()
         for lang, made in display_labels(self._rows("projection-display-labels", "entity", nodes)).items():
@@ -236,12 +250,22 @@ class LocalProjection(Projection):
     def knows(self, node: str) -> bool:
         return self.degree(node) > 0
 
-    def label(self, node: str, lang: str = "en") -> str:
-        if node not in self.graph and node in self._info:
-            zh, en = self._info[node][2:]
-            first, other = (zh, en) if lang == "zh" else (en, zh)
-            return first or other or local_name(node)
-        return super().label(node, lang)
+    def node_data(self, node: str) -> dict:
+        if node in self.graph:
+            return self.graph.nodes[node]
+        if not self.knows(node):
+            return {}
+        data: dict = {}
+        describe_node(data, *self._info[node])
+        return data
+
+
+def stale_note(stale: dict, lang: str = "en") -> str:
+    """What a page says about an answer from an earlier projection (``Projection.stale_for``)."""
+    generation, rebuilding = stale["generation"], stale["rebuilding"]
+    if lang == "zh":
+        return f"截至第 {generation} 代数据" + ("，正在重建" if rebuilding else "")
+    return f"as of generation {generation}" + (", rebuilding" if rebuilding else "")
 
 
 def local_name(iri: str) -> str:
@@ -362,42 +386,123 @@ def _class_rank(cls: str) -> tuple[int, str]:
     return (_CLASS_RANK.get(cls, len(_CLASS_RANK)), cls)
 
 
-_cache: dict[tuple[int, int], tuple[weakref.ref, Projection]] = {}
-_cache_lock = threading.Lock()
-_build_locks: dict[int, threading.Lock] = {}
-CACHE_SIZE = 4
+class ProjectionBuilding(ExecutorBusy):
+    """The whole projection is being built and there is no earlier one to answer from: try again shortly (503 with
+    ``Retry-After``)."""
+
+
+#: How long a request that may take an earlier projection waits for the first one before it is answered 503.
+FIRST_WAIT = 2.0
+_stale_ok: contextvars.ContextVar[bool] = contextvars.ContextVar("reformkg_projection_stale_ok", default=False)
+
+
+@contextlib.contextmanager
+def stale_allowed() -> Iterator[None]:
+    """Within this block, ``project`` answers at once: with the projection of the store's generation when it is built,
+    else with the latest one built (an earlier generation: ``Projection.stale_for`` says so) while the current one is
+    built in the background, else (nothing built yet) it waits ``FIRST_WAIT`` seconds and raises
+    ``ProjectionBuilding``. The web layer serves the views and analytics that need the whole projection this way."""
+    token = _stale_ok.set(True)
+    try:
+        yield
+    finally:
+        _stale_ok.reset(token)
+
+
+class _Builder:
+    """One store's projections: the latest built, and at most one build running, on its own thread."""
+
+    def __init__(self, store: Store):
+        self.store = weakref.ref(store)
+        self.latest: Projection | None = None
+        self.wanted = -1  # the newest generation a caller asked for
+        self.running = False
+        self.changed = threading.Condition()
+        self.error: BaseException | None = None
+
+    def want(self, generation: int) -> None:
+        """Ask for the projection of ``generation``: start the build thread unless one runs (it will build again)."""
+        with self.changed:
+            self.wanted = max(self.wanted, generation)
+            if self.running:
+                return
+            self.running = True
+            self.error = None
+        threading.Thread(target=self._run, name="reformkg-projection", daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            store = self.store()
+            if store is None:
+                return
+            try:
+                built = _build(store)
+            except Exception as error:  # handed to the callers waiting for this build
+                with self.changed:
+                    self.error, self.running = error, False
+                    self.changed.notify_all()
+                return
+            del store
+            with self.changed:
+                if self.latest is None or built.generation >= self.latest.generation:
+                    self.latest = built
+                self.changed.notify_all()
+                if built.generation >= self.wanted:
+                    self.running = False
+                    return
+
+    def get(self, generation: int, *, stale_ok: bool) -> Projection:
+        with self.changed:
+            latest = self.latest
+            if latest is not None and latest.generation == generation:
+                return latest
+        self.want(generation)
+        deadline = time.monotonic() + FIRST_WAIT if stale_ok else None
+        with self.changed:
+            while True:
+                latest = self.latest
+                if latest is not None and (latest.generation >= generation or stale_ok):
+                    return latest
+                if self.error is not None and not self.running:
+                    raise self.error
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    raise ProjectionBuilding("the graph's projection is being built; try again in a few seconds")
+                self.changed.wait(remaining)
+
+
+_builders: weakref.WeakKeyDictionary[Store, _Builder] = weakref.WeakKeyDictionary()
+_builders_lock = threading.Lock()
+#: What builds a projection: ``build_projection`` (a test may hold it on an Event).
+_build = build_projection
 
 
 def project(store: Store) -> Projection:
-    """The store's projection, cached until the store changes (keyed by ``(id(store), store.generation)``).
+    """The store's whole projection, built once per state of the store (``store.generation``) on a thread of its own.
 
-    Concurrent callers wait for one build instead of each building their own. A weak reference guards against a
-    new store that happens to reuse a dead one's id.
+    Callers never build it twice: concurrent callers wait for the one build. By default a caller gets the projection
+    of the store as it is now, waiting for the build when there is none; inside ``stale_allowed()`` it gets the
+    latest one built at once, and the build runs on in the background.
     """
-    key = (id(store), store.generation)
-    hit = _cache.get(key)
-    if hit is not None and hit[0]() is store:
-        return hit[1]
-    with _cache_lock:
-        lock = _build_locks.setdefault(id(store), threading.Lock())
-    with lock:
-        hit = _cache.get(key)
-        if hit is not None and hit[0]() is store:
-            return hit[1]
-        built = build_projection(store)
-        with _cache_lock:
-            for old in [k for k in _cache if k[0] == id(store)]:
-                del _cache[old]
-            while len(_cache) >= CACHE_SIZE:
-                del _cache[next(iter(_cache))]
-            _cache[key] = (weakref.ref(store), built)
-        return built
+    with _builders_lock:
+        builder = _builders.get(store)
+        if builder is None:
+            builder = _builders[store] = _Builder(store)
+    return builder.get(store.generation, stale_ok=_stale_ok.get())
+
+
+def building(store: Store) -> bool:
+    """Whether a build of the store's projection is running."""
+    builder = _builders.get(store)
+    return builder is not None and builder.running
 
 
 def clear_cache() -> None:
-    """Forget every cached projection."""
-    with _cache_lock:
-        _cache.clear()
+    """Forget every projection built (a running build still finishes)."""
+    with _builders_lock:
+        for builder in list(_builders.values()):
+            with builder.changed:
+                builder.latest = None
 
 
 def entity_url(iri: str) -> str:

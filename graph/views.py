@@ -36,7 +36,15 @@ from typing import Any
 
 from reformkg.graph import ownership
 from reformkg.graph.errors import InputError, UnknownEntity
-from reformkg.graph.projection import LocalProjection, Projection, entity_url, humanise, local_name, project
+from reformkg.graph.projection import (
+    LocalProjection,
+    Projection,
+    entity_url,
+    humanise,
+    local_name,
+    project,
+    stale_note,
+)
 from reformkg.graph.store import Store
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -231,6 +239,15 @@ def _read_roles(
                 words = OWNS
             roles[(owner.agent, reform)] = words
     return roles
+
+
+def _note_stale(view: ViewData, proj: Projection, store: Store) -> ViewData:
+    """Say on the view when it was drawn from an earlier state of the store (the projection is being rebuilt)."""
+    stale = proj.stale_for(store)
+    if stale:
+        view.note_zh = "；".join(filter(None, [view.note_zh, stale_note(stale, "zh")]))
+        view.note_en = "; ".join(filter(None, [view.note_en, stale_note(stale, "en")]))
+    return view
 
 
 def _hidden(kind: str, provenance: bool, observations: bool) -> bool:
@@ -485,7 +502,7 @@ def overview_data(
         view.note_zh = f"共 {total} 个实体，显示连接最多的 {len(chosen)} 个"
         view.note_en = f"the {len(chosen)} best connected of {total} entities"
     view.switches = _detail_switches(provenance, observations)
-    return view
+    return _note_stale(view, proj, store)
 
 
 def _group_positions(
@@ -630,7 +647,7 @@ def ownership_data(store: Store, *, participants: bool = False) -> ViewData:
             "participants", "显示参与举措的单位（非负责单位）", "Participants in measures (not owners)", participants
         )
     ]
-    return view
+    return _note_stale(view, proj, store)
 
 
 def _measures_of(proj: Projection, reform: str) -> list[str]:
@@ -690,7 +707,7 @@ def forest_farms_data(store: Store) -> ViewData:
     figure_nodes, figure_edges = _figure_summaries(proj, sorted(parents))
     view.nodes += figure_nodes
     view.edges += figure_edges
-    return view
+    return _note_stale(view, proj, store)
 
 
 # -- rendering ---------------------------------------------------------------------------------------------------------
