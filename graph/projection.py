@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import csv
+import io
 import re
 import threading
 import time
@@ -284,9 +286,9 @@ def build_projection(store: Store) -> Projection:
 
     started = time.perf_counter()
     generation = store.generation
-    edges = store.query(queries.text("projection-edges")).rows()
-    info = store.query(queries.text("projection-nodes")).rows()
-    display = store.query(queries.text("projection-display-labels")).rows()
+    edges = table(store.query(queries.text("projection-edges")))
+    info = table(store.query(queries.text("projection-nodes")))
+    display = table(store.query(queries.text("projection-display-labels")))
 
     interned: dict[str, str] = {}
     intern = interned.setdefault
@@ -318,6 +320,18 @@ def build_projection(store: Store) -> Projection:
     return Projection(graph, predicate_labels, generation=generation, seconds=time.perf_counter() - started)
 
 
+#: Predicates no edge is made of, by namespace (shape and OWL axioms), beside those ``projection-edges`` leaves out.
+SKIPPED_PREDICATE_PREFIXES = ("http://www.w3.org/ns/shacl#", "http://www.w3.org/2002/07/owl#")
+
+
+def table(result) -> list[dict[str, str]]:
+    """A SELECT's rows as dicts of strings, unbound as "": written by the engine as CSV and read by Python's csv
+    module, 2-4 times faster on a large answer than ``QueryResult.rows()``, which makes a Python term per value."""
+    reader = csv.reader(io.StringIO(result.serialize("csv").decode("utf-8"), newline=""))
+    header = next(reader, [])
+    return [dict(zip(header, row, strict=True)) for row in reader]
+
+
 def read_node_info(rows: list[dict], intern=None) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     """The rows of ``projection-nodes`` as (most specific class, zh label, en label) by IRI: the first zh label, the
     first en or plain one."""
@@ -344,8 +358,11 @@ def edge_predicates(rows: list[dict], intern=None) -> dict[tuple[str, str], list
     keeps one edge per ordered pair, named by the first."""
     intern = intern or {}.setdefault
     by_pair: dict[tuple[str, str], list[str]] = {}
+    skipped: dict[str, bool] = {}
     for row in rows:
         s, p, o = row["s"], intern(row["p"], row["p"]), row["o"]
+        if skipped.setdefault(p, p.startswith(SKIPPED_PREDICATE_PREFIXES)):
+            continue
         preds = by_pair.get((s, o))
         if preds is None:
             by_pair[(s, o)] = [p]
