@@ -508,6 +508,13 @@ def project(store: Store) -> Projection:
     return builder.get(store.generation, stale_ok=_stale_ok.get())
 
 
+def current(store: Store) -> Projection | None:
+    """The projection of the store as it is now when it is already built, else None: never builds, never waits."""
+    builder = _builders.get(store)
+    latest = builder.latest if builder is not None else None
+    return latest if latest is not None and latest.generation == store.generation else None
+
+
 def building(store: Store) -> bool:
     """Whether a build of the store's projection is running."""
     builder = _builders.get(store)

@@ -39,6 +39,7 @@ from reformkg.graph.errors import InputError, UnknownEntity
 from reformkg.graph.projection import (
     LocalProjection,
     Projection,
+    current,
     entity_url,
     humanise,
     local_name,
@@ -309,11 +310,11 @@ def ego_data(
     the rest are one "+N more" node. Nodes with more than ``HUB_DEGREE`` links are not expanded (but the centre is).
     ``kinds`` keeps only neighbours of those kinds; ``predicates`` only links with those predicates.
 
-    The neighbourhood is read by SPARQL, a few queries bound to the IRIs of each ring (``LocalProjection``): the
-    view never waits for the whole projection, and is the same as the one drawn from it (pass ``projection`` to
-    draw from a projection already built).
+    Drawn from the whole projection when it is built for the store as it is now; else the neighbourhood is read by
+    SPARQL, a few queries bound to the IRIs of each ring (``LocalProjection``): the view never waits for the whole
+    projection, and is the same either way. ``projection`` picks one.
     """
-    proj = projection if projection is not None else LocalProjection(store)
+    proj = projection if projection is not None else (current(store) or LocalProjection(store))
     graph = proj.graph
     proj.expand([iri])
     if iri not in graph:

@@ -44,7 +44,7 @@ def test_ego_from_sparql_is_the_ego_from_the_projection_on_the_seed(seed_store):
     assert len(centres) > 60
     for centre in centres:
         for hops, switches in SWITCHES:
-            local = views.ego_data(seed_store, centre, hops=hops, **switches)
+            local = views.ego_data(seed_store, centre, hops=hops, projection=LocalProjection(seed_store), **switches)
             _same(views.ego_data(seed_store, centre, hops=hops, projection=whole, **switches), local)
     haikou = views.ego_data(seed_store, f"{ID}place/haikou-forest-farm", hops=2)
     assert len(haikou.nodes) > 5 and any(
@@ -68,7 +68,7 @@ def test_ego_from_sparql_is_the_ego_from_the_projection_on_a_synthetic_graph(tmp
     ]
     for centre in centres:
         for hops, switches in SWITCHES:
-            local = views.ego_data(store, centre, hops=hops, **switches)
+            local = views.ego_data(store, centre, hops=hops, projection=LocalProjection(store), **switches)
             _same(views.ego_data(store, centre, hops=hops, projection=whole, **switches), local)
 
 
