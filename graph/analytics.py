@@ -7,12 +7,26 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import threading
+import weakref
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import IO, Any
 
 from reformkg.graph import ownership, queries
 from reformkg.graph.errors import InputError, NoPath, UnknownEntity
-from reformkg.graph.projection import LocalProjection, Projection, entity_url, local_name, project
+from reformkg.graph.projection import (
+    CLASS_KINDS,
+    TYPED_KINDS,
+    LocalProjection,
+    Projection,
+    class_rank,
+    current,
+    entity_url,
+    local_name,
+    project,
+    table,
+)
 from reformkg.graph.store import Store
 
 #: Above this many nodes the typed projection is too big for exact betweenness within the ranking's time budget.
@@ -58,14 +72,14 @@ def rank_agencies(store: Store, *, limit: int | None = None) -> dict[str, Any]:
     edges (networkx's own PageRank would first copy the typed subgraph and convert it, most of the time on a large
     graph). Betweenness is computed on the typed projection only, and only when it has at most
     ``BETWEENNESS_MAX_NODES`` nodes (else it is ``None`` and ``betweenness`` says why).
+
+    The ranking never waits for the whole projection: from it when it is built for the store as it is now, else from
+    a read of the typed part alone (``TypedGraph.read``); kept until the store changes, computed once for concurrent
+    callers.
     """
-    proj = project(store)
-    ranking = proj.derive("ranking", lambda: _rank(proj))
-    return {
-        **ranking,
-        "agencies": [dict(row) for row in (ranking["agencies"][:limit] if limit else ranking["agencies"])],
-        **_as_of(proj, store),
-    }
+    ranking = _ranking(store)
+    rows = ranking["agencies"][:limit] if limit else ranking["agencies"]
+    return {**ranking, "agencies": [dict(row) for row in rows]}
 
 
 def _as_of(proj: Projection, store: Store) -> dict[str, Any]:
@@ -75,25 +89,93 @@ def _as_of(proj: Projection, store: Store) -> dict[str, Any]:
     return {"stale": stale} if stale else {}
 
 
-def _rank(proj: Projection) -> dict[str, Any]:
+@dataclass
+class TypedGraph:
+    """The agency-reform-measure-place part of the projection: its nodes, their kinds, its edges (one per ordered
+    pair, as in the projection) and, for the agencies, what ``node_info`` shows."""
+
+    nodes: list[str]
+    kinds: dict[str, str]
+    edges: list[tuple[str, str]]
+    info: dict[str, dict[str, Any]]
+
+    @classmethod
+    def of(cls, proj: Projection) -> TypedGraph:
+        """From the whole projection."""
+        kinds = {n: kind for n, kind in proj.graph.nodes(data="kind") if kind in TYPED_KINDS}
+        edges = [(u, v) for u, v in proj.graph.edges() if u in kinds and v in kinds]
+        info = {n: node_info(proj, n) for n, kind in kinds.items() if kind == "agency"}
+        return cls(list(kinds), kinds, edges, info)
+
+    @classmethod
+    def read(cls, store: Store) -> TypedGraph:
+        """From the store, reading only the typed part: the members of each class of those kinds (and of the
+        organisation classes that outrank measures and places), the places with no type, and the links out of them
+        (``projection-class-members``, ``projection-untyped-place-list``, ``projection-typed-out``); an entity with
+        no link of those kinds counts when it has some link in the projection, as in the projection."""
+        best: dict[str, str] = {}
+        for klass, kind in CLASS_KINDS.items():
+            if kind not in TYPED_KINDS and kind != "organisation":
+                continue
+            for row in table(queries.run(store, "projection-class-members", **{"class": klass})):
+                s = row["s"]
+                if s not in best or class_rank(klass) < class_rank(best[s]):
+                    best[s] = klass
+        kinds = {s: CLASS_KINDS[klass] for s, klass in best.items() if CLASS_KINDS[klass] in TYPED_KINDS}
+        for row in table(queries.run(store, "projection-untyped-place-list")):
+            kinds.setdefault(row["n"], "place")
+        pairs = table(queries.run(store, "projection-typed-out"))
+        edges = [(row["s"], row["o"]) for row in pairs if row["s"] in kinds and row["o"] in kinds]
+        linked = {n for edge in edges for n in edge}
+        local = LocalProjection(store)
+        local.describe(n for n in kinds if n not in linked)
+        nodes = [n for n in kinds if n in linked or local.knows(n)]
+        agencies = [n for n in nodes if kinds[n] == "agency"]
+        local.describe(agencies)
+        return cls(nodes, {n: kinds[n] for n in nodes}, edges, {n: node_info(local, n) for n in agencies})
+
+
+_rankings: weakref.WeakKeyDictionary[Store, tuple[int, dict[str, Any]]] = weakref.WeakKeyDictionary()
+_ranking_locks: weakref.WeakKeyDictionary[Store, threading.Lock] = weakref.WeakKeyDictionary()
+_ranking_guard = threading.Lock()
+
+
+def _ranking(store: Store) -> dict[str, Any]:
+    generation = store.generation
+    kept = _rankings.get(store)
+    if kept is not None and kept[0] == generation:
+        return kept[1]
+    with _ranking_guard:
+        lock = _ranking_locks.setdefault(store, threading.Lock())
+    with lock:
+        kept = _rankings.get(store)
+        if kept is not None and kept[0] == generation:
+            return kept[1]
+        proj = current(store)
+        typed = TypedGraph.of(proj) if proj is not None else TypedGraph.read(store)
+        ranking = _rank(typed)
+        _rankings[store] = (generation, ranking)
+        return ranking
+
+
+def _rank(typed: TypedGraph) -> dict[str, Any]:
     import networkx as nx
 
-    from reformkg.graph.projection import TYPED_KINDS
-
-    kinds = proj.graph.nodes(data="kind")
-    nodes = [n for n, kind in kinds if kind in TYPED_KINDS]
-    index = {n: i for i, n in enumerate(nodes)}
-    edges = [(index[u], index[v]) for u, v in proj.graph.edges() if u in index and v in index]
-    pagerank, degree = _pagerank(len(nodes), edges)
-    if len(nodes) <= BETWEENNESS_MAX_NODES:
-        betweenness: dict[str, float] | None = nx.betweenness_centrality(proj.typed.to_undirected(as_view=True))
+    index = {n: i for i, n in enumerate(typed.nodes)}
+    edges = [(index[u], index[v]) for u, v in typed.edges]
+    pagerank, degree = _pagerank(len(typed.nodes), edges)
+    if len(typed.nodes) <= BETWEENNESS_MAX_NODES:
+        graph = nx.Graph()
+        graph.add_nodes_from(typed.nodes)
+        graph.add_edges_from(typed.edges)
+        betweenness: dict[str, float] | None = nx.betweenness_centrality(graph)
         note = "exact, on the undirected typed projection"
     else:
         betweenness = None
         note = f"omitted: the typed projection has more than {BETWEENNESS_MAX_NODES:,} nodes"
     rows = []
-    for agency in (n for n in nodes if kinds[n] == "agency"):
-        row = node_info(proj, agency)
+    for agency in (n for n in typed.nodes if typed.kinds[n] == "agency"):
+        row = dict(typed.info[agency])
         row.update(
             degree=int(degree[index[agency]]),
             pagerank=round(float(pagerank[index[agency]]), 8),
@@ -104,7 +186,7 @@ def _rank(proj: Projection) -> dict[str, Any]:
     for rank, row in enumerate(rows, 1):
         row["rank"] = rank
     return {
-        "projection": {"nodes": len(nodes), "edges": len(edges), "kinds": sorted(_kinds())},
+        "projection": {"nodes": len(typed.nodes), "edges": len(edges), "kinds": sorted(TYPED_KINDS)},
         "betweenness": note,
         "agencies": rows,
     }
@@ -134,12 +216,6 @@ def _pagerank(n: int, edges: list[tuple[int, int]], alpha: float = 0.85, tol: fl
         if np.abs(x - previous).sum() < n * tol:
             break
     return x, degree
-
-
-def _kinds() -> set[str]:
-    from reformkg.graph.projection import TYPED_KINDS
-
-    return set(TYPED_KINDS)
 
 
 def rankings_csv(ranking: dict[str, Any], output: IO[str]) -> None:

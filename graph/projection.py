@@ -343,7 +343,7 @@ def read_node_info(rows: list[dict], intern=None) -> tuple[dict[str, str], dict[
         s, key, value = row["s"], row["key"], row["value"]
         if key == "type":
             best = types.get(s)
-            if best is None or _class_rank(value) < _class_rank(best):
+            if best is None or class_rank(value) < class_rank(best):
                 types[s] = intern(value, value)
         elif key == "zh":
             zh.setdefault(s, value)
@@ -399,7 +399,7 @@ def display_labels(rows: list[dict]) -> dict[str, dict[str, str]]:
     return made
 
 
-def _class_rank(cls: str) -> tuple[int, str]:
+def class_rank(cls: str) -> tuple[int, str]:
     return (_CLASS_RANK.get(cls, len(_CLASS_RANK)), cls)
 
 

@@ -52,13 +52,8 @@ def test_ego_from_sparql_is_the_ego_from_the_projection_on_the_seed(seed_store):
     )
 
 
-def test_ego_from_sparql_is_the_ego_from_the_projection_on_a_synthetic_graph(tmp_path):
-    from benchmarks.bench import generate
-
-    data = tmp_path / "farms.nt"
-    generate(data, 60)
-    store = OxigraphStore()
-    store.load_file(data)
+def test_ego_from_sparql_is_the_ego_from_the_projection_on_a_synthetic_graph(synthetic_store):
+    store = synthetic_store
     whole = build_projection(store)
     centres = [
         f"{ID}org/province-00-forestry-department",  # a hub: more links than HUB_DEGREE
@@ -70,6 +65,27 @@ def test_ego_from_sparql_is_the_ego_from_the_projection_on_a_synthetic_graph(tmp
         for hops, switches in SWITCHES:
             local = views.ego_data(store, centre, hops=hops, projection=LocalProjection(store), **switches)
             _same(views.ego_data(store, centre, hops=hops, projection=whole, **switches), local)
+
+
+@pytest.fixture(scope="module")
+def synthetic_store(tmp_path_factory):
+    from benchmarks.bench import generate
+
+    data = tmp_path_factory.mktemp("farms") / "farms.nt"
+    generate(data, 60)
+    store = OxigraphStore()
+    store.load_file(data)
+    return store
+
+
+@pytest.mark.parametrize("which", ["seed", "synthetic"])
+def test_the_ranking_from_the_typed_part_is_the_ranking_from_the_projection(which, seed_store, synthetic_store):
+    store = seed_store if which == "seed" else synthetic_store
+    whole = analytics._rank(analytics.TypedGraph.of(build_projection(store)))
+    read = analytics._rank(analytics.TypedGraph.read(store))
+    assert read == whole
+    assert read["projection"]["nodes"] > 100 and len(read["agencies"]) > 10
+    assert read["agencies"][0]["label_en"] and read["agencies"][0]["pagerank"] > read["agencies"][-1]["pagerank"]
 
 
 def test_local_projection_reads_only_what_it_is_asked_for(seed_store):
@@ -124,32 +140,33 @@ def small_app(monkeypatch):
 def test_the_first_build_answers_503_with_retry_after_and_other_requests_go_on(small_app, monkeypatch):
     store, client, held = small_app
     monkeypatch.setattr(projection, "FIRST_WAIT", 0.05)
-    busy = client.get("/analytics/agencies", params={"format": "json"})
+    busy = client.get("/analytics/components")
     assert busy.status_code == 503 and busy.headers["Retry-After"]
     assert "being built" in busy.json()["detail"]
     assert held.started.is_set() and projection.building(store)
     # what does not need the whole projection answers meanwhile
     assert client.get("/graph/ego", params={"iri": REFORM}).status_code == 200
     assert client.get("/analytics/ownership", params={"agency": AGENCY}).json()[0]["reform"]["iri"] == REFORM
+    assert client.get("/analytics/agencies", params={"format": "json"}).json()["agencies"][0]["iri"] == AGENCY
     assert client.get("/healthz").status_code == 200
     held.release.set()
-    assert client.get("/analytics/agencies", params={"format": "json"}).json()["agencies"][0]["iri"] == AGENCY
+    assert client.get("/analytics/components").json()["components"][0]["size"] == 3
     assert held.generations == [store.generation]
 
 
 def test_a_rebuild_never_blocks_and_concurrent_requests_start_one_build(small_app):
     store, client, held = small_app
     held.release.set()
-    first = client.get("/analytics/agencies", params={"format": "json"}).json()
-    assert "stale" not in first and [a["iri"] for a in first["agencies"]] == [AGENCY]
+    first = client.get("/analytics/components").json()
+    assert "stale" not in first and first["components"][0]["size"] == 3
     before = store.generation
     held.release.clear()
     store.update(f"INSERT DATA {{ <{ID}org/second> a <{RKO}Agency> . <{REFORM}> <{RKO}ledBy> <{ID}org/second> }}")
 
     def ask(path: str):
-        return client.get(path, params={"format": "json"} if "agencies" in path else None)
+        return client.get(path, params={"from": REFORM, "to": AGENCY} if path.endswith("path") else None)
 
-    paths = ["/analytics/agencies", "/analytics/components", "/graph/overview", "/graph/ownership"] * 3
+    paths = ["/analytics/path", "/analytics/components", "/graph/overview", "/graph/ownership"] * 3
     with ThreadPoolExecutor(len(paths)) as pool:
         answers = list(pool.map(ask, paths))
     assert held.started.wait(5) and not held.release.is_set()
@@ -160,13 +177,15 @@ def test_a_rebuild_never_blocks_and_concurrent_requests_start_one_build(small_ap
     assert f"as of generation {before}, rebuilding" in answers[2].text
     zh = client.get("/graph/ownership", headers={"Accept-Language": "zh-CN"})
     assert f"截至第 {before} 代数据，正在重建" in zh.text
-    page = client.get("/analytics/agencies", headers={"Accept": "text/html"})
-    assert f"as of generation {before}, rebuilding" in page.text
+    export = client.get("/analytics/export", params={"format": "graphml"})
+    assert export.headers["X-Reformkg-Stale"] == f"as of generation {before}, rebuilding"
     # what does not need the whole projection reads the store as it is now
     ego = client.get("/graph/ego", params={"iri": REFORM})
     assert ego.status_code == 200 and f"{ID}org/second" in ego.text
+    ranking = client.get("/analytics/agencies", params={"format": "json"}).json()
+    assert "stale" not in ranking and {a["iri"] for a in ranking["agencies"]} == {AGENCY, f"{ID}org/second"}
     assert held.generations == [before, store.generation]
     held.release.set()
-    fresh = analytics.rank_agencies(store)  # the library waits for the projection of the store as it is
-    assert "stale" not in fresh and {a["iri"] for a in fresh["agencies"]} == {AGENCY, f"{ID}org/second"}
+    fresh = analytics.components(store)  # the library waits for the projection of the store as it is
+    assert "stale" not in fresh and fresh["components"][0]["size"] == 4
     assert len(held.generations) == 2  # one build for the first state, one for the state after the write
