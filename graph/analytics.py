@@ -7,8 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import threading
-import weakref
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import IO, Any
@@ -23,8 +21,10 @@ from reformkg.graph.projection import (
     class_rank,
     current,
     entity_url,
+    kept,
     local_name,
     project,
+    stale_for,
     table,
 )
 from reformkg.graph.store import Store
@@ -74,12 +74,14 @@ def rank_agencies(store: Store, *, limit: int | None = None) -> dict[str, Any]:
     ``BETWEENNESS_MAX_NODES`` nodes (else it is ``None`` and ``betweenness`` says why).
 
     The ranking never waits for the whole projection: from it when it is built for the store as it is now, else from
-    a read of the typed part alone (``TypedGraph.read``); kept until the store changes, computed once for concurrent
-    callers.
+    a read of the typed part alone (``TypedGraph.read``). It is made once per state of the store, on a thread of its
+    own (``projection.kept``): inside ``stale_allowed()`` (the web layer) a caller gets the previous state's ranking
+    at once while the new one is made, marked ``"stale": {"generation": N, "rebuilding": true}``.
     """
-    ranking = _ranking(store)
+    generation, ranking = kept(store, "ranking", _make_ranking)
     rows = ranking["agencies"][:limit] if limit else ranking["agencies"]
-    return {**ranking, "agencies": [dict(row) for row in rows]}
+    stale = stale_for(generation, store, "ranking")
+    return {**ranking, "agencies": [dict(row) for row in rows], **({"stale": stale} if stale else {})}
 
 
 def _as_of(proj: Projection, store: Store) -> dict[str, Any]:
@@ -135,27 +137,11 @@ class TypedGraph:
         return cls(nodes, {n: kinds[n] for n in nodes}, edges, {n: node_info(local, n) for n in agencies})
 
 
-_rankings: weakref.WeakKeyDictionary[Store, tuple[int, dict[str, Any]]] = weakref.WeakKeyDictionary()
-_ranking_locks: weakref.WeakKeyDictionary[Store, threading.Lock] = weakref.WeakKeyDictionary()
-_ranking_guard = threading.Lock()
-
-
-def _ranking(store: Store) -> dict[str, Any]:
+def _make_ranking(store: Store) -> tuple[int, dict[str, Any]]:
     generation = store.generation
-    kept = _rankings.get(store)
-    if kept is not None and kept[0] == generation:
-        return kept[1]
-    with _ranking_guard:
-        lock = _ranking_locks.setdefault(store, threading.Lock())
-    with lock:
-        kept = _rankings.get(store)
-        if kept is not None and kept[0] == generation:
-            return kept[1]
-        proj = current(store)
-        typed = TypedGraph.of(proj) if proj is not None else TypedGraph.read(store)
-        ranking = _rank(typed)
-        _rankings[store] = (generation, ranking)
-        return ranking
+    proj = current(store)
+    typed = TypedGraph.of(proj) if proj is not None else TypedGraph.read(store)
+    return generation, _rank(typed)
 
 
 def _rank(typed: TypedGraph) -> dict[str, Any]:

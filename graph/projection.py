@@ -22,7 +22,7 @@ import time
 import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reformkg.graph import queries
 from reformkg.graph.errors import ExecutorBusy
@@ -147,7 +147,7 @@ class Projection:
         ``{"generation": N, "rebuilding": True}``, "as of generation N, rebuilding"."""
         if self.generation == store.generation:
             return None
-        return {"generation": self.generation, "rebuilding": building(store)}
+        return stale_for(self.generation, store)
 
     def degree(self, node: str) -> int:
         """How many entities a node is linked to, either way (networkx's degree without direction)."""
@@ -260,6 +260,14 @@ class LocalProjection(Projection):
         data: dict = {}
         describe_node(data, *self._info[node])
         return data
+
+
+def stale_for(generation: int, store: Store, what: str = "projection") -> dict | None:
+    """None when ``generation`` is the store's; else ``{"generation": N, "rebuilding": …}`` for an answer made from
+    that earlier state ("as of generation N, rebuilding")."""
+    if generation == store.generation:
+        return None
+    return {"generation": generation, "rebuilding": building(store, what)}
 
 
 def stale_note(stale: dict, lang: str = "en") -> str:
@@ -408,8 +416,9 @@ class ProjectionBuilding(ExecutorBusy):
     ``Retry-After``)."""
 
 
-#: How long a request that may take an earlier projection waits for the first one before it is answered 503.
-FIRST_WAIT = 2.0
+#: How long a request that may take an earlier projection (or ranking) waits for the first one before it is answered
+#: 503 with Retry-After: as long as a query may run by default (REFORMKG_QUERY_TIMEOUT).
+FIRST_WAIT = 10.0
 _stale_ok: contextvars.ContextVar[bool] = contextvars.ContextVar("reformkg_projection_stale_ok", default=False)
 
 
@@ -417,7 +426,7 @@ _stale_ok: contextvars.ContextVar[bool] = contextvars.ContextVar("reformkg_proje
 def stale_allowed() -> Iterator[None]:
     """Within this block, ``project`` answers at once: with the projection of the store's generation when it is built,
     else with the latest one built (an earlier generation: ``Projection.stale_for`` says so) while the current one is
-    built in the background, else (nothing built yet) it waits ``FIRST_WAIT`` seconds and raises
+    built in the background, else (nothing built yet) it waits up to ``FIRST_WAIT`` seconds, then raises
     ``ProjectionBuilding``. The web layer serves the views and analytics that need the whole projection this way."""
     token = _stale_ok.set(True)
     try:
@@ -427,25 +436,28 @@ def stale_allowed() -> Iterator[None]:
 
 
 class _Builder:
-    """One store's projections: the latest built, and at most one build running, on its own thread."""
+    """One store's results of one kind (the projection, the ranking): the latest made, with the generation it was made
+    for, and at most one making running, on its own thread. ``make(store)`` returns ``(generation, result)``."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, make, what: str):
         self.store = weakref.ref(store)
-        self.latest: Projection | None = None
+        self.make = make
+        self.what = what
+        self.latest: tuple[int, Any] | None = None
         self.wanted = -1  # the newest generation a caller asked for
         self.running = False
         self.changed = threading.Condition()
         self.error: BaseException | None = None
 
     def want(self, generation: int) -> None:
-        """Ask for the projection of ``generation``: start the build thread unless one runs (it will build again)."""
+        """Ask for the result of ``generation``: start the thread unless one runs (it will make it again)."""
         with self.changed:
             self.wanted = max(self.wanted, generation)
             if self.running:
                 return
             self.running = True
             self.error = None
-        threading.Thread(target=self._run, name="reformkg-projection", daemon=True).start()
+        threading.Thread(target=self._run, name=f"reformkg-{self.what}", daemon=True).start()
 
     def _run(self) -> None:
         while True:
@@ -453,45 +465,71 @@ class _Builder:
             if store is None:
                 return
             try:
-                built = _build(store)
-            except Exception as error:  # handed to the callers waiting for this build
+                generation, made = self.make(store)
+            except Exception as error:  # handed to the callers waiting for it
                 with self.changed:
                     self.error, self.running = error, False
                     self.changed.notify_all()
                 return
             del store
             with self.changed:
-                if self.latest is None or built.generation >= self.latest.generation:
-                    self.latest = built
+                if self.latest is None or generation >= self.latest[0]:
+                    self.latest = (generation, made)
                 self.changed.notify_all()
-                if built.generation >= self.wanted:
+                if generation >= self.wanted:
                     self.running = False
                     return
 
-    def get(self, generation: int, *, stale_ok: bool) -> Projection:
+    def get(self, generation: int, *, stale_ok: bool) -> tuple[int, Any]:
         with self.changed:
             latest = self.latest
-            if latest is not None and latest.generation == generation:
+            if latest is not None and latest[0] == generation:
                 return latest
         self.want(generation)
         deadline = time.monotonic() + FIRST_WAIT if stale_ok else None
         with self.changed:
             while True:
                 latest = self.latest
-                if latest is not None and (latest.generation >= generation or stale_ok):
+                if latest is not None and (latest[0] >= generation or stale_ok):
                     return latest
                 if self.error is not None and not self.running:
                     raise self.error
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
-                    raise ProjectionBuilding("the graph's projection is being built; try again in a few seconds")
+                    raise ProjectionBuilding(f"the graph's {self.what} is being built; try again in a few seconds")
                 self.changed.wait(remaining)
 
 
-_builders: weakref.WeakKeyDictionary[Store, _Builder] = weakref.WeakKeyDictionary()
+_builders: weakref.WeakKeyDictionary[Store, dict[str, _Builder]] = weakref.WeakKeyDictionary()
 _builders_lock = threading.Lock()
 #: What builds a projection: ``build_projection`` (a test may hold it on an Event).
 _build = build_projection
+
+
+def _builder(store: Store, what: str, make=None) -> _Builder | None:
+    """The store's builder of ``what``; made when ``make`` is given and there is none yet."""
+    with _builders_lock:
+        mine = _builders.get(store)
+        if mine is None:
+            if make is None:
+                return None
+            mine = _builders[store] = {}
+        if what not in mine and make is not None:
+            mine[what] = _Builder(store, make, what)
+        return mine.get(what)
+
+
+def kept(store: Store, what: str, make) -> tuple[int, Any]:
+    """``(generation, result)``: the result of ``make(store)`` (which returns ``(generation, result)``) for the store
+    as it is now, made once per state of the store on a thread of its own. Concurrent callers wait for the one making;
+    inside ``stale_allowed()`` a caller gets the latest made at once (an earlier generation, while the current one is
+    made), or, when there is none, waits ``FIRST_WAIT`` seconds and gets ``ProjectionBuilding``."""
+    return _builder(store, what, make).get(store.generation, stale_ok=_stale_ok.get())
+
+
+def _make_projection(store: Store) -> tuple[int, Projection]:
+    built = _build(store)
+    return built.generation, built
 
 
 def project(store: Store) -> Projection:
@@ -501,32 +539,29 @@ def project(store: Store) -> Projection:
     of the store as it is now, waiting for the build when there is none; inside ``stale_allowed()`` it gets the
     latest one built at once, and the build runs on in the background.
     """
-    with _builders_lock:
-        builder = _builders.get(store)
-        if builder is None:
-            builder = _builders[store] = _Builder(store)
-    return builder.get(store.generation, stale_ok=_stale_ok.get())
+    return kept(store, "projection", _make_projection)[1]
 
 
 def current(store: Store) -> Projection | None:
     """The projection of the store as it is now when it is already built, else None: never builds, never waits."""
-    builder = _builders.get(store)
+    builder = _builder(store, "projection")
     latest = builder.latest if builder is not None else None
-    return latest if latest is not None and latest.generation == store.generation else None
+    return latest[1] if latest is not None and latest[0] == store.generation else None
 
 
-def building(store: Store) -> bool:
-    """Whether a build of the store's projection is running."""
-    builder = _builders.get(store)
+def building(store: Store, what: str = "projection") -> bool:
+    """Whether the store's projection (or another result ``kept``) is being made."""
+    builder = _builder(store, what)
     return builder is not None and builder.running
 
 
 def clear_cache() -> None:
-    """Forget every projection built (a running build still finishes)."""
+    """Forget every projection (and other result ``kept``) made; a making that runs still finishes."""
     with _builders_lock:
-        for builder in list(_builders.values()):
-            with builder.changed:
-                builder.latest = None
+        for mine in list(_builders.values()):
+            for builder in mine.values():
+                with builder.changed:
+                    builder.latest = None
 
 
 def entity_url(iri: str) -> str:

@@ -4,8 +4,9 @@ Handlers are plain ``def``: FastAPI runs them in its thread pool, so projecting 
 What needs the whole projection (paths, components, exports) is answered from the latest one built: while it is
 rebuilt after a write, from the previous one, marked ``"stale": {"generation": N, "rebuilding": true}`` (exports: the
 ``X-Reformkg-Stale`` header); while the first is built, 503 with Retry-After. The ranking reads the typed part of the
-graph alone when the projection is not built, and tracing, co-ownership and places only what they show: none of
-them waits for the projection.
+graph alone when the projection is not built, and is likewise made once per state of the store and answered from
+the previous state (marked stale) while it is made; tracing, co-ownership and places read only what they show. None
+of them waits for the projection.
 An unknown entity or a missing path (404) and a store failure (503) are the library's errors, answered by the app's
 error handler.
 """
@@ -103,7 +104,8 @@ def agencies(
     """Agencies ranked by PageRank on the agency–reform–measure–place projection, with degree and betweenness
     (betweenness is exact on that typed projection, and omitted when it is too large). A browser gets a page: the
     table, a bar per agency, and how many reforms each owns."""
-    ranking = analytics.rank_agencies(store, limit=limit)
+    with stale_allowed():
+        ranking = analytics.rank_agencies(store, limit=limit)
     html = fmt == ResultKind.html if fmt else prefers_html(request.headers.get("accept"))
     if not html:
         return JSONResponse(ranking)
@@ -113,8 +115,10 @@ def agencies(
     for row in rows:
         row["reforms"] = owned.get(row["iri"], 0)
         row["bar"] = round(100 * row["pagerank"] / top)
-    t = i18n.translator(i18n.choose(request))
-    context = {"title": t("analytics.title"), "ranking": ranking, "rows": rows}
+    lang = i18n.choose(request)
+    t = i18n.translator(lang)
+    note = stale_note(ranking["stale"], lang) if "stale" in ranking else ""
+    context = {"title": t("analytics.title"), "ranking": ranking, "rows": rows, "stale_note": note}
     return render(request, "analytics.html", context, nav="analytics")
 
 
