@@ -1,9 +1,14 @@
 """The store as a typed networkx graph: entities are nodes, IRI-to-IRI statements are edges.
 
-Two SPARQL SELECTs build it, so it works on every backend: one for the edges (``projection-edges.rq``) and one for
-each node's class and zh/en labels (``projection-nodes.rq``). The graph is built from the plain strings of
-``QueryResult.rows()``, never from rdflib terms (on 1.6M triples that is the difference between 41 s and ~10 s).
-A projection is cached per store until the store's ``generation`` changes.
+Three SPARQL SELECTs build it, so it works on every backend: the edges (``projection-edges.rq``), each node's class
+and zh/en labels (``projection-nodes.rq``) and labels made for what has none (``projection-display-labels.rq``). The
+graph is built from the engine's CSV (``table``), never from rdflib terms (on 1.6M triples that is the difference
+between 41 s and ~10 s) nor from a Python term per value. ``project(store)`` builds it once per state of the store
+(its ``generation``) on a thread of its own and, inside ``stale_allowed()``, answers from the previous one while it
+builds; ``kept`` does the same for other results (the agency ranking).
+
+``LocalProjection`` is the part of the projection around some nodes, read by SPARQL bound to their IRIs: what needs
+only a neighbourhood (the ego view, labels of a few entities) never waits for the whole.
 
 Nodes are IRIs with ``cls`` (the most specific known class), ``kind`` (the class family views colour by),
 ``label_zh`` and ``label_en``. Edges carry ``predicate`` (an IRI) and ``label``; when two entities are linked by
