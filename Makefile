@@ -47,6 +47,7 @@ bench: install virtuoso
 	$(BIN)/python -m benchmarks.bench
 	$(BIN)/python -m benchmarks.bench_virtuoso
 	$(BIN)/python -m benchmarks.bench_views
+	$(BIN)/python -m benchmarks.bench_analytics
 	$(BIN)/python -m benchmarks.bench_linear
 
 load: install

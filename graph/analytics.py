@@ -8,11 +8,25 @@ import csv
 import io
 import itertools
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import IO, Any
 
 from reformkg.graph import ownership, queries
 from reformkg.graph.errors import InputError, NoPath, UnknownEntity
-from reformkg.graph.projection import Projection, entity_url, local_name, project
+from reformkg.graph.projection import (
+    CLASS_KINDS,
+    TYPED_KINDS,
+    LocalProjection,
+    Projection,
+    class_rank,
+    current,
+    entity_url,
+    kept,
+    local_name,
+    project,
+    stale_for,
+    table,
+)
 from reformkg.graph.store import Store
 
 #: Above this many nodes the typed projection is too big for exact betweenness within the ranking's time budget.
@@ -38,7 +52,7 @@ PATH_SKIP_PREDICATES = frozenset(
 
 def node_info(proj: Projection, iri: str) -> dict[str, Any]:
     """An entity as JSON: IRI, class, kind, zh and en labels, entity page."""
-    data = proj.graph.nodes.get(iri, {})
+    data = proj.node_data(iri)
     return {
         "iri": iri,
         "cls": data.get("cls", ""),
@@ -58,26 +72,96 @@ def rank_agencies(store: Store, *, limit: int | None = None) -> dict[str, Any]:
     edges (networkx's own PageRank would first copy the typed subgraph and convert it, most of the time on a large
     graph). Betweenness is computed on the typed projection only, and only when it has at most
     ``BETWEENNESS_MAX_NODES`` nodes (else it is ``None`` and ``betweenness`` says why).
+
+    The ranking never waits for the whole projection: from it when it is built for the store as it is now, else from
+    a read of the typed part alone (``TypedGraph.read``). It is made once per state of the store, on a thread of its
+    own (``projection.kept``): inside ``stale_allowed()`` (the web layer) a caller gets the previous state's ranking
+    at once while the new one is made, marked ``"stale": {"generation": N, "rebuilding": true}``.
     """
+    generation, ranking = kept(store, "ranking", _make_ranking)
+    rows = ranking["agencies"][:limit] if limit else ranking["agencies"]
+    stale = stale_for(generation, store, "ranking")
+    return {**ranking, "agencies": [dict(row) for row in rows], **({"stale": stale} if stale else {})}
+
+
+def _as_of(proj: Projection, store: Store) -> dict[str, Any]:
+    """``{"stale": {"generation": N, "rebuilding": …}}`` when ``proj`` is an earlier state of the store than its
+    current one (the web layer answers from it while the projection is rebuilt), else nothing."""
+    stale = proj.stale_for(store)
+    return {"stale": stale} if stale else {}
+
+
+@dataclass
+class TypedGraph:
+    """The agency-reform-measure-place part of the projection: its nodes, their kinds, its edges (one per ordered
+    pair, as in the projection) and, for the agencies, what ``node_info`` shows."""
+
+    nodes: list[str]
+    kinds: dict[str, str]
+    edges: list[tuple[str, str]]
+    info: dict[str, dict[str, Any]]
+
+    @classmethod
+    def of(cls, proj: Projection) -> TypedGraph:
+        """From the whole projection."""
+        kinds = {n: kind for n, kind in proj.graph.nodes(data="kind") if kind in TYPED_KINDS}
+        edges = [(u, v) for u, v in proj.graph.edges() if u in kinds and v in kinds]
+        info = {n: node_info(proj, n) for n, kind in kinds.items() if kind == "agency"}
+        return cls(list(kinds), kinds, edges, info)
+
+    @classmethod
+    def read(cls, store: Store) -> TypedGraph:
+        """From the store, reading only the typed part: the members of each class of those kinds (and of the
+        organisation classes that outrank measures and places), the places with no type, and the links out of them
+        (``projection-class-members``, ``projection-untyped-place-list``, ``projection-typed-out``); an entity with
+        no link of those kinds counts when it has some link in the projection, as in the projection."""
+        best: dict[str, str] = {}
+        for klass, kind in CLASS_KINDS.items():
+            if kind not in TYPED_KINDS and kind != "organisation":
+                continue
+            for row in table(queries.run(store, "projection-class-members", **{"class": klass})):
+                s = row["s"]
+                if s not in best or class_rank(klass) < class_rank(best[s]):
+                    best[s] = klass
+        kinds = {s: CLASS_KINDS[klass] for s, klass in best.items() if CLASS_KINDS[klass] in TYPED_KINDS}
+        for row in table(queries.run(store, "projection-untyped-place-list")):
+            kinds.setdefault(row["n"], "place")
+        pairs = table(queries.run(store, "projection-typed-out"))
+        edges = [(row["s"], row["o"]) for row in pairs if row["s"] in kinds and row["o"] in kinds]
+        linked = {n for edge in edges for n in edge}
+        local = LocalProjection(store)
+        local.describe(n for n in kinds if n not in linked)
+        nodes = [n for n in kinds if n in linked or local.knows(n)]
+        agencies = [n for n in nodes if kinds[n] == "agency"]
+        local.describe(agencies)
+        return cls(nodes, {n: kinds[n] for n in nodes}, edges, {n: node_info(local, n) for n in agencies})
+
+
+def _make_ranking(store: Store) -> tuple[int, dict[str, Any]]:
+    generation = store.generation
+    proj = current(store)
+    typed = TypedGraph.of(proj) if proj is not None else TypedGraph.read(store)
+    return generation, _rank(typed)
+
+
+def _rank(typed: TypedGraph) -> dict[str, Any]:
     import networkx as nx
 
-    from reformkg.graph.projection import TYPED_KINDS
-
-    proj = project(store)
-    kinds = proj.graph.nodes(data="kind")
-    nodes = [n for n, kind in kinds if kind in TYPED_KINDS]
-    index = {n: i for i, n in enumerate(nodes)}
-    edges = [(index[u], index[v]) for u, v in proj.graph.edges() if u in index and v in index]
-    pagerank, degree = _pagerank(len(nodes), edges)
-    if len(nodes) <= BETWEENNESS_MAX_NODES:
-        betweenness: dict[str, float] | None = nx.betweenness_centrality(proj.typed.to_undirected(as_view=True))
+    index = {n: i for i, n in enumerate(typed.nodes)}
+    edges = [(index[u], index[v]) for u, v in typed.edges]
+    pagerank, degree = _pagerank(len(typed.nodes), edges)
+    if len(typed.nodes) <= BETWEENNESS_MAX_NODES:
+        graph = nx.Graph()
+        graph.add_nodes_from(typed.nodes)
+        graph.add_edges_from(typed.edges)
+        betweenness: dict[str, float] | None = nx.betweenness_centrality(graph)
         note = "exact, on the undirected typed projection"
     else:
         betweenness = None
         note = f"omitted: the typed projection has more than {BETWEENNESS_MAX_NODES:,} nodes"
     rows = []
-    for agency in (n for n in nodes if kinds[n] == "agency"):
-        row = node_info(proj, agency)
+    for agency in (n for n in typed.nodes if typed.kinds[n] == "agency"):
+        row = dict(typed.info[agency])
         row.update(
             degree=int(degree[index[agency]]),
             pagerank=round(float(pagerank[index[agency]]), 8),
@@ -88,9 +172,9 @@ def rank_agencies(store: Store, *, limit: int | None = None) -> dict[str, Any]:
     for rank, row in enumerate(rows, 1):
         row["rank"] = rank
     return {
-        "projection": {"nodes": len(nodes), "edges": len(edges), "kinds": sorted(_kinds())},
+        "projection": {"nodes": len(typed.nodes), "edges": len(edges), "kinds": sorted(TYPED_KINDS)},
         "betweenness": note,
-        "agencies": rows[:limit] if limit else rows,
+        "agencies": rows,
     }
 
 
@@ -120,12 +204,6 @@ def _pagerank(n: int, edges: list[tuple[int, int]], alpha: float = 0.85, tol: fl
     return x, degree
 
 
-def _kinds() -> set[str]:
-    from reformkg.graph.projection import TYPED_KINDS
-
-    return set(TYPED_KINDS)
-
-
 def rankings_csv(ranking: dict[str, Any], output: IO[str]) -> None:
     """Write an agency ranking as CSV (one row per agency)."""
     fields = ["rank", "iri", "label_zh", "label_en", "degree", "pagerank", "betweenness"]
@@ -140,7 +218,8 @@ def trace_ownership(store: Store, agency: str) -> list[dict[str, Any]]:
     """Every reform an agency owns, directly or through sub-organisations (``ownership.reforms_of``), as JSON: the
     reform, the owner the reform names, the role and the path agency -> ... -> owner -> reform."""
     found = ownership.reforms_of(store, agency)
-    proj = project(store)
+    proj = LocalProjection(store)
+    proj.describe({n for owned in found for n in (*owned.path, owned.owner)})
     return [
         {
             "reform": node_info(proj, owned.reform),
@@ -159,9 +238,11 @@ def coownership_network(store: Store):
     """Agencies linked when they own the same reform; ``weight`` counts the reforms, ``reforms`` lists them."""
     import networkx as nx
 
-    proj = project(store)
+    proj = LocalProjection(store)
+    owned = ownership.owners(store)
+    proj.describe(owner.agent for owners in owned.values() for owner in owners)
     network = nx.Graph()
-    for reform, owners in ownership.owners(store).items():
+    for reform, owners in owned.items():
         names = sorted({owner.agent for owner in owners})
         for owner in names:
             network.add_node(owner, **{k: v for k, v in node_info(proj, owner).items() if k != "iri"})
@@ -178,7 +259,8 @@ def coownership_network(store: Store):
 def coownership(store: Store) -> dict[str, Any]:
     """The co-ownership network as JSON."""
     network = coownership_network(store)
-    proj = project(store)
+    proj = LocalProjection(store)
+    proj.describe([*network.nodes, *(r for _a, _b, reforms in network.edges(data="reforms") for r in reforms.split())])
     edges = [
         {
             "a": node_info(proj, a),
@@ -228,6 +310,7 @@ def shortest_path(store: Store, source: str, target: str) -> dict[str, Any]:
         "length": len(edges),
         "nodes": [node_info(proj, n) for n in nodes],
         "edges": edges,
+        **_as_of(proj, store),
     }
 
 
@@ -255,13 +338,18 @@ def components(store: Store, *, typed: bool = False, sample: int = 10) -> dict[s
                 "sample": [node_info(proj, n) for n in sorted(members)[:sample]],
             }
         )
-    return {"projection": "typed" if typed else "full", "count": len(result), "components": result}
+    return {
+        "projection": "typed" if typed else "full",
+        "count": len(result),
+        "components": result,
+        **_as_of(proj, store),
+    }
 
 
 # -- places ----------------------------------------------------------------------------------------------------------
 def place_summary(store: Store) -> list[dict[str, Any]]:
     """Per place: the reforms that apply there (and how) and the number of outcome figures per reform."""
-    proj = project(store)
+    proj = LocalProjection(store)
     reforms: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     outcomes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in queries.run(store, "place-reforms-outcomes").rows():
@@ -269,6 +357,7 @@ def place_summary(store: Store) -> list[dict[str, Any]]:
         reforms[place][reform].add(row["how"])
         if row["observation"]:
             outcomes[place][reform] += 1
+    proj.describe([*reforms, *(r for by_reform in reforms.values() for r in by_reform)])
     summary = []
     for place in sorted(reforms):
         entries = []

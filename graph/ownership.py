@@ -110,10 +110,12 @@ class OwnedReform:
         return (*reversed(self.chain), self.reform)
 
 
-def owners(store: Store) -> dict[str, list[Owner]]:
-    """Every reform's owners, sorted by IRI. An owner named both with a role and without one keeps the role."""
+def owners(store: Store, reforms: list[str] | None = None) -> dict[str, list[Owner]]:
+    """Every reform's owners (or only those of ``reforms``), sorted by IRI. An owner named both with a role and
+    without one keeps the role."""
     roles: dict[str, dict[str, str | None]] = {}
-    for row in queries.run(store, "ownership-reform-owners").rows():
+    bindings = {} if reforms is None else {"reform": reforms}
+    for row in queries.run(store, "ownership-reform-owners", **bindings).rows():
         named = roles.setdefault(row["reform"], {})
         if named.get(row["owner"]) is None:
             named[row["owner"]] = row["role"]

@@ -1,9 +1,14 @@
 """The store as a typed networkx graph: entities are nodes, IRI-to-IRI statements are edges.
 
-Two SPARQL SELECTs build it, so it works on every backend: one for the edges (``projection-edges.rq``) and one for
-each node's class and zh/en labels (``projection-nodes.rq``). The graph is built from the plain strings of
-``QueryResult.rows()``, never from rdflib terms (on 1.6M triples that is the difference between 41 s and ~10 s).
-A projection is cached per store until the store's ``generation`` changes.
+Three SPARQL SELECTs build it, so it works on every backend: the edges (``projection-edges.rq``), each node's class
+and zh/en labels (``projection-nodes.rq``) and labels made for what has none (``projection-display-labels.rq``). The
+graph is built from the engine's CSV (``table``), never from rdflib terms (on 1.6M triples that is the difference
+between 41 s and ~10 s) nor from a Python term per value. ``project(store)`` builds it once per state of the store
+(its ``generation``) on a thread of its own and, inside ``stale_allowed()``, answers from the previous one while it
+builds; ``kept`` does the same for other results (the agency ranking).
+
+``LocalProjection`` is the part of the projection around some nodes, read by SPARQL bound to their IRIs: what needs
+only a neighbourhood (the ego view, labels of a few entities) never waits for the whole.
 
 Nodes are IRIs with ``cls`` (the most specific known class), ``kind`` (the class family views colour by),
 ``label_zh`` and ``label_en``. Edges carry ``predicate`` (an IRI) and ``label``; when two entities are linked by
@@ -12,14 +17,20 @@ several predicates, the edge keeps the first in sorted order and ``label`` joins
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import csv
+import io
 import re
 import threading
 import time
 import weakref
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reformkg.graph import queries
+from reformkg.graph.errors import ExecutorBusy
 from reformkg.graph.namespaces import PREFIXES
 from reformkg.graph.store import Store
 
@@ -106,9 +117,13 @@ class Projection:
     _typed: nx.DiGraph | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    def node_data(self, node: str) -> dict:
+        """A node's attributes (``cls``, ``kind``, ``label_zh``, ``label_en``); empty when not in the projection."""
+        return self.graph.nodes.get(node, {})
+
     def label(self, node: str, lang: str = "en") -> str:
         """A node's label in a language, else in the other, else the IRI's last segment."""
-        data = self.graph.nodes.get(node, {})
+        data = self.node_data(node)
         other = "zh" if lang == "en" else "en"
         return data.get(f"label_{lang}") or data.get(f"label_{other}") or local_name(node)
 
@@ -132,6 +147,27 @@ class Projection:
                 self._undirected = self.graph.to_undirected(as_view=True)
             return self._undirected
 
+    def stale_for(self, store: Store) -> dict | None:
+        """None when this is the projection of the store as it is; else what a page or an answer says about it:
+        ``{"generation": N, "rebuilding": True}``, "as of generation N, rebuilding"."""
+        if self.generation == store.generation:
+            return None
+        return stale_for(self.generation, store)
+
+    def degree(self, node: str) -> int:
+        """How many entities a node is linked to, either way (networkx's degree without direction)."""
+        return self.undirected.degree(node)
+
+    def knows(self, node: str) -> bool:
+        """Whether the node is in the projection (linked to at least one other entity)."""
+        return node in self.graph
+
+    def expand(self, nodes: Iterable[str]) -> None:
+        """Make sure every edge that touches ``nodes`` is in ``graph``: the whole projection holds them all."""
+
+    def describe(self, nodes: Iterable[str]) -> None:
+        """Make sure the degree, kind and labels of ``nodes`` are known: the whole projection knows them all."""
+
     @property
     def typed(self) -> nx.DiGraph:
         """The agency-reform-measure-place projection: only nodes of those kinds, and the edges among them."""
@@ -140,6 +176,111 @@ class Projection:
                 keep = [n for n, kind in self.graph.nodes(data="kind") if kind in TYPED_KINDS]
                 self._typed = self.graph.subgraph(keep).copy()
             return self._typed
+
+
+class LocalProjection(Projection):
+    """Part of the projection, read by SPARQL as a caller needs it: ``expand`` adds the edges around some nodes (with
+    the class, kind and labels of every node they reach), ``describe`` reads the degree that nodes have in the whole
+    projection. For the nodes it has expanded it holds what the whole projection holds, so what is drawn from it is
+    what would be drawn from the whole; it costs a few queries bound to the IRIs at hand, never a pass over the store.
+    Queries bind at most ``BATCH`` IRIs at a time."""
+
+    BATCH = 2000
+
+    def __init__(self, store: Store):
+        import networkx as nx
+
+        super().__init__(nx.DiGraph(), generation=store.generation)
+        self.store = store
+        self._expanded: set[str] = set()
+        self._degrees: dict[str, int] = {}
+        self._info: dict[str, tuple[str | None, bool, str, str]] = {}
+
+    def _rows(self, name: str, var: str, iris: list[str]) -> list[dict]:
+        rows: list[dict] = []
+        for start in range(0, len(iris), self.BATCH):
+            rows += queries.run(self.store, name, **{var: iris[start : start + self.BATCH]}).rows()
+        return rows
+
+    def expand(self, nodes: Iterable[str]) -> None:
+        todo = [n for n in dict.fromkeys(nodes) if n not in self._expanded]
+        if not todo:
+            return
+        self._expanded.update(todo)
+        rows = self._rows("projection-around", "n", todo) + self._rows("projection-record-parts", "n", todo)
+        by_pair = edge_predicates(rows)
+        fresh = {p for preds in by_pair.values() for p in preds if p not in self.predicate_labels}
+        if fresh:
+            labels = read_node_info(self._rows("projection-node-info", "s", sorted(fresh)))[2]
+            for p in fresh:
+                self.predicate_labels[p] = labels.get(p) or humanise(local_name(p))
+        for (s, o), preds in by_pair.items():
+            if not self.graph.has_edge(s, o):
+                label = " / ".join(self.predicate_labels[p] for p in preds)
+                self.graph.add_edge(s, o, predicate=preds[0], label=label)
+        self._classify([n for n in self.graph if n not in self._info])
+        for node, data in self.graph.nodes(data=True):
+            if "kind" not in data:
+                describe_node(data, *self._info[node])
+
+    def _classify(self, nodes: list[str]) -> None:
+        """Read the class, place-ness and labels of nodes (the same rows the whole projection reads, bound)."""
+        if not nodes:
+            return
+        types, zh, en = read_node_info(self._rows("projection-node-info", "s", nodes))
+        untyped = [n for n in nodes if n not in types]
+        places = {row["n"] for row in self._rows("projection-untyped-places", "n", untyped)} if untyped else set()
+        for lang, made in display_labels(self._rows("projection-display-labels", "entity", nodes)).items():
+            own = zh if lang == "zh" else en
+            for node, label in made.items():
+                own.setdefault(node, label)
+        for n in nodes:
+            self._info[n] = (types.get(n), n in places, zh.get(n, ""), en.get(n, ""))
+
+    def describe(self, nodes: Iterable[str]) -> None:
+        todo = [n for n in dict.fromkeys(nodes) if n not in self._degrees]
+        if not todo:
+            return
+        for row in self._rows("projection-degrees", "n", todo):
+            self._degrees[row["n"]] = int(row["degree"]) + int(row["loop"])
+        for n in todo:
+            self._degrees.setdefault(n, 0)
+        self._classify([n for n in todo if n not in self._info])
+        for n in todo:
+            if n in self.graph and "kind" not in self.graph.nodes[n]:
+                describe_node(self.graph.nodes[n], *self._info[n])
+
+    def degree(self, node: str) -> int:
+        self.describe([node])
+        return self._degrees[node]
+
+    def knows(self, node: str) -> bool:
+        return self.degree(node) > 0
+
+    def node_data(self, node: str) -> dict:
+        if node in self.graph:
+            return self.graph.nodes[node]
+        if not self.knows(node):
+            return {}
+        data: dict = {}
+        describe_node(data, *self._info[node])
+        return data
+
+
+def stale_for(generation: int, store: Store, what: str = "projection") -> dict | None:
+    """None when ``generation`` is the store's; else ``{"generation": N, "rebuilding": …}`` for an answer made from
+    that earlier state ("as of generation N, rebuilding")."""
+    if generation == store.generation:
+        return None
+    return {"generation": generation, "rebuilding": building(store, what)}
+
+
+def stale_note(stale: dict, lang: str = "en") -> str:
+    """What a page says about an answer from an earlier projection (``Projection.stale_for``)."""
+    generation, rebuilding = stale["generation"], stale["rebuilding"]
+    if lang == "zh":
+        return f"截至第 {generation} 代数据" + ("，正在重建" if rebuilding else "")
+    return f"as of generation {generation}" + (", rebuilding" if rebuilding else "")
 
 
 def local_name(iri: str) -> str:
@@ -158,42 +299,21 @@ def build_projection(store: Store) -> Projection:
 
     started = time.perf_counter()
     generation = store.generation
-    edges = store.query(queries.text("projection-edges")).rows()
-    info = store.query(queries.text("projection-nodes")).rows()
-    display = store.query(queries.text("projection-display-labels")).rows()
+    edges = table(store.query(queries.text("projection-edges")))
+    info = table(store.query(queries.text("projection-nodes")))
+    display = table(store.query(queries.text("projection-display-labels")))
 
     interned: dict[str, str] = {}
     intern = interned.setdefault
-    types: dict[str, str] = {}
-    zh: dict[str, str] = {}
-    en: dict[str, str] = {}
-    for row in info:
-        s, key, value = row["s"], row["key"], row["value"]
-        if key == "type":
-            best = types.get(s)
-            if best is None or _class_rank(value) < _class_rank(best):
-                types[s] = intern(value, value)
-        elif key == "zh":
-            zh.setdefault(s, value)
-        elif value is not None:
-            # @en beats a plain literal: keep the first @en, else the first plain one.
-            en.setdefault(s, value)
+    types, zh, en = read_node_info(info, intern)
 
     graph = nx.DiGraph()
-    by_pair: dict[tuple[str, str], list[str]] = {}
-    for row in edges:
-        s, p, o = row["s"], intern(row["p"], row["p"]), row["o"]
-        preds = by_pair.get((s, o))
-        if preds is None:
-            by_pair[(s, o)] = [p]
-        elif p not in preds:
-            preds.append(p)
+    by_pair = edge_predicates(edges, intern)
     predicates = {p for preds in by_pair.values() for p in preds}
     predicate_labels = {p: en.get(p) or humanise(local_name(p)) for p in predicates}
 
     untyped_places: set[str] = set()
     for (s, o), preds in by_pair.items():
-        preds.sort()
         label = " / ".join(predicate_labels[p] for p in preds) if len(preds) > 1 else predicate_labels[preds[0]]
         graph.add_edge(s, o, predicate=preds[0], label=intern(label, label))
         for p in preds:
@@ -209,13 +329,70 @@ def build_projection(store: Store) -> Projection:
             own.setdefault(node, label)
 
     for node, data in graph.nodes(data=True):
-        cls = types.get(node)
-        kind = CLASS_KINDS.get(cls, "other") if cls else ("place" if node in untyped_places else "other")
-        data["cls"] = cls or ""
-        data["kind"] = kind
-        data["label_zh"] = zh.get(node, "")
-        data["label_en"] = en.get(node, "")
+        describe_node(data, types.get(node), node in untyped_places, zh.get(node, ""), en.get(node, ""))
     return Projection(graph, predicate_labels, generation=generation, seconds=time.perf_counter() - started)
+
+
+#: Predicates no edge is made of, by namespace (shape and OWL axioms), beside those ``projection-edges`` leaves out.
+SKIPPED_PREDICATE_PREFIXES = ("http://www.w3.org/ns/shacl#", "http://www.w3.org/2002/07/owl#")
+
+
+def table(result) -> list[dict[str, str]]:
+    """A SELECT's rows as dicts of strings, unbound as "": written by the engine as CSV and read by Python's csv
+    module, 2-4 times faster on a large answer than ``QueryResult.rows()``, which makes a Python term per value."""
+    reader = csv.reader(io.StringIO(result.serialize("csv").decode("utf-8"), newline=""))
+    header = next(reader, [])
+    return [dict(zip(header, row, strict=True)) for row in reader]
+
+
+def read_node_info(rows: list[dict], intern=None) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """The rows of ``projection-nodes`` as (most specific class, zh label, en label) by IRI: the first zh label, the
+    first en or plain one."""
+    intern = intern or {}.setdefault
+    types: dict[str, str] = {}
+    zh: dict[str, str] = {}
+    en: dict[str, str] = {}
+    for row in rows:
+        s, key, value = row["s"], row["key"], row["value"]
+        if key == "type":
+            best = types.get(s)
+            if best is None or class_rank(value) < class_rank(best):
+                types[s] = intern(value, value)
+        elif key == "zh":
+            zh.setdefault(s, value)
+        elif value is not None:
+            # @en beats a plain literal: keep the first @en, else the first plain one.
+            en.setdefault(s, value)
+    return types, zh, en
+
+
+def edge_predicates(rows: list[dict], intern=None) -> dict[tuple[str, str], list[str]]:
+    """The rows of ``projection-edges`` (s, p, o) as (s, o) -> the predicates linking them, sorted: the projection
+    keeps one edge per ordered pair, named by the first."""
+    intern = intern or {}.setdefault
+    by_pair: dict[tuple[str, str], list[str]] = {}
+    skipped: dict[str, bool] = {}
+    for row in rows:
+        s, p, o = row["s"], intern(row["p"], row["p"]), row["o"]
+        if skipped.setdefault(p, p.startswith(SKIPPED_PREDICATE_PREFIXES)):
+            continue
+        preds = by_pair.get((s, o))
+        if preds is None:
+            by_pair[(s, o)] = [p]
+        elif p not in preds:
+            preds.append(p)
+    for preds in by_pair.values():
+        preds.sort()
+    return by_pair
+
+
+def describe_node(data: dict, cls: str | None, untyped_place: bool, zh: str, en: str) -> None:
+    """Set a node's ``cls``, ``kind`` and labels: the kind of its most specific class; a place when it has no type
+    but a place link points at it."""
+    data["cls"] = cls or ""
+    data["kind"] = CLASS_KINDS.get(cls, "other") if cls else ("place" if untyped_place else "other")
+    data["label_zh"] = zh
+    data["label_en"] = en
 
 
 def display_labels(rows: list[dict]) -> dict[str, dict[str, str]]:
@@ -223,7 +400,8 @@ def display_labels(rows: list[dict]) -> dict[str, dict[str, str]]:
     ``projection-display-labels``: a status record reads "通过验收 · 2017-08-01", an observation "指标 53977人", an
     ownership "牵头负责 · 机构", a sentence its quote, a data-quality note its comment."""
     made: dict[str, dict[str, str]] = {"zh": {}, "en": {}}
-    for row in rows:
+    # an ownership's row with its role first, the agent alone only when the role has no label in that language
+    for row in sorted(rows, key=lambda row: row["kind"] == "ownership" and not row["head"]):
         head, tail, lang = row["head"], row["tail"], row["lang"]
         if row["kind"] == "observation":
             label = f"{head} {tail}" if lang == "zh" else f"{head}: {tail}"
@@ -234,46 +412,161 @@ def display_labels(rows: list[dict]) -> dict[str, dict[str, str]]:
     return made
 
 
-def _class_rank(cls: str) -> tuple[int, str]:
+def class_rank(cls: str) -> tuple[int, str]:
     return (_CLASS_RANK.get(cls, len(_CLASS_RANK)), cls)
 
 
-_cache: dict[tuple[int, int], tuple[weakref.ref, Projection]] = {}
-_cache_lock = threading.Lock()
-_build_locks: dict[int, threading.Lock] = {}
-CACHE_SIZE = 4
+class ProjectionBuilding(ExecutorBusy):
+    """The whole projection is being built and there is no earlier one to answer from: try again shortly (503 with
+    ``Retry-After``)."""
+
+
+#: How long a request that may take an earlier projection (or ranking) waits for the first one before it is answered
+#: 503 with Retry-After: as long as a query may run by default (REFORMKG_QUERY_TIMEOUT).
+FIRST_WAIT = 10.0
+_stale_ok: contextvars.ContextVar[bool] = contextvars.ContextVar("reformkg_projection_stale_ok", default=False)
+
+
+@contextlib.contextmanager
+def stale_allowed() -> Iterator[None]:
+    """Within this block, ``project`` answers at once: with the projection of the store's generation when it is built,
+    else with the latest one built (an earlier generation: ``Projection.stale_for`` says so) while the current one is
+    built in the background, else (nothing built yet) it waits up to ``FIRST_WAIT`` seconds, then raises
+    ``ProjectionBuilding``. The web layer serves the views and analytics that need the whole projection this way."""
+    token = _stale_ok.set(True)
+    try:
+        yield
+    finally:
+        _stale_ok.reset(token)
+
+
+class _Builder:
+    """One store's results of one kind (the projection, the ranking): the latest made, with the generation it was made
+    for, and at most one making running, on its own thread. ``make(store)`` returns ``(generation, result)``."""
+
+    def __init__(self, store: Store, make, what: str):
+        self.store = weakref.ref(store)
+        self.make = make
+        self.what = what
+        self.latest: tuple[int, Any] | None = None
+        self.wanted = -1  # the newest generation a caller asked for
+        self.running = False
+        self.changed = threading.Condition()
+        self.error: BaseException | None = None
+
+    def want(self, generation: int) -> None:
+        """Ask for the result of ``generation``: start the thread unless one runs (it will make it again)."""
+        with self.changed:
+            self.wanted = max(self.wanted, generation)
+            if self.running:
+                return
+            self.running = True
+            self.error = None
+        threading.Thread(target=self._run, name=f"reformkg-{self.what}", daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            store = self.store()
+            if store is None:
+                return
+            try:
+                generation, made = self.make(store)
+            except Exception as error:  # handed to the callers waiting for it
+                with self.changed:
+                    self.error, self.running = error, False
+                    self.changed.notify_all()
+                return
+            del store
+            with self.changed:
+                if self.latest is None or generation >= self.latest[0]:
+                    self.latest = (generation, made)
+                self.changed.notify_all()
+                if generation >= self.wanted:
+                    self.running = False
+                    return
+
+    def get(self, generation: int, *, stale_ok: bool) -> tuple[int, Any]:
+        with self.changed:
+            latest = self.latest
+            if latest is not None and latest[0] == generation:
+                return latest
+        self.want(generation)
+        deadline = time.monotonic() + FIRST_WAIT if stale_ok else None
+        with self.changed:
+            while True:
+                latest = self.latest
+                if latest is not None and (latest[0] >= generation or stale_ok):
+                    return latest
+                if self.error is not None and not self.running:
+                    raise self.error
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    raise ProjectionBuilding(f"the graph's {self.what} is being built; try again in a few seconds")
+                self.changed.wait(remaining)
+
+
+_builders: weakref.WeakKeyDictionary[Store, dict[str, _Builder]] = weakref.WeakKeyDictionary()
+_builders_lock = threading.Lock()
+#: What builds a projection: ``build_projection`` (a test may hold it on an Event).
+_build = build_projection
+
+
+def _builder(store: Store, what: str, make=None) -> _Builder | None:
+    """The store's builder of ``what``; made when ``make`` is given and there is none yet."""
+    with _builders_lock:
+        mine = _builders.get(store)
+        if mine is None:
+            if make is None:
+                return None
+            mine = _builders[store] = {}
+        if what not in mine and make is not None:
+            mine[what] = _Builder(store, make, what)
+        return mine.get(what)
+
+
+def kept(store: Store, what: str, make) -> tuple[int, Any]:
+    """``(generation, result)``: the result of ``make(store)`` (which returns ``(generation, result)``) for the store
+    as it is now, made once per state of the store on a thread of its own. Concurrent callers wait for the one making;
+    inside ``stale_allowed()`` a caller gets the latest made at once (an earlier generation, while the current one is
+    made), or, when there is none, waits ``FIRST_WAIT`` seconds and gets ``ProjectionBuilding``."""
+    return _builder(store, what, make).get(store.generation, stale_ok=_stale_ok.get())
+
+
+def _make_projection(store: Store) -> tuple[int, Projection]:
+    built = _build(store)
+    return built.generation, built
 
 
 def project(store: Store) -> Projection:
-    """The store's projection, cached until the store changes (keyed by ``(id(store), store.generation)``).
+    """The store's whole projection, built once per state of the store (``store.generation``) on a thread of its own.
 
-    Concurrent callers wait for one build instead of each building their own. A weak reference guards against a
-    new store that happens to reuse a dead one's id.
+    Callers never build it twice: concurrent callers wait for the one build. By default a caller gets the projection
+    of the store as it is now, waiting for the build when there is none; inside ``stale_allowed()`` it gets the
+    latest one built at once, and the build runs on in the background.
     """
-    key = (id(store), store.generation)
-    hit = _cache.get(key)
-    if hit is not None and hit[0]() is store:
-        return hit[1]
-    with _cache_lock:
-        lock = _build_locks.setdefault(id(store), threading.Lock())
-    with lock:
-        hit = _cache.get(key)
-        if hit is not None and hit[0]() is store:
-            return hit[1]
-        built = build_projection(store)
-        with _cache_lock:
-            for old in [k for k in _cache if k[0] == id(store)]:
-                del _cache[old]
-            while len(_cache) >= CACHE_SIZE:
-                del _cache[next(iter(_cache))]
-            _cache[key] = (weakref.ref(store), built)
-        return built
+    return kept(store, "projection", _make_projection)[1]
+
+
+def current(store: Store) -> Projection | None:
+    """The projection of the store as it is now when it is already built, else None: never builds, never waits."""
+    builder = _builder(store, "projection")
+    latest = builder.latest if builder is not None else None
+    return latest[1] if latest is not None and latest[0] == store.generation else None
+
+
+def building(store: Store, what: str = "projection") -> bool:
+    """Whether the store's projection (or another result ``kept``) is being made."""
+    builder = _builder(store, what)
+    return builder is not None and builder.running
 
 
 def clear_cache() -> None:
-    """Forget every cached projection."""
-    with _cache_lock:
-        _cache.clear()
+    """Forget every projection (and other result ``kept``) made; a making that runs still finishes."""
+    with _builders_lock:
+        for mine in list(_builders.values()):
+            for builder in mine.values():
+                with builder.changed:
+                    builder.latest = None
 
 
 def entity_url(iri: str) -> str:

@@ -36,7 +36,16 @@ from typing import Any
 
 from reformkg.graph import ownership
 from reformkg.graph.errors import InputError, UnknownEntity
-from reformkg.graph.projection import Projection, entity_url, humanise, local_name, project
+from reformkg.graph.projection import (
+    LocalProjection,
+    Projection,
+    current,
+    entity_url,
+    humanise,
+    local_name,
+    project,
+    stale_note,
+)
 from reformkg.graph.store import Store
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -209,22 +218,37 @@ def _graph_edge(proj: Projection, s: str, o: str) -> dict[str, Any]:
     return _edge(s, o, edge_words(proj, predicate), predicate)
 
 
-def _roles(store: Store, proj: Projection) -> dict[tuple[str, str], tuple[str, str]]:
-    """(owner, reform) -> the role's words, from the ownership tracer; kept with the projection (one query per state
-    of the store, not one per view)."""
+def _roles(store: Store, proj: Projection, reforms: list[str] | None = None) -> dict[tuple[str, str], tuple[str, str]]:
+    """(owner, reform) -> the role's words, from the ownership tracer. On the whole projection, for every reform and
+    kept with it (one query per state of the store, not one per view); on part of it, for ``reforms`` only."""
+    if isinstance(proj, LocalProjection):
+        return _read_roles(store, proj, reforms or [])
     return proj.derive("roles", lambda: _read_roles(store, proj))
 
 
-def _read_roles(store: Store, proj: Projection) -> dict[tuple[str, str], tuple[str, str]]:
+def _read_roles(
+    store: Store, proj: Projection, reforms: list[str] | None = None
+) -> dict[tuple[str, str], tuple[str, str]]:
     roles = {}
-    for reform, owners in ownership.owners(store).items():
+    if reforms is not None and not reforms:
+        return roles
+    for reform, owners in ownership.owners(store, reforms).items():
         for owner in owners:
-            if owner.role and owner.role in proj.graph:
+            if owner.role and proj.knows(owner.role):
                 words = (proj.label(owner.role, "zh"), proj.label(owner.role, "en"))
             else:
                 words = OWNS
             roles[(owner.agent, reform)] = words
     return roles
+
+
+def _note_stale(view: ViewData, proj: Projection, store: Store) -> ViewData:
+    """Say on the view when it was drawn from an earlier state of the store (the projection is being rebuilt)."""
+    stale = proj.stale_for(store)
+    if stale:
+        view.note_zh = "；".join(filter(None, [view.note_zh, stale_note(stale, "zh")]))
+        view.note_en = "; ".join(filter(None, [view.note_en, stale_note(stale, "en")]))
+    return view
 
 
 def _hidden(kind: str, provenance: bool, observations: bool) -> bool:
@@ -242,6 +266,7 @@ def _figure_summaries(proj: Projection, drawn: list[str], centre: str | None = N
     figures are not drawn one by one)."""
     nodes, edges = [], []
     graph = proj.graph
+    proj.expand(n for n in drawn if n == centre or graph.nodes[n].get("kind") == "reform")
     for iri in drawn:
         if iri != centre and graph.nodes[iri].get("kind") != "reform":
             continue
@@ -256,10 +281,11 @@ def _figure_summaries(proj: Projection, drawn: list[str], centre: str | None = N
 
 
 def _rank_key(proj: Projection):
-    degree = proj.undirected.degree
+    """Best connected first, then by Chinese label, then by IRI (so ties never depend on the order edges were read)."""
+    degree = proj.degree
 
-    def key(iri: str) -> tuple[int, str]:
-        return (-degree(iri), proj.label(iri, "zh"))
+    def key(iri: str) -> tuple[int, str, str]:
+        return (-degree(iri), proj.label(iri, "zh"), iri)
 
     return key
 
@@ -276,15 +302,21 @@ def ego_data(
     observations: bool = False,
     cap: int = EGO_CAP,
     per_link: int = PER_LINK,
+    projection: Projection | None = None,
 ) -> ViewData:
     """The neighbourhood of an entity up to ``hops`` links away (either direction), at most ``cap`` nodes in all.
 
     Per node and link type (predicate and direction) at most ``per_link`` neighbours are drawn, best connected first;
     the rest are one "+N more" node. Nodes with more than ``HUB_DEGREE`` links are not expanded (but the centre is).
     ``kinds`` keeps only neighbours of those kinds; ``predicates`` only links with those predicates.
+
+    Drawn from the whole projection when it is built for the store as it is now; else the neighbourhood is read by
+    SPARQL, a few queries bound to the IRIs of each ring (``LocalProjection``): the view never waits for the whole
+    projection, and is the same either way. ``projection`` picks one.
     """
-    proj = project(store)
+    proj = projection if projection is not None else (current(store) or LocalProjection(store))
     graph = proj.graph
+    proj.expand([iri])
     if iri not in graph:
         raise UnknownEntity(iri)
     if not 1 <= hops <= 3:
@@ -292,7 +324,11 @@ def ego_data(
     kind_filter = set(kinds or ())
     predicate_filter = set(predicates or ())
     rank = _rank_key(proj)
-    roles = _roles(store, proj)
+
+    def visible(m: str) -> bool:
+        kind = graph.nodes[m]["kind"]
+        return (not _hidden(kind, provenance, observations) or m == iri) and (not kind_filter or kind in kind_filter)
+
     shown: dict[str, int] = {iri: 0}
     edges: dict[tuple[str, str], dict] = {}
     more: list[dict] = []
@@ -304,9 +340,12 @@ def ego_data(
 
     frontier = [iri]
     for depth in range(1, hops + 1):
+        expanding = [n for n in frontier if n == iri or proj.degree(n) <= HUB_DEGREE]
+        proj.expand(expanding)
+        proj.describe(m for n in expanding for m in (*graph.succ[n], *graph.pred[n]) if visible(m))
         next_frontier: list[str] = []
         for node in frontier:
-            if node != iri and proj.undirected.degree(node) > HUB_DEGREE:
+            if node != iri and proj.degree(node) > HUB_DEGREE:
                 unexpanded.add(node)
                 continue
             groups: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -318,15 +357,9 @@ def ego_data(
             for (predicate, direction), members in sorted(groups.items(), key=lambda g: (len(g[1]), g[0])):
                 if predicate_filter and predicate not in predicate_filter:
                     continue
-                visible = [
-                    m
-                    for m in members
-                    if not _hidden(graph.nodes[m]["kind"], provenance, observations) or m == iri
-                    if not kind_filter or graph.nodes[m]["kind"] in kind_filter
-                ]
                 hidden_new = []
                 drawn_here = 0
-                for other in sorted(visible, key=rank):
+                for other in sorted(filter(visible, members), key=rank):
                     pair = (node, other) if direction == "out" else (other, node)
                     if other in shown:
                         edges.setdefault(pair, {})
@@ -364,6 +397,7 @@ def ego_data(
         title_zh=f"{proj.label(iri, 'zh')} 周边（{hops} 跳）",
         title_en=f"Around {proj.label(iri, 'en')} ({hops} hop{'s' if hops > 1 else ''})",
     )
+    roles = _roles(store, proj, [n for n in shown if graph.nodes[n]["kind"] == "reform"])
     view.nodes = [_node(proj, n, centre=n == iri) for n in shown]
     for node in view.nodes:
         if node["id"] in unexpanded:
@@ -469,7 +503,7 @@ def overview_data(
         view.note_zh = f"共 {total} 个实体，显示连接最多的 {len(chosen)} 个"
         view.note_en = f"the {len(chosen)} best connected of {total} entities"
     view.switches = _detail_switches(provenance, observations)
-    return view
+    return _note_stale(view, proj, store)
 
 
 def _group_positions(
@@ -614,7 +648,7 @@ def ownership_data(store: Store, *, participants: bool = False) -> ViewData:
             "participants", "显示参与举措的单位（非负责单位）", "Participants in measures (not owners)", participants
         )
     ]
-    return view
+    return _note_stale(view, proj, store)
 
 
 def _measures_of(proj: Projection, reform: str) -> list[str]:
@@ -674,7 +708,7 @@ def forest_farms_data(store: Store) -> ViewData:
     figure_nodes, figure_edges = _figure_summaries(proj, sorted(parents))
     view.nodes += figure_nodes
     view.edges += figure_edges
-    return view
+    return _note_stale(view, proj, store)
 
 
 # -- rendering ---------------------------------------------------------------------------------------------------------

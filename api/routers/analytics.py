@@ -1,6 +1,12 @@
 """Graph analytics as JSON: agency influence, ownership tracing, paths, co-ownership, components, places, exports.
 
 Handlers are plain ``def``: FastAPI runs them in its thread pool, so projecting a large store never blocks the loop.
+What needs the whole projection (paths, components, exports) is answered from the latest one built: while it is
+rebuilt after a write, from the previous one, marked ``"stale": {"generation": N, "rebuilding": true}`` (exports: the
+``X-Reformkg-Stale`` header); while the first is built, 503 with Retry-After. The ranking reads the typed part of the
+graph alone when the projection is not built, and is likewise made once per state of the store and answered from
+the previous state (marked stale) while it is made; tracing, co-ownership and places read only what they show. None
+of them waits for the projection.
 An unknown entity or a missing path (404) and a store failure (503) are the library's errors, answered by the app's
 error handler.
 """
@@ -19,6 +25,7 @@ from reformkg.api.negotiation import prefers_html
 from reformkg.api.routers.ui import error_response, render
 from reformkg.graph import analytics
 from reformkg.graph import ownership as tracer
+from reformkg.graph.projection import project, stale_allowed, stale_note
 from reformkg.graph.resolve import resolve
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
@@ -31,7 +38,9 @@ Iri = Annotated[str, Query(min_length=1, description=f"The entity: {NAME}")]
 
 #: Every answer may be a 503 when the store fails; the ones about an entity may also be a 404, or a 400 for a name
 #: that fits several entities.
-STORE_DOWN = {503: error_response("The store could not answer")}
+STORE_DOWN = {
+    503: error_response("The store could not answer, or the first projection is still being built (Retry-After)")
+}
 AMBIGUOUS = {400: error_response("The name fits several entities (the message lists them)")}
 UNKNOWN = {404: error_response("No such entity in the graph"), **AMBIGUOUS, **STORE_DOWN}
 NO_PATH = {
@@ -95,7 +104,8 @@ def agencies(
     """Agencies ranked by PageRank on the agency–reform–measure–place projection, with degree and betweenness
     (betweenness is exact on that typed projection, and omitted when it is too large). A browser gets a page: the
     table, a bar per agency, and how many reforms each owns."""
-    ranking = analytics.rank_agencies(store, limit=limit)
+    with stale_allowed():
+        ranking = analytics.rank_agencies(store, limit=limit)
     html = fmt == ResultKind.html if fmt else prefers_html(request.headers.get("accept"))
     if not html:
         return JSONResponse(ranking)
@@ -105,8 +115,10 @@ def agencies(
     for row in rows:
         row["reforms"] = owned.get(row["iri"], 0)
         row["bar"] = round(100 * row["pagerank"] / top)
-    t = i18n.translator(i18n.choose(request))
-    context = {"title": t("analytics.title"), "ranking": ranking, "rows": rows}
+    lang = i18n.choose(request)
+    t = i18n.translator(lang)
+    note = stale_note(ranking["stale"], lang) if "stale" in ranking else ""
+    context = {"title": t("analytics.title"), "ranking": ranking, "rows": rows, "stale_note": note}
     return render(request, "analytics.html", context, nav="analytics")
 
 
@@ -127,7 +139,8 @@ def path(
     """The shortest path between two entities, ignoring direction and skipping provenance and vocabulary links;
     each edge names its predicate and whether it is walked forward or inverse. Entities by IRI, slug or label; unknown
     entity or no path: 404; a name that fits several: 400."""
-    return analytics.shortest_path(store, resolve(store, source), resolve(store, target))
+    with stale_allowed():
+        return analytics.shortest_path(store, resolve(store, source), resolve(store, target))
 
 
 @router.get("/coownership", summary="Agencies that own reforms together", responses=STORE_DOWN)
@@ -143,7 +156,8 @@ def components(
     sample: Annotated[int, Query(ge=0, le=100, description="Members listed per component")] = 10,
 ) -> dict:
     """Weakly connected components, largest first, with sizes, kinds and a sample of members."""
-    return analytics.components(store, typed=typed, sample=sample)
+    with stale_allowed():
+        return analytics.components(store, typed=typed, sample=sample)
 
 
 @router.get("/places", summary="Reforms and outcomes per place", responses=STORE_DOWN)
@@ -164,6 +178,11 @@ def export(
     fmt: Annotated[ExportFormat, Query(alias="format", description="graphml, gexf (Gephi): graph; csv: ranking")],
 ) -> Response:
     """Download the projected graph (GraphML, GEXF) or the agency ranking (CSV)."""
-    body = analytics.export_text(store, fmt.value)
+    with stale_allowed():
+        stale = project(store).stale_for(store)
+        body = analytics.export_text(store, fmt.value)
     media_type, filename = EXPORT_TYPES[fmt.value]
-    return Response(body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if stale:
+        headers["X-Reformkg-Stale"] = stale_note(stale)
+    return Response(body, media_type=media_type, headers=headers)

@@ -16,7 +16,7 @@ from reformkg.api.routers.ui import error_response, negotiate, page_url, render
 from reformkg.graph import entities, reforms
 from reformkg.graph.entities import ID_BASE
 from reformkg.graph.errors import UnknownEntity
-from reformkg.graph.projection import project
+from reformkg.graph.projection import LocalProjection
 from reformkg.graph.store import Store
 from reformkg.graph.tracing import REFORM_CLASSES
 
@@ -71,12 +71,15 @@ def entity_response(request: Request, store: Store, iri: str, fmt: str | None) -
 
 def _fill_labels(store: Store, description: entities.Description) -> None:
     """Give the linked resources that have no label of their own a human one (a status record reads "通过验收 ·
-    2017-08-01"), from the projection, so a page shows no slug where a name can be made."""
-    graph = project(store).graph
-    for link in [*description.properties, *description.incoming]:
-        term = link.value
-        if term.kind == "iri" and not (term.label_zh or term.label_en) and term.value in graph:
-            data = graph.nodes[term.value]
+    2017-08-01"), as the projection labels them: read for these links only, so a page never waits for the whole
+    projection."""
+    links = [link.value for link in [*description.properties, *description.incoming]]
+    unlabelled = [term for term in links if term.kind == "iri" and not (term.label_zh or term.label_en)]
+    proj = LocalProjection(store)
+    proj.describe(term.value for term in unlabelled)
+    for term in unlabelled:
+        data = proj.node_data(term.value)
+        if data:
             term.label_zh, term.label_en = data.get("label_zh") or None, data.get("label_en") or None
 
 

@@ -14,6 +14,7 @@ from reformkg.api import i18n
 from reformkg.api.deps import StoreDep
 from reformkg.api.routers.ui import error_response, render
 from reformkg.graph import views
+from reformkg.graph.projection import stale_allowed
 from reformkg.graph.resolve import resolve
 
 router = APIRouter(prefix="/graph", tags=["views"])
@@ -31,7 +32,9 @@ Provenance = Annotated[bool, Query(description="Draw provenance too: source sent
 Observations = Annotated[bool, Query(description="Draw each figure as its own node instead of one 'N figures' node")]
 
 #: A page, or a JSON error: 503 when the store fails, and for the ego view 404 for an entity not in the graph.
-STORE_DOWN = {503: error_response("The store could not answer")}
+STORE_DOWN = {
+    503: error_response("The store could not answer, or the first projection is still being built (Retry-After)")
+}
 UNKNOWN = {
     400: error_response("The name fits several entities (the message lists them)"),
     404: error_response("No such entity in the graph"),
@@ -83,7 +86,8 @@ def ego(
 ) -> HTMLResponse:
     """Entities up to ``hops`` links from the centre, at most 80 nodes: per link type at most 8 neighbours, the
     best connected first, and one "+N more" node for the rest; hubs are drawn, not expanded. hops outside 1..3:
-    422; a name that fits nothing: 404; one that fits several: 400."""
+    422; a name that fits nothing: 404; one that fits several: 400. Read by SPARQL around the entity: it never
+    waits for the whole projection."""
     centre = resolve(store, iri)
     view = views.ego_data(
         store, centre, hops=hops, kinds=kind, predicates=predicate, provenance=provenance, observations=observations
@@ -99,8 +103,12 @@ def overview(
     observations: Observations = False,
     lang: LangQuery = None,
 ) -> HTMLResponse:
-    """The 300 best connected entities, grouped by the reform each is nearest to."""
-    return _page(request, views.overview_data(store, provenance=provenance, observations=observations), "overview")
+    """The 300 best connected entities, grouped by the reform each is nearest to. Drawn from the whole projection:
+    while it is rebuilt after a write, from the previous one, and the page says so ("as of generation N,
+    rebuilding"); 503 with Retry-After while the first is built."""
+    with stale_allowed():
+        view = views.overview_data(store, provenance=provenance, observations=observations)
+    return _page(request, view, "overview")
 
 
 @router.get("/ownership", response_class=HTMLResponse, summary="Who owns which reform", responses=STORE_DOWN)
@@ -113,12 +121,17 @@ def ownership(
     lang: LangQuery = None,
 ) -> HTMLResponse:
     """Owners (lead owner or co-owner, the role on the edge) and the organisation tree above them; a reform whose
-    source names no owner is marked so, with the bodies that accepted or assessed it or its pilots."""
-    return _page(request, views.ownership_data(store, participants=participants), "ownership")
+    source names no owner is marked so, with the bodies that accepted or assessed it or its pilots. From the whole
+    projection, as the overview."""
+    with stale_allowed():
+        view = views.ownership_data(store, participants=participants)
+    return _page(request, view, "ownership")
 
 
 @router.get("/forest-farms", response_class=HTMLResponse, summary="The state forest farm reform", responses=STORE_DOWN)
 def forest_farms(request: Request, store: StoreDep, lang: LangQuery = None) -> HTMLResponse:
     """The three forest farms (sites and institutions), their pilots and acceptance, the provincial leading group
-    that accepted them, and the next steps of the reform."""
-    return _page(request, views.forest_farms_data(store), "forest")
+    that accepted them, and the next steps of the reform. From the whole projection, as the overview."""
+    with stale_allowed():
+        view = views.forest_farms_data(store)
+    return _page(request, view, "forest")

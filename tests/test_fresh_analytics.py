@@ -1,0 +1,198 @@
+"""Analytics that never stall: the ego view from its SPARQL neighbourhood draws what the whole projection draws, and
+while the whole projection is rebuilt after a write, what does not need it answers and what does gets the previous
+one, marked stale; concurrent requests start one build."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from fastapi.testclient import TestClient
+
+from reformkg.api.app import create_app
+from reformkg.graph import analytics, projection, views
+from reformkg.graph.projection import LocalProjection, build_projection
+from reformkg.graph.settings import Settings
+from reformkg.graph.store import OxigraphStore
+
+RKO = "https://w3id.org/reformkg/ontology#"
+ID = "https://w3id.org/reformkg/id/"
+SWITCHES = [
+    (1, {}),
+    (2, {}),
+    (3, {"provenance": True, "observations": True}),
+    (2, {"kinds": ["agency", "reform", "place", "figures"]}),
+]
+
+
+def _same(a: views.ViewData, b: views.ViewData) -> None:
+    assert [n["id"] for n in a.nodes] == [n["id"] for n in b.nodes]
+    assert a.nodes == b.nodes
+    assert a.edges == b.edges
+    assert (a.title_zh, a.title_en, a.note_zh, a.note_en) == (b.title_zh, b.title_en, b.note_zh, b.note_en)
+
+
+def test_ego_from_sparql_is_the_ego_from_the_projection_on_the_seed(seed_store):
+    whole = build_projection(seed_store)
+    # every 12th entity of each kind, so each kind (hubs, reforms, records, sentences…) is the centre somewhere
+    by_kind: dict[str, list[str]] = {}
+    for node, kind in sorted(whole.graph.nodes(data="kind")):
+        by_kind.setdefault(kind, []).append(node)
+    centres = [node for nodes in by_kind.values() for node in nodes[::12]]
+    centres += [f"{ID}place/kunming", f"{ID}place/haikou-forest-farm", f"{RKO}IndicatorScheme"]
+    assert len(centres) > 60
+    for centre in centres:
+        for hops, switches in SWITCHES:
+            local = views.ego_data(seed_store, centre, hops=hops, projection=LocalProjection(seed_store), **switches)
+            _same(views.ego_data(seed_store, centre, hops=hops, projection=whole, **switches), local)
+    haikou = views.ego_data(seed_store, f"{ID}place/haikou-forest-farm", hops=2)
+    assert len(haikou.nodes) > 5 and any(
+        n["id"].endswith("yunnan-state-forest-farm-reform-leading-group") for n in haikou.nodes
+    )
+
+
+def test_ego_from_sparql_is_the_ego_from_the_projection_on_a_synthetic_graph(synthetic_store):
+    store = synthetic_store
+    whole = build_projection(store)
+    centres = [
+        f"{ID}org/province-00-forestry-department",  # a hub: more links than HUB_DEGREE
+        f"{ID}reform/forest-farm-000007-reform",
+        f"{ID}place/forest-farm-000011",  # a place with no type of its own
+        f"{ID}status/forest-farm-000003-status",
+    ]
+    for centre in centres:
+        for hops, switches in SWITCHES:
+            local = views.ego_data(store, centre, hops=hops, projection=LocalProjection(store), **switches)
+            _same(views.ego_data(store, centre, hops=hops, projection=whole, **switches), local)
+
+
+@pytest.fixture(scope="module")
+def synthetic_store(tmp_path_factory):
+    from benchmarks.bench import generate
+
+    data = tmp_path_factory.mktemp("farms") / "farms.nt"
+    generate(data, 60)
+    store = OxigraphStore()
+    store.load_file(data)
+    return store
+
+
+@pytest.mark.parametrize("which", ["seed", "synthetic"])
+def test_the_ranking_from_the_typed_part_is_the_ranking_from_the_projection(which, seed_store, synthetic_store):
+    store = seed_store if which == "seed" else synthetic_store
+    whole = analytics._rank(analytics.TypedGraph.of(build_projection(store)))
+    read = analytics._rank(analytics.TypedGraph.read(store))
+    assert read == whole
+    assert read["projection"]["nodes"] > 100 and len(read["agencies"]) > 10
+    assert read["agencies"][0]["label_en"] and read["agencies"][0]["pagerank"] > read["agencies"][-1]["pagerank"]
+
+
+def test_local_projection_reads_only_what_it_is_asked_for(seed_store):
+    local = LocalProjection(seed_store)
+    local.expand([f"{ID}place/haikou-forest-farm"])
+    whole = build_projection(seed_store)
+    assert 0 < local.graph.number_of_nodes() < whole.graph.number_of_nodes() / 5
+    for node in local.graph:
+        assert local.degree(node) == whole.degree(node)
+        assert local.node_data(node) == whole.node_data(node)
+    assert local.node_data("urn:nothing:here") == {} and not local.knows("urn:nothing:here")
+
+
+# -- rebuilding in the background -----------------------------------------------------------------------------------
+AGENCY, REFORM, MEASURE = "urn:t:agency", "urn:t:reform", "urn:t:measure"
+SMALL = f"""
+<{AGENCY}> a <{RKO}Agency> ; <http://www.w3.org/2000/01/rdf-schema#label> "局"@zh, "Bureau"@en .
+<{REFORM}> a <{RKO}ReformInitiative> ; <http://www.w3.org/ns/prov#wasAssociatedWith> <{AGENCY}> ;
+    <{RKO}hasMeasure> <{MEASURE}> .
+<{MEASURE}> a <{RKO}Measure> .
+"""
+
+
+class HeldBuilds:
+    """Stands in for ``projection._build``: counts the builds, and holds each one until ``release`` is set."""
+
+    def __init__(self):
+        self.release = threading.Event()
+        self.started = threading.Event()
+        self.generations: list[int] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, store):
+        with self.lock:
+            self.generations.append(store.generation)
+        self.started.set()
+        assert self.release.wait(30), "the test never released the build"
+        return build_projection(store)
+
+
+@pytest.fixture
+def small_app(monkeypatch):
+    store = OxigraphStore()
+    store.update(f"INSERT DATA {{ {SMALL} }}")
+    held = HeldBuilds()
+    monkeypatch.setattr(projection, "_build", held)
+    client = TestClient(create_app(Settings(store="memory"), store))
+    yield store, client, held
+    held.release.set()
+
+
+def test_the_first_build_answers_503_with_retry_after_and_other_requests_go_on(small_app, monkeypatch):
+    store, client, held = small_app
+    monkeypatch.setattr(projection, "FIRST_WAIT", 0.05)
+    busy = client.get("/analytics/components")
+    assert busy.status_code == 503 and busy.headers["Retry-After"]
+    assert "being built" in busy.json()["detail"]
+    assert held.started.is_set() and projection.building(store)
+    # what does not need the whole projection answers meanwhile
+    assert client.get("/graph/ego", params={"iri": REFORM}).status_code == 200
+    assert client.get("/analytics/ownership", params={"agency": AGENCY}).json()[0]["reform"]["iri"] == REFORM
+    assert analytics.rank_agencies(store)["agencies"][0]["iri"] == AGENCY  # read from the typed part alone
+    assert client.get("/healthz").status_code == 200
+    held.release.set()
+    assert client.get("/analytics/components").json()["components"][0]["size"] == 3
+    assert held.generations == [store.generation]
+
+
+def test_a_rebuild_never_blocks_and_concurrent_requests_start_one_build(small_app):
+    store, client, held = small_app
+    held.release.set()
+    first = client.get("/analytics/components").json()
+    assert "stale" not in first and first["components"][0]["size"] == 3
+    ranked = client.get("/analytics/agencies", params={"format": "json"}).json()
+    assert "stale" not in ranked and [a["iri"] for a in ranked["agencies"]] == [AGENCY]
+    before = store.generation
+    held.release.clear()
+    store.update(f"INSERT DATA {{ <{ID}org/second> a <{RKO}Agency> . <{REFORM}> <{RKO}ledBy> <{ID}org/second> }}")
+
+    def ask(path: str):
+        return client.get(path, params={"from": REFORM, "to": AGENCY} if path.endswith("path") else None)
+
+    paths = ["/analytics/path", "/analytics/components", "/graph/overview", "/graph/ownership"] * 3
+    with ThreadPoolExecutor(len(paths)) as pool:
+        answers = list(pool.map(ask, paths))
+    assert held.started.wait(5) and not held.release.is_set()
+    # the build is held, and every request was answered from the previous projection, saying so
+    assert [a.status_code for a in answers] == [200] * len(paths)
+    stale = {"generation": before, "rebuilding": True}
+    assert answers[0].json()["stale"] == stale and answers[1].json()["stale"] == stale
+    assert f"as of generation {before}, rebuilding" in answers[2].text
+    zh = client.get("/graph/ownership", headers={"Accept-Language": "zh-CN"})
+    assert f"截至第 {before} 代数据，正在重建" in zh.text
+    export = client.get("/analytics/export", params={"format": "graphml"})
+    assert export.headers["X-Reformkg-Stale"] == f"as of generation {before}, rebuilding"
+    # what does not need the whole projection reads the store as it is now
+    ego = client.get("/graph/ego", params={"iri": REFORM})
+    assert ego.status_code == 200 and f"{ID}org/second" in ego.text
+    # the ranking: the previous state's at once, marked so, while the new one is made (not held: it needs no
+    # projection); the library waits for the new one
+    ranking = client.get("/analytics/agencies", params={"format": "json"}).json()
+    assert ranking["stale"]["generation"] == before and [a["iri"] for a in ranking["agencies"]] == [AGENCY]
+    fresh_ranking = analytics.rank_agencies(store)
+    assert "stale" not in fresh_ranking
+    assert {a["iri"] for a in fresh_ranking["agencies"]} == {AGENCY, f"{ID}org/second"}
+    assert held.generations == [before, store.generation]
+    held.release.set()
+    fresh = analytics.components(store)  # the library waits for the projection of the store as it is
+    assert "stale" not in fresh and fresh["components"][0]["size"] == 4
+    assert len(held.generations) == 2  # one build for the first state, one for the state after the write
