@@ -274,15 +274,15 @@ def serve_reformkg(folder: str, data: str, port: int) -> None:
     """The reformkg server subprocess: load the file through the product path into its own store, then serve it."""
     import uvicorn
 
-    from reformkg.api.app import create_app
+    from reformkg.api.app import create_app, uvicorn_options
     from reformkg.graph.settings import Settings
     from reformkg.graph.store import OxigraphStore
 
     store = OxigraphStore(Path(folder))
     store.load_file(Path(data), graph=BENCH_GRAPH)
     settings = Settings(store=folder, host="127.0.0.1", port=port)
-    # As `reformkg serve` runs it (log_level="info": one access-log line per request, written to a file here).
-    uvicorn.run(create_app(settings, store), host="127.0.0.1", port=port, log_level="info")
+    # As `reformkg serve` runs it (httptools, uvloop, no access log unless REFORMKG_ACCESS_LOG asks).
+    uvicorn.run(create_app(settings, store), **uvicorn_options(settings))
 
 
 def wait_for(client, url: str, proc: subprocess.Popen, timeout: float, **kwargs) -> None:

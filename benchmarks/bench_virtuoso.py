@@ -48,13 +48,13 @@ def serve(query_url: str, update_url: str, gsp_url: str, port: int) -> None:
     """The reformkg server subprocess over the Virtuoso backend, as ``reformkg serve`` runs it."""
     import uvicorn
 
-    from reformkg.api.app import create_app
+    from reformkg.api.app import create_app, uvicorn_options
     from reformkg.graph.settings import Settings
     from reformkg.graph.store import RemoteStore
 
     settings = Settings(store=query_url, update_url=update_url, gsp_url=gsp_url, host="127.0.0.1", port=port)
     store = RemoteStore(query_url, update_url, settings.http_timeout, gsp_url=gsp_url)
-    uvicorn.run(create_app(settings, store), host="127.0.0.1", port=port, log_level="warning")
+    uvicorn.run(create_app(settings, store), **uvicorn_options(settings))
 
 
 def run(args: argparse.Namespace) -> int:
