@@ -98,6 +98,28 @@ def rss_mib(pid: int, with_children: bool) -> float:
     return total / 1024
 
 
+class PeakMemory:
+    """Samples a server's resident memory (with its worker processes) twice a second while in the ``with`` block."""
+
+    def __init__(self, server: Server):
+        self.server, self.peak = server, 0.0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._done.is_set():
+            self.peak = max(self.peak, rss_mib(self.server.proc.pid, with_children=True))
+            self._done.wait(0.5)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._done.set()
+        self._thread.join()
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
@@ -325,7 +347,7 @@ def run(args: argparse.Namespace) -> None:
         # -- servers
         ox_server = start_oxigraph(tmp / "ox")
         servers.append(ox_server)
-        rk_server = start_reformkg(tmp / "rk", tmp / "reformkg-serve.log")
+        rk_server = start_reformkg(tmp / "rk", tmp / "reformkg-serve.log", query_timeout=str(args.query_timeout))
         servers.append(rk_server)
         both = [rk_server, ox_server]
 
@@ -357,9 +379,12 @@ def run(args: argparse.Namespace) -> None:
         lookups = point_lookups(args.farms)
         mix = [shapes[n] for n in MIX[:3]] + lookups
         totals = {s.name: {"ok": 0, "lat": [], "statuses": Counter(), "seconds": 0.0} for s in both}
+        peak = {s.name: 0.0 for s in both}
         for _ in range(args.rounds):
             for s in both:
-                ok, lat, statuses = throughput_window(s, mix, args.clients, args.window)
+                with PeakMemory(s) as sampled:
+                    ok, lat, statuses = throughput_window(s, mix, args.clients, args.window)
+                peak[s.name] = max(peak[s.name], sampled.peak)
                 t = totals[s.name]
                 t["ok"] += ok
                 t["lat"] += lat
@@ -394,8 +419,9 @@ def run(args: argparse.Namespace) -> None:
         rk_mem = rss_mib(rk_server.proc.pid, with_children=True)
         ox_mem = rss_mib(ox_server.proc.pid, with_children=False)
         print(
-            f"\nmemory after the load test: reformkg serve {rk_mem:.0f} MiB (server and query workers), "
-            f"oxigraph serve {ox_mem:.0f} MiB"
+            f"\nmemory (resident), peak during the load test / after it: reformkg serve "
+            f"{peak['reformkg serve']:.0f} / {rk_mem:.0f} MiB (server and query workers), oxigraph serve "
+            f"{peak['oxigraph serve']:.0f} / {ox_mem:.0f} MiB"
         )
         for s in servers:
             stop(s.proc)
@@ -440,6 +466,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--window", type=float, default=10.0, help="seconds per throughput window")
     parser.add_argument("--rounds", type=int, default=3, help="throughput windows per server")
     parser.add_argument("--updates", type=int, default=50, help="updates in the writes test")
+    parser.add_argument(
+        "--query-timeout",
+        type=float,
+        default=10.0,
+        help="REFORMKG_QUERY_TIMEOUT for reformkg serve (default 10, the product's; the larger sizes' queries take "
+        "longer, and oxigraph serve has no limit)",
+    )
     parser.add_argument("--tmp", default=None, help="folder for the temporary data")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
