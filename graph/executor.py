@@ -469,18 +469,27 @@ class _ProcessPool:
             while not worker.connection.poll(max(0.0, min(self._light_seconds, end - time.monotonic()))):
                 counted_long = self._still_running(worker, end, timeout, cpu_before, counted_long)
             status, payload, cpu_after = worker.connection.recv()
-            self._record(request, cpu_before, cpu_after)
-            worker.cpu_idle, healthy = cpu_after, True
+            healthy = self._answered(request, worker, cpu_before, cpu_after)
             return status, payload
         except (EOFError, OSError) as error:
             raise StoreError(f"the query worker failed ({type(error).__name__}); try again") from None
         finally:
-            if counted_long:
-                self._end_long()
-                # Back to the normal priority for the next query; a process may not raise its own priority
-                # again without privileges, and then a fresh worker takes its place.
-                healthy = healthy and worker.yield_cpu(lower=False)
-            self._release(worker, healthy)
+            self._release(worker, self._settle(worker, counted_long, healthy))
+
+    def _answered(self, request: tuple, worker: _Worker, cpu_before: float | None, cpu_after: float) -> bool:
+        """A worker answered: remember what the query cost and the worker's CPU time now. True (it is healthy)."""
+        self._record(request, cpu_before, cpu_after)
+        worker.cpu_idle = cpu_after
+        return True
+
+    def _settle(self, worker: _Worker, counted_long: bool, healthy: bool) -> bool:
+        """After a query: a long one's place freed and its worker back at the normal priority. Whether the worker can
+        take the next query (a process may not raise its own priority again without privileges: then a fresh worker
+        takes its place)."""
+        if counted_long:
+            self._end_long()
+            healthy = healthy and worker.yield_cpu(lower=False)
+        return healthy
 
     def _try_take(self) -> _Worker | None:
         """A ready idle worker at once, or None when the caller must queue (other queries queue already, or no
@@ -531,16 +540,12 @@ class _ProcessPool:
                 # uvloop (libuv) makes a watched descriptor non-blocking, for the whole socket: ``run``'s blocking
                 # send and receive on this worker would then fail with BlockingIOError.
                 os.set_blocking(fd, True)
-            self._record(request, cpu_before, cpu_after)
-            worker.cpu_idle, healthy = cpu_after, True
+            healthy = self._answered(request, worker, cpu_before, cpu_after)
             return status, payload
         except (EOFError, OSError) as error:
             raise StoreError(f"the query worker failed ({type(error).__name__}); try again") from None
         finally:
-            if counted_long:
-                self._end_long()
-                healthy = healthy and worker.yield_cpu(lower=False)
-            if healthy:
+            if self._settle(worker, counted_long, healthy):
                 self._release(worker, True)
             else:  # stopping a worker and starting its successor takes a while: not on the loop
                 waiters.submit(self._release, worker, False)
