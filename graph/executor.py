@@ -5,14 +5,16 @@ the allow-list): a refused one never reaches the engine, on any backend.
 
 pyoxigraph's ``Store.query`` has no timeout or cancel, so for the embedded on-disk store each query runs in a worker
 process that holds a read-only view of the store, and a query past its time is stopped by ending its worker. The main
-process keeps the read-write store. A write waits until no query is running (new queries wait behind it, and a running
-one ends by its time limit at the latest), runs alone, and then each worker reopens its view before its next query:
-no process is restarted for a write.
+process keeps the read-write store. A write runs alone among writes but neither waits for queries nor holds them
+back: a running query reads the snapshot its view was opened on, and each worker reopens its view before its first
+query after a write, so a query that starts after a write has been acknowledged sees it. No process is restarted for
+a write.
 
 Scheduling is fair to light queries. The pool has ``workers`` processes for queries that run long and ``reserve`` more
 that stay free for short ones: a query that has used ``light_seconds`` of CPU counts as long, and when ``workers``
 long queries already run it is stopped at once (503, try again) rather than take a place that short queries need.
 A long query's worker runs at a low CPU priority, so short queries and the server itself come first on the cores.
+Queries that queue for a worker are served cheap ones first: those whose text took little CPU when it last ran.
 
 The in-memory store cannot be shared with another process: its queries run in threads, and one past its time is
 answered as timed out while the thread finishes in the background. So are a remote endpoint's: the answer comes on
