@@ -46,6 +46,7 @@ test: install browser virtuoso
 bench: install virtuoso
 	$(BIN)/python -m benchmarks.bench
 	$(BIN)/python -m benchmarks.bench_serve
+	$(BIN)/python -m benchmarks.bench_request_path
 	$(BIN)/python -m benchmarks.bench_virtuoso
 	$(BIN)/python -m benchmarks.bench_views
 	$(BIN)/python -m benchmarks.bench_analytics

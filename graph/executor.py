@@ -876,7 +876,8 @@ class QueryExecutor:
         """After every ``FLUSH_EVERY`` writes, flush the on-disk store in the background.
 
         A write is in the store's write-ahead log as soon as it commits, and a worker's view, opened afterwards,
-        reads it from there: no flush is needed for the next query to see it (a flush per update cost 50-100 ms).
+        reads it from there: no flush is needed for the next query to see it (a flush per update made every update wait
+        for a write of the store's files).
         But each view replays the whole log when it opens, so the log is flushed into the store's files now and then
         to keep that replay short. The flush runs beside queries and later writes; one at a time."""
         if not isinstance(self.store, OxigraphStore) or self.store.path is None:
