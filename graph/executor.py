@@ -77,6 +77,10 @@ LIGHT_RESERVE = 2
 CHEAP_SECONDS = 0.02
 #: How many recent query texts the pool remembers the cost of.
 COST_MEMORY = 4096
+#: A query whose text took at most this much CPU on a worker, on the store as it is now, is answered by the main
+#: process itself the next times, on the event loop (``QueryExecutor.query_async``): the hand-off to a worker process
+#: costs more than such a query.
+INLINE_SECONDS = 0.002
 #: Writes between two flushes of the on-disk store (see ``QueryExecutor._flush_now_and_then``).
 FLUSH_EVERY = 64
 #: The niceness a worker runs at while its query counts as long.
@@ -225,9 +229,10 @@ def _run_on_view(store: ox.Store | None, path: str, sparql: str, formats, option
 
 
 def _worker_loop(path: str, connection) -> None:  # pragma: no cover - runs in a child process
-    def reply(status: str, payload) -> None:
-        # with the CPU time used so far: the pool's baseline for this worker's next query, read without /proc
-        connection.send((status, payload, time.process_time()))
+    def reply(status: str, payload, query_cpu: float | None = None) -> None:
+        # with the CPU time used so far (the pool's baseline for this worker's next query, read without /proc) and
+        # the query's own, the view's reopening left out
+        connection.send((status, payload, time.process_time(), query_cpu))
 
     store, epoch = _open_view(path), 0
     reply("ready", None)
@@ -239,10 +244,11 @@ def _worker_loop(path: str, connection) -> None:  # pragma: no cover - runs in a
         wanted_epoch, sparql, formats, default_graphs, named_graphs, limit = request
         try:
             if wanted_epoch != epoch:  # the store was written since this view opened: the query must see that
-                store, epoch = None, wanted_epoch
+                store, epoch = _open_view(path), wanted_epoch
             options = dataset_options(default_graphs, named_graphs)
+            started = time.process_time()
             store, answer = _run_on_view(store, path, sparql, formats, options, limit)
-            reply("ok", (answer.kind, answer.body, answer.fmt, answer.limited))
+            reply("ok", (answer.kind, answer.body, answer.fmt, answer.limited), time.process_time() - started)
         except SyntaxError as error:
             reply("syntax", str(error))
         except Exception as error:  # any engine failure is this query's, never the worker's end
@@ -277,7 +283,7 @@ class _Worker:
         """Whether the worker has opened its store, waiting at most ``timeout`` seconds; False if it died."""
         try:
             if not self.ready and self.connection.poll(max(0.0, timeout)):
-                status, _, self.cpu_idle = self.connection.recv()
+                status, _, self.cpu_idle, _ = self.connection.recv()
                 self.ready = status == "ready"
         except (EOFError, OSError):
             return False
@@ -358,8 +364,10 @@ class _ProcessPool:
         self._long = 0  # of those, how many run past light_seconds
         self._tickets = itertools.count()
         self._waiting_readers: set[tuple[int, int]] = set()  # (priority, ticket) of each queued query
-        self._costs: OrderedDict[int, float] = OrderedDict()  # CPU seconds each recent query text took
+        # CPU seconds each recent query text took, and the epoch of the store it ran on
+        self._costs: OrderedDict[int, tuple[float, int]] = OrderedDict()
         self._epoch = 0  # bumped by every write; a worker reopens its view when it is behind
+        self._writes_started = 0  # bumped as each write starts: with the epoch, says whether a write ran meanwhile
         self._closed = False
         self._idle = [_Worker(self._context, self._path) for _ in range(workers + reserve)]
 
@@ -444,18 +452,36 @@ class _ProcessPool:
         queries then do not wait in line behind long ones (as the cores' own time sharing would let them through in
         a threaded engine); a query never seen before waits its turn."""
         with self._cond:
-            cost = self._costs.get(_cost_key(request))
-        return 0 if cost is not None and cost < CHEAP_SECONDS else 1
+            known = self._costs.get(_cost_key(request))
+        return 0 if known is not None and known[0] < CHEAP_SECONDS else 1
 
-    def _record(self, request: tuple, cpu_before: float | None, cpu_after: float | None) -> None:
-        if cpu_before is None or cpu_after is None:
-            return
+    def _record(self, request: tuple, cpu_seconds: float, epoch: int) -> None:
+        """Remember what a query text cost on the store as of ``epoch``."""
         with self._cond:
             key = _cost_key(request)
-            self._costs[key] = cpu_after - cpu_before
+            self._costs[key] = (cpu_seconds, epoch)
             self._costs.move_to_end(key)
             while len(self._costs) > COST_MEMORY:
                 self._costs.popitem(last=False)
+
+    def inline_turn(self, request: tuple) -> tuple[int, int] | None:
+        """Whether the main process may answer this query itself: its text took at most ``INLINE_SECONDS`` of CPU
+        when it last ran, on the store exactly as it is now (no write since, none running). Then the state it may
+        run on, to give ``inline_still_valid`` after the run; else None and the query goes to a worker."""
+        with self._cond:
+            known = self._costs.get(_cost_key(request))
+            if known is None or known[0] > INLINE_SECONDS or known[1] != self._epoch:
+                return None
+            if self._writes_started != self._epoch:  # a write is running
+                return None
+            return self._writes_started, self._epoch
+
+    def inline_still_valid(self, request: tuple, turn: tuple[int, int], cpu_seconds: float) -> bool:
+        """After an inline run: remember its cost (over ``INLINE_SECONDS``, the next run goes to a worker again), and
+        whether no write started meanwhile (else the answer may have read a write halfway: a worker answers)."""
+        self._record(request, cpu_seconds, turn[1])
+        with self._cond:
+            return (self._writes_started, self._epoch) == turn
 
     def run(self, request: tuple, timeout: float, queue_timeout: float) -> tuple[str, object]:
         """Run one query; ``queue_timeout`` bounds the wait for a ready worker, ``timeout`` the query's own run."""
@@ -470,17 +496,19 @@ class _ProcessPool:
             end = time.monotonic() + timeout
             while not worker.connection.poll(max(0.0, min(self._light_seconds, end - time.monotonic()))):
                 counted_long = self._still_running(worker, end, timeout, cpu_before, counted_long)
-            status, payload, cpu_after = worker.connection.recv()
-            healthy = self._answered(request, worker, cpu_before, cpu_after)
+            status, payload, cpu_after, query_cpu = worker.connection.recv()
+            healthy = self._answered(request, worker, epoch, query_cpu, cpu_after)
             return status, payload
         except (EOFError, OSError) as error:
             raise StoreError(f"the query worker failed ({type(error).__name__}); try again") from None
         finally:
             self._release(worker, self._settle(worker, counted_long, healthy))
 
-    def _answered(self, request: tuple, worker: _Worker, cpu_before: float | None, cpu_after: float) -> bool:
-        """A worker answered: remember what the query cost and the worker's CPU time now. True (it is healthy)."""
-        self._record(request, cpu_before, cpu_after)
+    def _answered(self, request: tuple, worker: _Worker, epoch: int, query_cpu: float | None, cpu_after: float) -> bool:
+        """A worker answered: remember what the query cost on the store as of ``epoch`` (when it ran: a query that
+        failed early says nothing) and the worker's CPU time now. True (it is healthy)."""
+        if query_cpu is not None:
+            self._record(request, query_cpu, epoch)
         worker.cpu_idle = cpu_after
         return True
 
@@ -536,13 +564,13 @@ class _ProcessPool:
                     if worker.connection.poll(0):
                         break
                     counted_long = self._still_running(worker, end, timeout, cpu_before, counted_long)
-                status, payload, cpu_after = await worker.receive(loop, readable)
+                status, payload, cpu_after, query_cpu = await worker.receive(loop, readable)
             finally:
                 loop.remove_reader(fd)
                 # uvloop (libuv) makes a watched descriptor non-blocking, for the whole socket: ``run``'s blocking
                 # send and receive on this worker would then fail with BlockingIOError.
                 os.set_blocking(fd, True)
-            healthy = self._answered(request, worker, cpu_before, cpu_after)
+            healthy = self._answered(request, worker, epoch, query_cpu, cpu_after)
             return status, payload
         except (EOFError, OSError) as error:
             raise StoreError(f"the query worker failed ({type(error).__name__}); try again") from None
@@ -557,6 +585,8 @@ class _ProcessPool:
         ``wait`` seconds); running and new queries go on meanwhile, and the ones after it see what it wrote."""
         if not self._write_lock.acquire(timeout=wait):
             raise ExecutorBusy("other updates kept the store busy; nothing was written, try again")
+        with self._cond:
+            self._writes_started += 1
         try:
             return write()
         finally:
@@ -631,6 +661,8 @@ class QueryExecutor:
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._writes_since_flush, self._flushing = 0, False
+        #: How many queries this process answered itself, known to be light (for tests and diagnostics).
+        self.inline_answers = 0
         self._closed = True
         self._open()
 
@@ -700,8 +732,34 @@ class QueryExecutor:
         _check_formats(formats)
         self._ensure_open()
         request = (sparql, formats, default_graphs, named_graphs, self.row_limit)
+        if not scan.services:  # a federated query's CPU time says nothing of how long it waits for the network
+            answer = self._query_inline(request)
+            if answer is not None:
+                return answer
         with _federated_words(scan):
             return self._answer(*await self._pool.run_async(request, self.timeout, self.queue_timeout, self._waiters))
+
+    def _query_inline(self, request: tuple) -> Answer | None:
+        """Answer a query in this process, on the caller's thread, when its text is known to be light on the store
+        as it is now (``_ProcessPool.inline_turn``): a deterministic engine does the same work for the same text on
+        the same data, so it takes no longer than the ``INLINE_SECONDS`` of CPU it took last time, and no time limit
+        is needed. None when it must go to a worker: not known to be light, or a write started meanwhile, or the
+        engine failed (the worker then reports the failure as usual)."""
+        assert self._pool is not None
+        turn = self._pool.inline_turn(request)
+        if turn is None:
+            return None
+        sparql, formats, default_graphs, named_graphs, limit = request
+        started = time.thread_time()
+        try:
+            result = self.store.oxigraph.query(sparql, **dataset_options(default_graphs, named_graphs))
+            answer = serialize_capped(QueryResult(result), formats, limit)
+        except Exception:  # whatever failed, the worker path runs it again and says so
+            return None
+        if not self._pool.inline_still_valid(request, turn, time.thread_time() - started):
+            return None
+        self.inline_answers += 1
+        return answer
 
     def _query_in_process(self, sparql, formats, default_graphs, named_graphs) -> Answer:
         request = (sparql, formats, default_graphs, named_graphs, self.row_limit)

@@ -18,6 +18,7 @@ Refusals are ``RefusedRequest`` errors with one-line messages that name the sett
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -34,7 +35,7 @@ _TOKEN = re.compile(
               |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
   | (?P<var>[?$]\w+)
   | (?P<bnode>_:[\w.-]*)
-  | (?P<pname>(?:[^\W\d_][\w.-]*)?:(?:[\w.:%-]|\\.)*)
+  | (?P<pname>(?:[^\W\d_][\w.-]*)?:(?:(?:[\w.:%-]|\\.)*(?:[\w:%-]|\\.))?)
   | (?P<langtag>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
   | (?P<word>[^\W\d]\w*)
   | (?P<number>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
@@ -100,22 +101,16 @@ def _line_of(text: str, position: int) -> int:
 
 
 def _tokens(text: str):
-    """Yield (kind, value, position) for every token but white space and comments."""
-    position, end = 0, len(text)
-    match = _TOKEN.match
-    while position < end:
-        m = match(text, position)
+    """Yield (kind, value, position) for every token but white space and comments. Every position starts a token
+    (the last alternative takes any one character), so the matches cover the text end to end."""
+    for m in _TOKEN.finditer(text):
         kind = m.lastgroup
+        if kind == "ws" or kind == "comment":
+            continue
         value = m.group()
-        if kind == "punct" and value in "\"'":
-            raise QuerySyntaxError(f"line {_line_of(text, position)}: a string is not closed")
-        if kind == "pname" and value.endswith(".") and not value.endswith("\\."):
-            value = value.rstrip(".")  # a local name cannot end with a dot: that dot ends the triple
-            if value.endswith("\\"):
-                value += "."
-        position = m.start() + len(value)
-        if kind not in ("ws", "comment"):
-            yield kind, value, m.start()
+        if kind == "punct" and (value == '"' or value == "'"):
+            raise QuerySyntaxError(f"line {_line_of(text, m.start())}: a string is not closed")
+        yield kind, value, m.start()
 
 
 def _resolve(value: str, kind: str, prefixes: dict[str, str]) -> str | None:
@@ -130,50 +125,59 @@ def _resolve(value: str, kind: str, prefixes: dict[str, str]) -> str | None:
 
 
 def _scan_text(text: str) -> Scan:
+    # One pass over the tokens; the kinds are tested most frequent first (this runs on every request).
     scan = Scan()
     prefixes: dict[str, str] = {}
-    depth = 0
-    previous: list[tuple[str, str]] = []  # the last two tokens, to read PREFIX declarations
+    depth = max_depth = operators = 0
+    keywords = scan.keywords
+    extensions = scan.extensions
+    before_last: tuple[str, str] | None = None  # the last two tokens, to read PREFIX declarations
+    last: tuple[str, str] | None = None
     pending: str | None = None  # "service" or "load" while its target is still to come
     first_keyword = True
     for kind, value, _position in _tokens(text):
-        upper = value.upper() if kind == "word" else value
-        if kind == "word" and upper == "DEFINE":
-            scan.extensions.append("DEFINE")
-        elif kind in ("iri", "pname"):
-            name = value[1:-1] if kind == "iri" else (_resolve(value, kind, prefixes) or value)
-            if name.lower().startswith(_EXTENSION_IRIS) or value.lower().startswith(("bif:", "sql:")):
-                scan.extensions.append(value)
-        if kind == "word":
-            scan.keywords.add(upper)
+        if kind == "punct":
+            if value in _OPENERS:
+                depth += 1
+                if depth > max_depth:
+                    max_depth = depth
+            elif value in _CLOSERS and depth:
+                depth -= 1
+            if value not in _SEPARATORS:
+                operators += 1
+            upper = value
+        elif kind == "word":
+            upper = value.upper()
+            if upper == "DEFINE":
+                extensions.append("DEFINE")
+            keywords.add(upper)
             if first_keyword and upper not in ("PREFIX", "BASE"):
                 first_keyword = False
                 if upper.lower() in _QUERY_FORMS:
                     scan.form = upper.lower()
-            if upper in ("SERVICE", "LOAD"):
+            if upper == "SERVICE" or upper == "LOAD":
                 pending = upper.lower()
-                scan.operators += 1
+                operators += 1
                 continue
             if upper == "SILENT" and pending:
                 continue
-            scan.operators += 1
-        elif kind == "punct":
-            if value in _OPENERS:
-                depth += 1
-                scan.depth = max(scan.depth, depth)
-            elif value in _CLOSERS and depth:
-                depth -= 1
-            if value not in _SEPARATORS:
-                scan.operators += 1
+            operators += 1
+        else:
+            upper = value
+            if kind == "iri" or kind == "pname":
+                name = value[1:-1] if kind == "iri" else (_resolve(value, kind, prefixes) or value)
+                if name.lower().startswith(_EXTENSION_IRIS) or value.lower().startswith(("bif:", "sql:")):
+                    extensions.append(value)
         if pending:
             target = _resolve(value, kind, prefixes) if kind in ("iri", "pname") else None
             (scan.services if pending == "service" else scan.loads).append(target)
             pending = None
-        if kind == "iri" and len(previous) >= 2 and previous[-2] == ("word", "PREFIX") and previous[-1][0] == "pname":
-            prefixes[previous[-1][1].rstrip(":")] = value[1:-1]
-        previous = [*previous[-1:], (kind, upper)]
+        if kind == "iri" and before_last == ("word", "PREFIX") and last is not None and last[0] == "pname":
+            prefixes[last[1].rstrip(":")] = value[1:-1]
+        before_last, last = last, (kind, upper)
     if pending:  # SERVICE or LOAD with nothing after it: the engine will not parse it, but say what it was
         (scan.services if pending == "service" else scan.loads).append(None)
+    scan.depth, scan.operators = max_depth, operators
     return scan
 
 
@@ -192,13 +196,8 @@ def _allowed(target: str | None, allow: tuple[str, ...]) -> bool:
     return False
 
 
-def check(text: str, limits: Limits, *, update: bool = False) -> Scan:
-    """Scan a query or update and refuse it (RefusedRequest) if it breaks a limit or reaches the network."""
-    if not update and len(text) > limits.max_chars:
-        raise RefusedRequest(
-            f"the query is {len(text):,} characters long; this server takes at most {limits.max_chars:,} "
-            "(REFORMKG_QUERY_MAX_CHARS)"
-        )
+def _scan(text: str) -> Scan:
+    """The scan of a text as written and, where it has ``\\u`` escapes, as the engine reads it, merged."""
     scan = _scan_text(text)
     unescaped = unescape_codepoints(text)
     if unescaped is not text:
@@ -210,6 +209,25 @@ def check(text: str, limits: Limits, *, update: bool = False) -> Scan:
         scan.form = scan.form or second.form
         scan.keywords |= second.keywords
         scan.extensions += second.extensions
+    return scan
+
+
+#: Scans of texts up to this long are remembered (``SCAN_CACHE_SIZE`` of them, the least recently used dropped): a
+#: scan depends on the text alone, and the same short texts come again and again from pages and dashboards.
+SCAN_CACHE_CHARS = 4_000
+SCAN_CACHE_SIZE = 1024
+_scan_short = functools.lru_cache(maxsize=SCAN_CACHE_SIZE)(_scan)
+
+
+def check(text: str, limits: Limits, *, update: bool = False) -> Scan:
+    """Scan a query or update and refuse it (RefusedRequest) if it breaks a limit or reaches the network. The scan
+    returned may be shared with other callers of the same text: read it, do not change it."""
+    if not update and len(text) > limits.max_chars:
+        raise RefusedRequest(
+            f"the query is {len(text):,} characters long; this server takes at most {limits.max_chars:,} "
+            "(REFORMKG_QUERY_MAX_CHARS)"
+        )
+    scan = _scan_short(text) if len(text) <= SCAN_CACHE_CHARS else _scan(text)
     if scan.depth > limits.max_depth:
         raise RefusedRequest(
             f"brackets nest {scan.depth} deep; this server takes at most {limits.max_depth} (REFORMKG_QUERY_MAX_DEPTH)"

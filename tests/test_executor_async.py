@@ -101,8 +101,8 @@ def test_queued_queries_known_to_be_cheap_go_first(executor):
     known to be cheap. All workers are taken first, so every query queues; then one worker comes back."""
     pool = executor._pool
     cheap, costly = ("ASK { ?s ?p ?o }", F, None, None, 10), ("SELECT * { ?s ?p ?o }", F, None, None, 10)
-    pool._record(cheap, 1.0, 1.001)
-    pool._record(costly, 1.0, 1.5)
+    pool._record(cheap, 0.001, 0)
+    pool._record(costly, 0.5, 0)
     assert (pool._priority(cheap), pool._priority(costly)) == (0, 1)
     held = [pool._take(time.monotonic() + 30) for _ in range(3)]  # every worker busy
     served: list[str] = []
@@ -129,3 +129,40 @@ def test_queued_queries_known_to_be_cheap_go_first(executor):
     for thread in threads:
         thread.join(10)
     assert served[0] == "cheap" and len(served) == 4
+
+
+def test_a_query_known_to_be_light_is_answered_in_process_on_the_store_as_it_is_now(executor):
+    """The first run of a text goes to a worker, which measures it; the next runs of a light text are answered by
+    the main process, with the same answer. After a write the text goes to a worker again (its cost on the new data is
+    not known), and the answer has the write in it."""
+    ask = "SELECT ?o WHERE { <http://example.org/s11> <http://example.org/q> ?o }"
+    first = run_async(executor, ask)
+    assert json.loads(first.body)["results"]["bindings"] == []
+    before = executor.inline_answers
+    assert run_async(executor, ask).body == first.body
+    assert executor.inline_answers == before + 1
+    executor.update('INSERT DATA { <http://example.org/s11> <http://example.org/q> "new" }')
+    after_write = run_async(executor, ask)
+    assert executor.inline_answers == before + 1  # measured again on a worker, on the store with the write
+    assert [b["o"]["value"] for b in json.loads(after_write.body)["results"]["bindings"]] == ["new"]
+    assert run_async(executor, ask).body == after_write.body
+    assert executor.inline_answers == before + 2
+
+
+def test_a_costly_query_is_never_answered_in_process(executor):
+    select = "SELECT ?s ?o WHERE { ?s <http://example.org/p> ?o } ORDER BY ?o"  # 3,000 rows: far past the bound
+    before = executor.inline_answers
+    for _ in range(3):
+        assert len(json.loads(run_async(executor, select).body)["results"]["bindings"]) == ROWS
+    assert executor.inline_answers == before
+
+
+def test_an_inline_answer_is_dropped_when_a_write_ran_meanwhile(executor):
+    pool = executor._pool
+    request = ("ASK { ?s ?p ?o }", F, None, None, 10)
+    pool._record(request, 0.0001, pool._epoch)
+    turn = pool.inline_turn(request)
+    assert turn is not None
+    executor.update("INSERT DATA { <http://example.org/w> <http://example.org/p> <http://example.org/o> }")
+    assert not pool.inline_still_valid(request, turn, 0.0001)
+    assert pool.inline_turn(request) is None  # its cost was measured before the write

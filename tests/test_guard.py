@@ -112,3 +112,21 @@ def test_load_operations_are_read_one_by_one():
     ops = guard.load_operations("PREFIX e: <http://e/> LOAD SILENT e:x INTO GRAPH <urn:g> ; LOAD <http://b/> ;")
     assert ops == [guard.LoadOperation("http://e/x", "urn:g", True), guard.LoadOperation("http://b/", None, False)]
     assert guard.load_operations("LOAD <http://a/> ; CLEAR ALL") is None
+
+
+def test_a_remembered_scan_gives_the_same_verdict_every_time():
+    """Scans of short texts are remembered; a text sent again is refused or admitted as the first time, whatever
+    the limits of the call, and what a caller does with a scan does not reach the next caller."""
+    for text in FEDERATED:
+        for _ in range(3):
+            with pytest.raises(RefusedRequest):
+                guard.check(text, LIMITS)
+    nested = "SELECT * WHERE { " + "{ " * 10 + "?s ?p ?o " + "} " * 10 + "}"
+    assert guard.check(nested, LIMITS).depth == 11
+    with pytest.raises(RefusedRequest, match="nest 11 deep"):
+        guard.check(nested, guard.Limits(max_depth=5))
+    assert guard.check(nested, LIMITS).depth == 11
+    allowed = guard.Limits(service_allow=("127.0.0.1",))
+    assert guard.check(FEDERATED[0], allowed).services == [TRAP]
+    with pytest.raises(RefusedRequest):
+        guard.check(FEDERATED[0], LIMITS)
