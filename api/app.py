@@ -116,6 +116,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(health.router)
     app.include_router(home.router)
     app.include_router(sparql.router)
+    app.add_middleware(sparql.QueryFastPath)  # a plain GET /sparql?query=… skips the router's layers
     app.include_router(analytics.router)
     app.include_router(views.router)
     app.include_router(ui.router)

@@ -313,3 +313,57 @@ def test_a_query_past_the_time_limit_is_503_and_the_server_keeps_answering(writa
     assert "limit" in outcome["answer"].json()["detail"]
     # The heavy query was stopped (not finished): the next query on the same server gets its answer.
     assert count(url) == 1
+
+
+FAST_PATH_CASES = [
+    (AGENCIES, "application/sparql-results+json"),
+    (AGENCIES, "text/csv"),
+    (AGENCIES, "application/sparql-results+xml, text/csv;q=0.5"),
+    (AGENCIES, None),
+    ("ASK {}", "*/*"),
+    ("CONSTRUCT { ?s a ?c } WHERE { ?s a ?c } LIMIT 3", "text/turtle"),
+    ("CONSTRUCT { ?s a ?c } WHERE { ?s a ?c } LIMIT 3", "application/json"),
+    ("SELECT * WHERE { ?s ?p ?o }", "application/sparql-results+json"),  # past the row limit: the header says so
+    ("SELECT WHERE {", None),  # the guard admits it, the engine refuses it
+    ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/x> { ?s ?p ?o } }", None),  # the guard refuses it
+    ("ASK {}", "image/png"),  # 406
+    ("INSERT DATA { <urn:x> <urn:y> <urn:z> }", None),  # an update sent as a query
+]
+
+
+@pytest.mark.parametrize(("query", "accept"), FAST_PATH_CASES)
+def test_a_plain_get_answers_as_the_route_does(endpoint, query, accept):
+    """``GET /sparql?query=…`` alone takes the fast path (``QueryFastPath``); a POST of the same query goes through
+    the route. Same status, media type, headers that matter and body."""
+    headers = {"Accept": accept} if accept else {}
+    fast = httpx.get(endpoint, params={"query": query}, headers=headers, timeout=30)
+    routed = httpx.post(endpoint, data={"query": query}, headers=headers, timeout=30)
+    assert (fast.status_code, fast.headers.get("content-type")) == (
+        routed.status_code,
+        routed.headers.get("content-type"),
+    )
+    for name in ("vary", "retry-after", "x-reformkg-row-limit"):
+        assert fast.headers.get(name) == routed.headers.get(name), name
+    assert fast.content == routed.content
+
+
+def test_the_fast_path_answers_a_plain_get_without_the_route():
+    """An app with no SPARQL route, only the fast path: a plain ``GET /sparql?query=…`` is answered (by
+    ``QueryFastPath``), whatever else is sent there is not. So the comparison above compares two paths, not one with
+    itself."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from reformkg.api import errors
+    from reformkg.api.routers.sparql import QueryFastPath
+    from reformkg.graph.executor import QueryExecutor
+
+    app = FastAPI()
+    app.state.executor = QueryExecutor(OxigraphStore(), workers=1)
+    errors.install(app)
+    app.add_middleware(QueryFastPath)
+    client = TestClient(app)
+    assert client.get("/sparql", params={"query": "ASK {}"}).json()["boolean"] is True
+    assert client.get("/sparql", params={"query": "SELECT WHERE {"}).status_code == 400  # the app's handler
+    assert client.get("/sparql", params={"query": "ASK {}", "default-graph-uri": "urn:g"}).status_code == 404
+    app.state.executor.close()
