@@ -395,8 +395,10 @@ class _ProcessPool:
                 self._cond.notify_all()
 
     def _ready_worker(self) -> _Worker | None:
-        """Take an idle worker that is ready (called with the condition held); replace any that died starting."""
-        for index, worker in enumerate(self._idle):
+        """Take an idle worker that is ready (called with the condition held); replace any that died starting. The
+        one that answered last comes first: its process is the likeliest to be on a core, its caches warm."""
+        for index in range(len(self._idle) - 1, -1, -1):
+            worker = self._idle[index]
             if worker.wait_ready(0):
                 return self._idle.pop(index)
             if not worker.process.is_alive():
