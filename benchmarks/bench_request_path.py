@@ -2,13 +2,16 @@
 bare ASGI app and a one-route FastAPI app over loopback for the floor of the HTTP stack.
 
 ``python -m benchmarks.bench_request_path`` builds a small on-disk store (the 300-farm synthetic graph), then prints
-medians of 500 calls on uvloop: ``GET /sparql?query=ASK {}`` through reformkg's whole app, ``QueryExecutor.query_async``
-of the same query (the round trip to a query worker process), and, over loopback with httpx, a bare ASGI app and a
-one-route FastAPI app under uvicorn as ``reformkg serve`` runs it. Every figure printed is measured in this run.
+medians of 500 calls on uvloop: ``GET /sparql?query=…`` through reformkg's whole app and ``QueryExecutor.query_async``
+alone, each for ``ASK {}`` sent again and again (answered by the main process once a worker has found it light) and
+for a new text at each call (``ASK { <urn:bench:N> ?p ?o }``: scanned by the guard, run on a query worker process);
+then, over loopback with httpx, a bare ASGI app and a one-route FastAPI app under uvicorn as ``reformkg serve`` runs
+it. Every figure printed is measured in this run.
 """
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import statistics
 import subprocess
@@ -16,6 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import uvloop
@@ -51,23 +55,28 @@ def median_ms(times: list[float]) -> float:
     return statistics.median(times) * 1000
 
 
-async def in_process(app, executor) -> tuple[float, float]:
-    """Medians (ms) of the whole app on ``GET /sparql?query=ASK {}``, and of the executor alone on that query."""
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": "/sparql",
-        "raw_path": b"/sparql",
-        "query_string": b"query=ASK+%7B%7D",
-        "root_path": "",
-        "headers": [(b"host", b"bench"), (b"accept", b"application/sparql-results+json")],
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 80),
-        "state": {},
-    }
+async def in_process(app, executor) -> dict[str, float]:
+    """Medians (ms) of the whole app on ``GET /sparql?query=…`` and of the executor alone, each for a text sent again
+    and again (after the first time answered in the main process: ``INLINE_SECONDS``) and for a new text at each call
+    (scanned by the guard, run on a query worker process)."""
+    counter = itertools.count()
+
+    def scope_for(text: str) -> dict:
+        return {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": "/sparql",
+            "raw_path": b"/sparql",
+            "query_string": urlencode({"query": text}).encode(),
+            "root_path": "",
+            "headers": [(b"host", b"bench"), (b"accept", b"application/sparql-results+json")],
+            "client": ("127.0.0.1", 1),
+            "server": ("127.0.0.1", 80),
+            "state": {},
+        }
 
     async def receive():
         return {"type": "http.request", "body": b"", "more_body": False}
@@ -75,16 +84,36 @@ async def in_process(app, executor) -> tuple[float, float]:
     async def send(_message):
         return None
 
-    async def whole() -> None:
-        await app(dict(scope), receive, send)
+    def new_text() -> str:
+        return f"ASK {{ <urn:bench:{next(counter)}> ?p ?o }}"
 
-    formats, scan = {"results": "json", "graph": "ttl"}, executor.check("ASK {}")
+    formats = {"results": "json", "graph": "ttl"}
+    repeated = "ASK {}"
+    repeated_scan = executor.check(repeated)
 
-    async def executor_only() -> None:
-        await executor.query_async("ASK {}", formats, scan=scan)
+    async def app_repeated() -> None:
+        await app(scope_for(repeated), receive, send)
 
-    figures = []
-    for call in (whole, executor_only):
+    async def app_new() -> None:
+        await app(scope_for(new_text()), receive, send)
+
+    async def executor_repeated() -> None:
+        await executor.query_async(repeated, formats, scan=repeated_scan)
+
+    scans: list = []
+
+    async def executor_new() -> None:
+        text, scan = scans.pop()
+        await executor.query_async(text, formats, scan=scan)
+
+    figures = {}
+    for name, call in (
+        ("app, same text", app_repeated),
+        ("app, new text", app_new),
+        ("executor, same text", executor_repeated),
+        ("executor, new text", executor_new),
+    ):
+        scans[:] = [(text, executor.check(text)) for text in (new_text() for _ in range(CALLS + 50))]
         for _ in range(50):
             await call()
         times = []
@@ -92,8 +121,8 @@ async def in_process(app, executor) -> tuple[float, float]:
             started = time.perf_counter()
             await call()
             times.append(time.perf_counter() - started)
-        figures.append(median_ms(times))
-    return figures[0], figures[1]
+        figures[name] = median_ms(times)
+    return figures
 
 
 def over_loopback(name: str, code: str, folder: Path) -> float:
@@ -142,12 +171,19 @@ def main() -> None:
         deadline = time.monotonic() + 60
         while executor.ready_workers() < executor.workers + 2 and time.monotonic() < deadline:
             time.sleep(0.05)
-        whole, executor_only = uvloop.run(in_process(app, executor))
+        figures = uvloop.run(in_process(app, executor))
+        inline = executor.inline_answers
         executor.close()
         store.close()
-        print(f"reformkg app, GET /sparql?query=ASK {{}} called as ASGI in process: {whole:.3f} ms")
-        print(f"  of which the executor (round trip to a query worker process):     {executor_only:.3f} ms")
-        print(f"  the rest (routing, guard, negotiation, response):                  {whole - executor_only:.3f} ms")
+        same, new = figures["app, same text"], figures["app, new text"]
+        print("reformkg app, GET /sparql?query=… called as ASGI in process:")
+        print(f"  a text sent before (answered in the main process):  {same:.3f} ms")
+        print(f"    of which the executor:                             {figures['executor, same text']:.3f} ms")
+        print(f"  a new text each time (scanned, run on a worker):     {new:.3f} ms")
+        print(f"    of which the executor (round trip to a worker):    {figures['executor, new text']:.3f} ms")
+        rest = new - figures["executor, new text"]
+        print(f"  the rest, new text (parameters, guard, negotiation, response): {rest:.3f} ms")
+        print(f"  ({inline:,} answers came from the main process)")
         for name, code in SERVERS.items():
             print(f"over loopback, {name} under uvicorn: {over_loopback(name, code, folder):.3f} ms")
     finally:

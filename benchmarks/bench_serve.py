@@ -414,10 +414,12 @@ def run(args: argparse.Namespace) -> None:
                 client.get(rk_server.query_url.rsplit("/", 1)[0] + "/healthz").raise_for_status()
                 health.append((time.perf_counter() - started) * 1000)
         print(f"\nsingle requests, one client, median of {args.runs} interleaved runs (ms):")
-        print(f"  {'shape':<26}{'reformkg':>10}{'oxigraph':>10}{'ratio':>8}")
+        print(f"  {'shape':<36}{'reformkg':>10}{'oxigraph':>10}{'ratio':>8}")
         for name, m in singles.items():
             r, o = m["reformkg serve"], m["oxigraph serve"]
-            print(f"  {SHAPE_NAMES.get(name, name):<26}{r:>10.2f}{o:>10.2f}{r / o:>7.2f}x")
+            print(f"  {SHAPE_NAMES.get(name, name):<36}{r:>10.2f}{o:>10.2f}{r / o:>7.2f}x")
+            if name == "ASK {}":  # not a shape: it measures the fixed cost, whose target is below
+                continue
             checks.append(
                 (
                     f"single {SHAPE_NAMES.get(name, name)} within {TARGETS['single']}x: {r / o:.2f}x",
