@@ -8,6 +8,7 @@ import asyncio
 import json
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import uvloop
@@ -166,3 +167,45 @@ def test_an_inline_answer_is_dropped_when_a_write_ran_meanwhile(executor):
     executor.update("INSERT DATA { <http://example.org/w> <http://example.org/p> <http://example.org/o> }")
     assert not pool.inline_still_valid(request, turn, 0.0001)
     assert pool.inline_turn(request) is None  # its cost was measured before the write
+
+
+def test_a_worker_that_dies_mid_query_is_a_store_error_at_once_and_is_replaced(executor):
+    """The loop's path notices the worker's end (its socket closes) without waiting for the time limit."""
+    import os
+    import signal
+
+    from reformkg.graph.errors import StoreError
+
+    pool = executor._pool
+    before = {p.pid for p in pool.processes()}
+    others = {  # processes of this test session that are not the pool's (servers of other fixtures)
+        int(c) for task in Path("/proc/self/task").iterdir() for c in (task / "children").read_text().split()
+    } - before
+    outcome: dict = {}
+
+    def kill_the_busy_worker() -> None:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            children = {
+                int(c) for task in Path("/proc/self/task").iterdir() for c in (task / "children").read_text().split()
+            }
+            busy = sorted(children - {p.pid for p in pool.processes()} - others)
+            if busy:
+                outcome["killed"] = busy[0]
+                os.kill(busy[0], signal.SIGKILL)
+                return
+            time.sleep(0.01)
+
+    killer = threading.Thread(target=kill_the_busy_worker)
+    killer.start()
+    started = time.monotonic()
+    with pytest.raises(StoreError, match="worker failed"):
+        run_async(executor, HEAVY)
+    assert time.monotonic() - started < executor.timeout
+    killer.join()
+    deadline = time.monotonic() + 60
+    while executor.ready_workers() < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert outcome["killed"] in before and outcome["killed"] not in {p.pid for p in pool.processes()}
+    assert executor.ready_workers() == 3  # a fresh worker took its place
+    assert json.loads(run_async(executor, "ASK {}").body)["boolean"] is True
