@@ -118,7 +118,7 @@ class TypedGraph:
         """From the store, reading only the typed part: the members of each class of those kinds (and of the
         organisation classes that outrank measures and places), the places with no type, and the links out of them
         (``projection-class-members``, ``projection-untyped-place-list``, ``projection-class-links``,
-        ``projection-untyped-place-links``); an entity with no link of those kinds counts when it has some link in the
+        ``projection-links-from``); an entity with no link of those kinds counts when it has some link in the
         projection, as in the projection.
 
         The engine's time goes to reading the text of terms (every IRI written out, and every term an isIRI or STR
@@ -126,12 +126,22 @@ class TypedGraph:
         as TSV, where an IRI is written ``<…>``, and blank nodes, literals and SHACL or OWL predicates are left out
         here. The queries run ``READ_THREADS`` at a time (the engine runs them without Python's interpreter lock)."""
         classes = [k for k, kind in CLASS_KINDS.items() if kind in TYPED_KINDS or kind == "organisation"]
-        jobs = {("members", k): ("projection-class-members", {"class": k}) for k in classes}
         typed = [k for k in classes if CLASS_KINDS[k] in TYPED_KINDS]
-        jobs.update({("links", k): ("projection-class-links", {"class": k}) for k in typed})
-        jobs[("places", "")] = ("projection-untyped-place-list", {})
-        jobs[("links", "")] = ("projection-untyped-place-links", {})
-        answers = _tsv_answers(store, jobs)
+        with _Reader(store) as read:
+            places = read.start("projection-untyped-place-list")
+            links = [read.start("projection-class-links", **{"class": k}) for k in typed]
+            members = {k: read.start("projection-class-members", **{"class": k}) for k in classes}
+            # the places with no type: those linked from an IRI, found at once when ?from is one, else asked again
+            untyped, unsure = [], []
+            for n, origin in read.rows(places):
+                if n[:1] == "<":
+                    (untyped if origin[:1] == "<" else unsure).append(n[1:-1])
+            for batch in _batches(unsure):
+                untyped += [n[1:-1] for (n,) in read.rows(read.start("projection-untyped-places", n=batch))]
+            links += [read.start("projection-links-from", s=batch) for batch in _batches(untyped)]
+            answers = {("members", k): read.rows(job) for k, job in members.items()}
+            answers.update({("links", i): read.rows(job) for i, job in enumerate(links)})
+            answers[("places", "")] = [[f"<{n}>"] for n in untyped]
 
         best: dict[str, str] = {}
         for klass in classes:
@@ -175,21 +185,35 @@ class TypedGraph:
 READ_THREADS = 2
 
 
-def _tsv_answers(store: Store, jobs: dict[Any, tuple[str, dict]]) -> dict[Any, list[list[str]]]:
-    """Run named queries (``{key: (name, bindings)}``), ``READ_THREADS`` at a time, each answer read as TSV rows of
-    cells (the header left out)."""
-    from concurrent.futures import ThreadPoolExecutor
+class _Reader:
+    """Named queries run ``READ_THREADS`` at a time on threads of their own (the engine answers without Python's
+    interpreter lock), each answer read as TSV rows of cells, the header left out."""
 
-    def run(job: tuple[str, dict]) -> bytes:
-        name, bindings = job
-        return queries.run(store, name, **bindings).serialize("tsv")
+    def __init__(self, store: Store):
+        from concurrent.futures import ThreadPoolExecutor
 
-    answers = {}
-    with ThreadPoolExecutor(READ_THREADS, thread_name_prefix="reformkg-ranking-read") as pool:
-        for key, body in zip(jobs, pool.map(run, jobs.values()), strict=True):
-            lines = body.decode("utf-8").split("\n")
-            answers[key] = [line.split("\t") for line in lines[1:] if line]
-    return answers
+        self.store = store
+        self.pool = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="reformkg-ranking-read")
+
+    def __enter__(self) -> _Reader:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.pool.shutdown(cancel_futures=True)
+
+    def start(self, name: str, **bindings):
+        return self.pool.submit(lambda: queries.run(self.store, name, **bindings).serialize("tsv"))
+
+    @staticmethod
+    def rows(job) -> list[list[str]]:
+        lines = job.result().decode("utf-8").split("\n")
+        return [line.split("\t") for line in lines[1:] if line]
+
+
+def _batches(iris: list[str]) -> list[list[str]]:
+    """IRIs in batches as ``LocalProjection`` binds them (``BATCH`` at a time)."""
+    size = LocalProjection.BATCH
+    return [iris[i : i + size] for i in range(0, len(iris), size)]
 
 
 def _make_ranking(store: Store) -> tuple[int, dict[str, Any]]:
