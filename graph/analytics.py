@@ -15,6 +15,7 @@ from reformkg.graph import ownership, queries
 from reformkg.graph.errors import InputError, NoPath, UnknownEntity
 from reformkg.graph.projection import (
     CLASS_KINDS,
+    SKIPPED_PREDICATE_PREFIXES,
     TYPED_KINDS,
     LocalProjection,
     Projection,
@@ -25,7 +26,6 @@ from reformkg.graph.projection import (
     local_name,
     project,
     stale_for,
-    table,
 )
 from reformkg.graph.store import Store
 
@@ -52,13 +52,17 @@ PATH_SKIP_PREDICATES = frozenset(
 
 def node_info(proj: Projection, iri: str) -> dict[str, Any]:
     """An entity as JSON: IRI, class, kind, zh and en labels, entity page."""
-    data = proj.node_data(iri)
+    return node_json(iri, proj.node_data(iri))
+
+
+def node_json(iri: str, data: dict) -> dict[str, Any]:
+    """``node_info`` of a node's attributes (``cls``, ``kind``, ``label_zh``, ``label_en``)."""
     return {
         "iri": iri,
         "cls": data.get("cls", ""),
         "kind": data.get("kind", "other"),
         "label_zh": data.get("label_zh", ""),
-        "label_en": data.get("label_en", "") or proj.label(iri),
+        "label_en": data.get("label_en", "") or data.get("label_zh", "") or local_name(iri),
         "url": entity_url(iri),
     }
 
@@ -113,28 +117,103 @@ class TypedGraph:
     def read(cls, store: Store) -> TypedGraph:
         """From the store, reading only the typed part: the members of each class of those kinds (and of the
         organisation classes that outrank measures and places), the places with no type, and the links out of them
-        (``projection-class-members``, ``projection-untyped-place-list``, ``projection-typed-out``); an entity with
-        no link of those kinds counts when it has some link in the projection, as in the projection."""
+        (``projection-class-members``, ``projection-untyped-place-list``, ``projection-class-links``,
+        ``projection-links-from``); an entity with no link of those kinds counts when it has some link in the
+        projection, as in the projection.
+
+        The engine's time goes to reading the text of terms (every IRI written out, and every term an isIRI or STR
+        filter looks at) and to a seek per member for its links, so the queries filter on no term's text: answers come
+        as TSV, where an IRI is written ``<…>``, and blank nodes, literals and SHACL or OWL predicates are left out
+        here. The queries run ``READ_THREADS`` at a time (the engine runs them without Python's interpreter lock)."""
+        classes = [k for k, kind in CLASS_KINDS.items() if kind in TYPED_KINDS or kind == "organisation"]
+        typed = [k for k in classes if CLASS_KINDS[k] in TYPED_KINDS]
+        with _Reader(store) as read:
+            places = read.start("projection-untyped-place-list")
+            links = [read.start("projection-class-links", **{"class": k}) for k in typed]
+            members = {k: read.start("projection-class-members", **{"class": k}) for k in classes}
+            # the places with no type: those linked from an IRI, found at once when ?from is one, else asked again
+            untyped, unsure = [], []
+            for n, origin in read.rows(places):
+                if n[:1] == "<":
+                    (untyped if origin[:1] == "<" else unsure).append(n[1:-1])
+            for batch in _batches(unsure):
+                untyped += [n[1:-1] for (n,) in read.rows(read.start("projection-untyped-places", n=batch))]
+            links += [read.start("projection-links-from", s=batch) for batch in _batches(untyped)]
+            answers = {("members", k): read.rows(job) for k, job in members.items()}
+            answers.update({("links", i): read.rows(job) for i, job in enumerate(links)})
+            answers[("places", "")] = [[f"<{n}>"] for n in untyped]
+
         best: dict[str, str] = {}
-        for klass, kind in CLASS_KINDS.items():
-            if kind not in TYPED_KINDS and kind != "organisation":
-                continue
-            for row in table(queries.run(store, "projection-class-members", **{"class": klass})):
-                s = row["s"]
-                if s not in best or class_rank(klass) < class_rank(best[s]):
-                    best[s] = klass
+        for klass in classes:
+            for (s,) in answers[("members", klass)]:
+                if s[:1] == "<":
+                    s = s[1:-1]
+                    if s not in best or class_rank(klass) < class_rank(best[s]):
+                        best[s] = klass
         kinds = {s: CLASS_KINDS[klass] for s, klass in best.items() if CLASS_KINDS[klass] in TYPED_KINDS}
-        for row in table(queries.run(store, "projection-untyped-place-list")):
-            kinds.setdefault(row["n"], "place")
-        pairs = table(queries.run(store, "projection-typed-out"))
-        edges = [(row["s"], row["o"]) for row in pairs if row["s"] in kinds and row["o"] in kinds]
+        for (n,) in answers[("places", "")]:
+            if n[:1] == "<":
+                kinds.setdefault(n[1:-1], "place")
+
+        pairs: dict[tuple[str, str], None] = {}  # in the order read, each pair once
+        skipped: dict[str, bool] = {}  # SHACL and OWL predicates, as projection.edge_predicates leaves them out
+        for key, rows in answers.items():
+            if key[0] != "links":
+                continue
+            for s, p, o in rows:
+                if o[:1] != "<" or s[:1] != "<":
+                    continue
+                s, o = s[1:-1], o[1:-1]
+                skip = skipped.get(p)
+                if skip is None:
+                    skip = skipped[p] = p[1:].startswith(SKIPPED_PREDICATE_PREFIXES)
+                if not skip and s in kinds and o in kinds:
+                    pairs[(s, o)] = None
+        del answers
+        edges = list(pairs)
         linked = {n for edge in edges for n in edge}
         local = LocalProjection(store)
         local.describe(n for n in kinds if n not in linked)
         nodes = [n for n in kinds if n in linked or local.knows(n)]
         agencies = [n for n in nodes if kinds[n] == "agency"]
-        local.describe(agencies)
-        return cls(nodes, {n: kinds[n] for n in nodes}, edges, {n: node_info(local, n) for n in agencies})
+        attributes = local.attributes(agencies)
+        info = {n: node_json(n, attributes[n]) for n in agencies}
+        return cls(nodes, {n: kinds[n] for n in nodes}, edges, info)
+
+
+#: How many of ``TypedGraph.read``'s queries run at once.
+READ_THREADS = 2
+
+
+class _Reader:
+    """Named queries run ``READ_THREADS`` at a time on threads of their own (the engine answers without Python's
+    interpreter lock), each answer read as TSV rows of cells, the header left out."""
+
+    def __init__(self, store: Store):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.store = store
+        self.pool = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="reformkg-ranking-read")
+
+    def __enter__(self) -> _Reader:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.pool.shutdown(cancel_futures=True)
+
+    def start(self, name: str, **bindings):
+        return self.pool.submit(lambda: queries.run(self.store, name, **bindings).serialize("tsv"))
+
+    @staticmethod
+    def rows(job) -> list[list[str]]:
+        lines = job.result().decode("utf-8").split("\n")
+        return [line.split("\t") for line in lines[1:] if line]
+
+
+def _batches(iris: list[str]) -> list[list[str]]:
+    """IRIs in batches as ``LocalProjection`` binds them (``BATCH`` at a time)."""
+    size = LocalProjection.BATCH
+    return [iris[i : i + size] for i in range(0, len(iris), size)]
 
 
 def _make_ranking(store: Store) -> tuple[int, dict[str, Any]]:

@@ -250,6 +250,16 @@ class LocalProjection(Projection):
             if n in self.graph and "kind" not in self.graph.nodes[n]:
                 describe_node(self.graph.nodes[n], *self._info[n])
 
+    def attributes(self, nodes: Iterable[str]) -> dict[str, dict]:
+        """The class, kind and labels of nodes, as the whole projection has them for the nodes it holds (``cls``,
+        ``kind``, ``label_zh``, ``label_en``), without reading their degrees."""
+        nodes = list(dict.fromkeys(nodes))
+        self._classify([n for n in nodes if n not in self._info])
+        found: dict[str, dict] = {}
+        for n in nodes:
+            describe_node(found.setdefault(n, {}), *self._info[n])
+        return found
+
     def degree(self, node: str) -> int:
         self.describe([node])
         return self._degrees[node]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
@@ -86,6 +87,40 @@ def test_the_ranking_from_the_typed_part_is_the_ranking_from_the_projection(whic
     assert read == whole
     assert read["projection"]["nodes"] > 100 and len(read["agencies"]) > 10
     assert read["agencies"][0]["label_en"] and read["agencies"][0]["pagerank"] > read["agencies"][-1]["pagerank"]
+
+
+#: What the ranking's read leaves out or decides without the engine (blank nodes, literals, SHACL and OWL links, places
+#: linked only from a blank node, entities with several types), beside a few agencies to rank.
+EDGE_CASES = """
+@prefix rko: <https://w3id.org/reformkg/ontology#> . @prefix org: <http://www.w3.org/ns/org#> .
+@prefix prov: <http://www.w3.org/ns/prov#> . @prefix schema: <https://schema.org/> .
+@prefix dcterms: <http://purl.org/dc/terms/> . @prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> . @prefix qb: <http://purl.org/linked-data/cube#> .
+<urn:t:a1> a rko:Agency ; rdfs:label "一局"@zh .
+<urn:t:a2> a rko:Agency, org:Organization ; org:subOrganizationOf <urn:t:a1> .
+<urn:t:a3> a rko:LeadingGroup, rko:Agency ; owl:sameAs <urn:t:a1> ; rdfs:seeAlso <urn:t:a2> .
+<urn:t:r1> a rko:ReformPilot ; prov:wasAssociatedWith <urn:t:a1>, <urn:t:a2>, _:b ; dcterms:spatial <urn:t:v1>, "text" ;
+    rko:hasMeasure <urn:t:m1>, <urn:t:m2> .
+<urn:t:r2> a rko:ReformInitiative, rko:Measure ; prov:wasAssociatedWith <urn:t:a3> ;
+    rko:hasMeasure <urn:t:m1>, <urn:t:r2> .
+<urn:t:m1> a rko:Measure . <urn:t:m2> a rko:Measure, org:Organization . <urn:t:m3> a rko:Measure .
+<urn:t:o1> a qb:Observation ; rko:outcomeOf <urn:t:m3> ; schema:containedInPlace <urn:t:v2> .
+_:b schema:containedInPlace <urn:t:v3> . <urn:t:v3> rko:touches <urn:t:r1> .
+<urn:t:v1> schema:containedInPlace <urn:t:v4> . <urn:t:v4> rko:near <urn:t:a1> .
+_:c a rko:Agency ; prov:wasAssociatedWith <urn:t:a1> .
+"""
+
+
+def test_the_ranking_read_decides_edge_cases_as_the_projection():
+    store = OxigraphStore()
+    store.oxigraph.load(EDGE_CASES.encode(), format=ox.RdfFormat.TURTLE)
+    whole = analytics.TypedGraph.of(build_projection(store))
+    read = analytics.TypedGraph.read(store)
+    assert sorted(read.nodes) == sorted(whole.nodes) and read.kinds == whole.kinds
+    assert sorted(read.edges) == sorted(whole.edges) and read.info == whole.info
+    assert "urn:t:v2" in read.kinds and "urn:t:v3" not in read.kinds and "urn:t:m3" in read.nodes
+    assert ("urn:t:a3", "urn:t:a1") not in read.edges and ("urn:t:r2", "urn:t:r2") in read.edges
+    assert analytics._rank(read) == analytics._rank(whole)
 
 
 def test_local_projection_reads_only_what_it_is_asked_for(seed_store):
