@@ -19,6 +19,7 @@ from reformkg.graph.projection import (
     TYPED_KINDS,
     LocalProjection,
     Projection,
+    background_priority,
     class_rank,
     current,
     entity_url,
@@ -193,7 +194,9 @@ class _Reader:
         from concurrent.futures import ThreadPoolExecutor
 
         self.store = store
-        self.pool = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="reformkg-ranking-read")
+        self.pool = ThreadPoolExecutor(
+            READ_THREADS, thread_name_prefix="reformkg-ranking-read", initializer=background_priority
+        )
 
     def __enter__(self) -> _Reader:
         return self

@@ -21,6 +21,7 @@ import contextlib
 import contextvars
 import csv
 import io
+import os
 import re
 import threading
 import time
@@ -450,6 +451,17 @@ def stale_allowed() -> Iterator[None]:
         _stale_ok.reset(token)
 
 
+#: The niceness of the threads that make projections and rankings: requests come first on the cores.
+BACKGROUND_NICENESS = 10
+
+
+def background_priority() -> None:
+    """Run the calling thread at ``BACKGROUND_NICENESS`` (Linux sets the niceness of one thread by its id); where that
+    is not allowed, at the normal priority."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)
+
+
 class _Builder:
     """One store's results of one kind (the projection, the ranking): the latest made, with the generation it was made
     for, and at most one making running, on its own thread. ``make(store)`` returns ``(generation, result)``."""
@@ -475,6 +487,7 @@ class _Builder:
         threading.Thread(target=self._run, name=f"reformkg-{self.what}", daemon=True).start()
 
     def _run(self) -> None:
+        background_priority()
         while True:
             store = self.store()
             if store is None:

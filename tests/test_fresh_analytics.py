@@ -231,3 +231,25 @@ def test_a_rebuild_never_blocks_and_concurrent_requests_start_one_build(small_ap
     fresh = analytics.components(store)  # the library waits for the projection of the store as it is
     assert "stale" not in fresh and fresh["components"][0]["size"] == 4
     assert len(held.generations) == 2  # one build for the first state, one for the state after the write
+
+
+def test_projections_and_rankings_are_made_at_a_background_priority():
+    """The thread that makes a kept result, and the threads the ranking's read starts, run at a lower CPU priority
+    than the requests (Linux: one thread's niceness, read back by its id)."""
+    import os
+
+    store = OxigraphStore()
+    seen: dict[str, int] = {}
+
+    def make(s):
+        seen["maker"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        with analytics._Reader(s) as read:
+            read.pool.submit(
+                lambda: seen.setdefault("reader", os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+            ).result()
+        return s.generation, "made"
+
+    assert projection.kept(store, "niceness-test", make) == (store.generation, "made")
+    here = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert seen == {"maker": projection.BACKGROUND_NICENESS, "reader": projection.BACKGROUND_NICENESS}
+    assert here != projection.BACKGROUND_NICENESS  # the caller's own thread is untouched
