@@ -10,8 +10,10 @@ Printed, in milliseconds unless said otherwise:
 
 - ego view after a write: a write, then the ego view (2 hops, rendered to HTML), median of ``--runs``; the view reads
   its neighbourhood by SPARQL (``LocalProjection``), so the write costs it nothing;
-- ranking cold: a write, then ``rank_agencies``: with no projection of the store as it now is, it reads the typed
-  part of the graph alone (``TypedGraph.read``) and ranks it;
+- ranking cold: a write, then ``rank_agencies``, with no projection of the store as it now is. From nothing (no typed
+  part kept, as just after the server starts) it reads the typed part of the graph alone (``TypedGraph.read``); after
+  a data write it brings the typed part kept for the previous state up to date with what the write named
+  (``TypedGraph.patched``); either way it ranks it;
 - projection rebuild: ``build_projection`` alone, and where its time goes (its three SELECTs, read as it reads them);
 - while the projection rebuilds on its thread after a write: the ego view and the ranking (neither waits for it), and
   the components as the web layer asks for them (``stale_allowed``: from the previous projection, marked stale);
@@ -62,16 +64,25 @@ def ms_since(started: float) -> float:
 
 
 def ranking_cold(store, writes, figures: dict[str, float | str]) -> None:
-    """The ranking cold (after a write no projection is current, so it reads the typed part of the graph), then
-    again (kept until the store changes)."""
-    from reformkg.graph.analytics import rank_agencies
+    """The ranking cold, two ways, then again (kept until the store changes).
 
+    - from nothing: a write, then ``rank_agencies`` with no typed part kept from before (as just after the server
+      starts): it reads the typed part of the graph whole;
+    - after a write: the typed part read for the previous state is brought up to date with what the write named (an
+      INSERT DATA, as ``write`` sends), then ranked."""
+    from reformkg.graph import analytics
+
+    analytics._typed_kept.pop(store, None)
     write(store, next(writes))
     started = time.perf_counter()
-    ranking = rank_agencies(store)
+    ranking = analytics.rank_agencies(store)
+    figures["ranking_nothing"] = ms_since(started)
+    write(store, next(writes))
+    started = time.perf_counter()
+    analytics.rank_agencies(store)
     figures["ranking"] = ms_since(started)
     started = time.perf_counter()
-    rank_agencies(store)
+    analytics.rank_agencies(store)
     figures["ranking_cached"] = ms_since(started)
     figures["typed"] = ranking["projection"]["nodes"]
 
@@ -187,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     keys = [
         (f"ego view after a write (2 hops, median of {args.runs})", "ego"),
         ("  the first of them", "ego_first"),
-        ("ranking cold (a write, then rank_agencies)", "ranking"),
+        ("ranking cold from nothing (a write, then rank_agencies)", "ranking_nothing"),
+        ("ranking cold after a data write (brought up to date)", "ranking"),
         ("ranking again (kept until the store changes)", "ranking_cached"),
         ("projection rebuild (build_projection)", "rebuild"),
         ("  again, on its thread (project, waited for)", "project"),
@@ -217,11 +229,16 @@ def main(argv: list[str] | None = None) -> int:
         )
     scale = "" if args.farms >= 50_000 else f" (targets are for 50,000 farms; this run has {args.farms:,})"
     print(f"\ntargets{scale}:")
-    for key, label in (("ego", "ego view after a write"), ("ranking", "ranking cold")):
+    for key, target, label in (
+        ("ego", "ego", "ego view after a write"),
+        ("ranking", "ranking", "ranking cold after a data write"),
+        ("ranking_nothing", "ranking", "ranking cold from nothing"),
+    ):
         value = float(figures[key])
-        verdict = "met" if value < TARGETS[key] else "MISSED"
+        verdict = "met" if value < TARGETS[target] else "MISSED"
         print(
-            f"  {label} < {TARGETS[key]:,.0f} ms: {value:,.1f} ms ({value / TARGETS[key]:.2f}x the target), {verdict}"
+            f"  {label} < {TARGETS[target]:,.0f} ms: {value:,.1f} ms ({value / TARGETS[target]:.2f}x the target), "
+            f"{verdict}"
         )
     return 0
 

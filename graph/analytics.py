@@ -7,9 +7,12 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import IO, Any
+
+import pyoxigraph as ox
 
 from reformkg.graph import ownership, queries
 from reformkg.graph.errors import InputError, NoPath, UnknownEntity
@@ -181,6 +184,63 @@ class TypedGraph:
         info = {n: node_json(n, attributes[n]) for n in agencies}
         return cls(nodes, {n: kinds[n] for n in nodes}, edges, info)
 
+    def patched(self, store: Store, touched: set[str]) -> TypedGraph:
+        """The typed part of the store as it is now, from this one (read at an earlier state) and the IRIs that the
+        writes since named (``Store.touched_since``: every quad added or removed has its subject and object among
+        them). What the typed part holds of an entity depends only on the quads it is in: its classes, the place
+        links into or out of it, its links, its labels. So everything about the entities named is read again (their
+        classes, whether an untyped one is a place, their links both ways, whether the projection links them at all,
+        an agency's labels), and the rest is kept: an entity not named kept its quads, so its kind, whether it
+        counts, and its links to other entities not named are as they were. A link between an entity not named and
+        one named is read again from the named end."""
+        if not touched:
+            return self
+        named = sorted(touched)
+        types: dict[str, list[str]] = {n: [] for n in named}
+        for batch in _batches(named):
+            for row in queries.run(store, "projection-types-of", n=batch).rows():
+                types[str(row["n"])].append(str(row["class"]))
+        kinds = {n: k for n, k in self.kinds.items() if n not in touched}
+        untyped = [n for n in named if not types[n]]
+        places: set[str] = set()
+        for batch in _batches(untyped):
+            places |= {str(row["n"]) for row in queries.run(store, "projection-untyped-places", n=batch).rows()}
+        for n in named:
+            ranked = [
+                c
+                for c in types[n]
+                if c in CLASS_KINDS and (CLASS_KINDS[c] in TYPED_KINDS or CLASS_KINDS[c] == "organisation")
+            ]
+            if ranked:
+                kind = CLASS_KINDS[min(ranked, key=class_rank)]
+                if kind in TYPED_KINDS:
+                    kinds[n] = kind
+            elif n in places:
+                kinds[n] = "place"
+        edges = {(u, v): None for u, v in self.edges if u not in touched and v not in touched}
+        for name, var in (("projection-links-from", "s"), ("projection-links-to", "o")):
+            for batch in _batches(named):
+                for row in queries.run(store, name, **{var: batch}).solutions():
+                    s, p, o = row["s"], row["p"], row["o"]
+                    if not (isinstance(s, ox.NamedNode) and isinstance(o, ox.NamedNode)):
+                        continue
+                    if p.value.startswith(SKIPPED_PREDICATE_PREFIXES):
+                        continue
+                    if s.value in kinds and o.value in kinds:
+                        edges[(s.value, o.value)] = None
+        linked = {n for edge in edges for n in edge}
+        local = LocalProjection(store)
+        candidates = [n for n in named if n in kinds and n not in linked]
+        local.describe(candidates)
+        counted = {n for n in named if n in kinds and (n in linked or local.knows(n))}
+        nodes = [n for n in self.nodes if n not in touched] + [n for n in named if n in counted]
+        kinds = {n: kinds[n] for n in nodes}
+        agencies = [n for n in named if n in counted and kinds[n] == "agency"]
+        info = {n: row for n, row in self.info.items() if n not in touched}
+        attributes = local.attributes(agencies)
+        info.update({n: node_json(n, attributes[n]) for n in agencies})
+        return TypedGraph(nodes, kinds, list(edges), info)
+
 
 #: How many of ``TypedGraph.read``'s queries run at once.
 READ_THREADS = 2
@@ -219,10 +279,25 @@ def _batches(iris: list[str]) -> list[list[str]]:
     return [iris[i : i + size] for i in range(0, len(iris), size)]
 
 
+#: The typed part last read or brought up to date, per store, with the generation it was read at.
+_typed_kept: weakref.WeakKeyDictionary[Store, tuple[int, TypedGraph]] = weakref.WeakKeyDictionary()
+#: Above this many entities named by the writes since, the typed part is read again rather than brought up to date.
+PATCH_MAX_TOUCHED = 5000
+
+
 def _make_ranking(store: Store) -> tuple[int, dict[str, Any]]:
     generation = store.generation
     proj = current(store)
-    typed = TypedGraph.of(proj) if proj is not None else TypedGraph.read(store)
+    if proj is not None:
+        typed = TypedGraph.of(proj)
+    else:
+        kept_typed = _typed_kept.get(store)
+        touched = store.touched_since(kept_typed[0]) if kept_typed is not None else None
+        if touched is not None and len(touched) <= PATCH_MAX_TOUCHED:
+            typed = kept_typed[1].patched(store, touched)
+        else:
+            typed = TypedGraph.read(store)
+    _typed_kept[store] = (generation, typed)
     return generation, _rank(typed)
 
 

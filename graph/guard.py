@@ -253,6 +253,50 @@ def check(text: str, limits: Limits, *, update: bool = False) -> Scan:
     return scan
 
 
+_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+#: The words an update made only of ``INSERT DATA`` and ``DELETE DATA`` operations may hold.
+_DATA_UPDATE_WORDS = frozenset({"PREFIX", "INSERT", "DELETE", "DATA", "GRAPH", "A", "TRUE", "FALSE"})
+
+
+def touched_iris(text: str) -> frozenset[str] | None:
+    """The IRIs an update names, when it is made only of ``INSERT DATA`` and ``DELETE DATA`` operations: every quad it
+    adds or removes has its subject, predicate, object and graph among them (a blank node is none of them). None for
+    any other update (a ``WHERE`` binds IRIs the text does not name; graph operations, ``LOAD``, ``BASE``), or one the
+    scanner cannot read."""
+    prefixes: dict[str, str] = {}
+    names: set[str] = set()
+    last: tuple[str, str] | None = None
+    before_last: tuple[str, str] | None = None
+    try:
+        tokens = list(_tokens(unescape_codepoints(text)))
+    except QuerySyntaxError:
+        return None
+    for kind, value, _position in tokens:
+        if kind == "word":
+            upper = value.upper()
+            if upper not in _DATA_UPDATE_WORDS:
+                return None
+            value = upper
+        elif kind == "iri":
+            if before_last == ("word", "PREFIX") and last is not None and last[0] == "pname":
+                prefixes[last[1].rstrip(":")] = value[1:-1]
+            else:
+                names.add(value[1:-1])
+        elif kind == "pname" and last != ("word", "PREFIX"):
+            prefix, _, local = value.partition(":")
+            if prefix not in prefixes:
+                return None
+            names.add(prefixes[prefix] + local.replace("\\", ""))
+        before_last, last = last, (kind, value)
+    words = [value.upper() for kind, value, _ in tokens if kind == "word"]
+    for index, word in enumerate(words):  # every INSERT and DELETE is followed by DATA
+        if word in ("INSERT", "DELETE") and (index + 1 >= len(words) or words[index + 1] != "DATA"):
+            return None
+    if not all(_ABSOLUTE.match(name) for name in names):
+        return None  # a relative IRI: what it names depends on a base
+    return frozenset(names)
+
+
 @dataclass(frozen=True)
 class LoadOperation:
     """``LOAD [SILENT] <source> [INTO GRAPH <graph>]``."""

@@ -14,6 +14,7 @@ in place; see ``RemoteStore.load_file``.
 
 from __future__ import annotations
 
+import collections
 import io
 import json
 import logging
@@ -41,7 +42,7 @@ from reformkg.graph.errors import (
     RequestFailed,
     StoreError,
 )
-from reformkg.graph.guard import query_form
+from reformkg.graph.guard import query_form, touched_iris
 from reformkg.graph.rdfxml import UnsafeXmlError, check_rdfxml
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,10 @@ COMMITTED = "urn:reformkg:committed"
 JOURNAL = "load-journal.json"
 #: Beside the data while a process has the store open read-write: its pid, command and (for a server) URL.
 OWNER = "owner.json"
+#: How many writes back ``Store.touched_since`` can say what they named.
+TOUCHED_LOG = 256
+#: Updates longer than this are not read for the IRIs they name (``Store.touched_since`` then says it does not know).
+TOUCHED_MAX_CHARS = 200_000
 UTF8_BOM = b"\xef\xbb\xbf"
 
 #: File extensions reformkg loads, and the parser each one takes.
@@ -402,8 +407,32 @@ class Store(ABC):
     #: by other processes or other clients of a remote endpoint are not seen.
     generation: int = 0
 
-    def _changed(self) -> None:
+    def _changed(self, touched: frozenset[str] | None = None) -> None:
+        """A write was made: the generation moves on, remembered with the IRIs the write named (``touched``) when it
+        is known to have changed no quad but among them (see ``touched_since``)."""
         self.generation += 1
+        log = self.__dict__.setdefault("_touched_log", collections.deque(maxlen=TOUCHED_LOG))
+        log.append((self.generation, touched))
+
+    def touched_since(self, generation: int) -> set[str] | None:
+        """The IRIs named by the writes made through this object since ``generation``: every quad they added or
+        removed is among them (its subject, predicate, object and graph). None when a write since is not known that
+        way (only updates made of INSERT DATA and DELETE DATA operations are) or is more than ``TOUCHED_LOG`` writes
+        back."""
+        if generation == self.generation:
+            return set()
+        try:
+            entries = [(g, t) for g, t in list(self.__dict__.get("_touched_log", ())) if g > generation]
+        except RuntimeError:  # a write appended meanwhile
+            return None
+        if len(entries) != self.generation - generation:
+            return None
+        touched: set[str] = set()
+        for _, names in entries:
+            if names is None:
+                return None
+            touched |= names
+        return touched
 
     @abstractmethod
     def query(
@@ -577,7 +606,8 @@ class OxigraphStore(Store):
         except (ValueError, RuntimeError) as error:  # CREATE of a graph that exists, DROP of one that does not …
             raise RequestFailed(str(error)) from None
         finally:
-            self._changed()  # after the write, so a cache built meanwhile is not taken for current
+            # after the write, so a cache built meanwhile is not taken for current
+            self._changed(touched_iris(sparql) if len(sparql) <= TOUCHED_MAX_CHARS else None)
 
     def add_quads(self, quads: list[ox.Quad]) -> None:
         self._check_writable()

@@ -130,3 +130,33 @@ def test_a_remembered_scan_gives_the_same_verdict_every_time():
     assert guard.check(FEDERATED[0], allowed).services == [TRAP]
     with pytest.raises(RefusedRequest):
         guard.check(FEDERATED[0], LIMITS)
+
+
+@pytest.mark.parametrize(
+    ("update", "named"),
+    [
+        ("INSERT DATA { <urn:a> <urn:p> <urn:o> }", {"urn:a", "urn:p", "urn:o"}),
+        (
+            'PREFIX ex: <http://ex/> INSERT DATA { GRAPH <urn:g> { ex:a a ex:C ; ex:p "x"@en, 3, _:b } } ; '
+            "DELETE DATA { ex:b ex:q <urn:c> }",
+            {"urn:g", "http://ex/a", "http://ex/C", "http://ex/p", "http://ex/b", "http://ex/q", "urn:c"},
+        ),
+        ('INSERT DATA { <urn:a> <urn:p> "<urn:not-an-iri> DELETE WHERE" }', {"urn:a", "urn:p"}),
+        ("INSERT DATA { <urn:a> <urn:p> \\u003Curn:escaped> }", {"urn:a", "urn:p", "urn:escaped"}),
+        ("DELETE WHERE { <urn:a> ?p ?o }", None),
+        ("INSERT { <urn:a> <urn:p> ?o } WHERE { ?s ?p ?o }", None),
+        ("DELETE { ?s ?p ?o } INSERT DATA { <urn:a> <urn:p> <urn:o> }", None),
+        ("WITH <urn:g> DELETE DATA { <urn:a> <urn:p> <urn:o> }", None),
+        ("CLEAR ALL", None),
+        ("LOAD <http://example.org/x>", None),
+        ("BASE <http://ex/> INSERT DATA { <a> <b> <c> }", None),
+        ("INSERT DATA { <a> <urn:p> <urn:o> }", None),  # relative: what it names depends on a base
+        ("INSERT DATA { unknown:a <urn:p> <urn:o> }", None),
+        ('INSERT DATA { <urn:a> <urn:p> "unclosed }', None),
+    ],
+)
+def test_a_data_update_says_every_iri_it_names_and_any_other_update_nothing(update, named):
+    """What ``Store.touched_since`` relies on: every quad an INSERT DATA or DELETE DATA adds or removes has its terms
+    among the IRIs it names; for any other update the set is unknown (None)."""
+    touched = guard.touched_iris(update)
+    assert (set(touched) if touched is not None else None) == named
