@@ -16,6 +16,11 @@ long queries already run it is stopped at once (503, try again) rather than take
 A long query's worker runs at a low CPU priority, so short queries and the server itself come first on the cores.
 Queries that queue for a worker are served cheap ones first: those whose text took little CPU when it last ran.
 
+A query text that took at most ``INLINE_SECONDS`` of CPU on a worker, on the store exactly as it is now, is answered
+the next times by the main process itself (``QueryExecutor._query_inline``): the engine does the same work for the
+same text on the same data, so it cannot run long, and the hand-off to a worker would cost more than the query. A
+write makes every text go to a worker again first; a federated query never takes that path.
+
 The in-memory store cannot be shared with another process: its queries run in threads, and one past its time is
 answered as timed out while the thread finishes in the background. So are a remote endpoint's: the answer comes on
 time, and stopping the query there is the endpoint's own business (e.g. ``oxigraph serve --timeout-s``).
