@@ -122,7 +122,7 @@ class TypedGraph:
         """From the store, reading only the typed part: the members of each class of those kinds (and of the
         organisation classes that outrank measures and places), the places with no type, and the links out of them
         (``projection-class-members``, ``projection-untyped-place-list``, ``projection-class-links``,
-        ``projection-links-from``); an entity with no link of those kinds counts when it has some link in the
+        ``projection-links``); an entity with no link of those kinds counts when it has some link in the
         projection, as in the projection.
 
         The engine's time goes to reading the text of terms (every IRI written out, and every term an isIRI or STR
@@ -142,7 +142,7 @@ class TypedGraph:
                     (untyped if origin[:1] == "<" else unsure).append(n[1:-1])
             for batch in _batches(unsure):
                 untyped += [n[1:-1] for (n,) in read.rows(read.start("projection-untyped-places", n=batch))]
-            links += [read.start("projection-links-from", s=batch) for batch in _batches(untyped)]
+            links += [read.start("projection-links", s=batch) for batch in _batches(untyped)]
             answers = {("members", k): read.rows(job) for k, job in members.items()}
             answers.update({("links", i): read.rows(job) for i, job in enumerate(links)})
             answers[("places", "")] = [[f"<{n}>"] for n in untyped]
@@ -218,9 +218,9 @@ class TypedGraph:
             elif n in places:
                 kinds[n] = "place"
         edges = {(u, v): None for u, v in self.edges if u not in touched and v not in touched}
-        for name, var in (("projection-links-from", "s"), ("projection-links-to", "o")):
+        for var in ("s", "o"):
             for batch in _batches(named):
-                for row in queries.run(store, name, **{var: batch}).solutions():
+                for row in queries.run(store, "projection-links", **{var: batch}).solutions():
                     s, p, o = row["s"], row["p"], row["o"]
                     if not (isinstance(s, ox.NamedNode) and isinstance(o, ox.NamedNode)):
                         continue

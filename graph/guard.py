@@ -277,16 +277,13 @@ def touched_iris(text: str) -> frozenset[str] | None:
             if upper not in _DATA_UPDATE_WORDS:
                 return None
             value = upper
-        elif kind == "iri":
-            if before_last == ("word", "PREFIX") and last is not None and last[0] == "pname":
-                prefixes[last[1].rstrip(":")] = value[1:-1]
-            else:
-                names.add(value[1:-1])
-        elif kind == "pname" and last != ("word", "PREFIX"):
-            prefix, _, local = value.partition(":")
-            if prefix not in prefixes:
+        elif kind == "iri" and before_last == ("word", "PREFIX") and last is not None and last[0] == "pname":
+            prefixes[last[1].rstrip(":")] = value[1:-1]
+        elif kind == "iri" or (kind == "pname" and last != ("word", "PREFIX")):
+            name = _resolve(value, kind, prefixes)
+            if name is None:  # an unknown prefix: the update does not parse
                 return None
-            names.add(prefixes[prefix] + local.replace("\\", ""))
+            names.add(name)
         before_last, last = last, (kind, value)
     words = [value.upper() for kind, value, _ in tokens if kind == "word"]
     for index, word in enumerate(words):  # every INSERT and DELETE is followed by DATA

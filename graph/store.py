@@ -54,8 +54,9 @@ JOURNAL = "load-journal.json"
 OWNER = "owner.json"
 #: How many writes back ``Store.touched_since`` can say what they named.
 TOUCHED_LOG = 256
-#: Updates longer than this are not read for the IRIs they name (``Store.touched_since`` then says it does not know).
-TOUCHED_MAX_CHARS = 200_000
+#: Updates longer than this are not kept to be read for the IRIs they name (``Store.touched_since`` then says it does
+#: not know): at most ``TOUCHED_LOG`` texts of this size are held.
+TOUCHED_MAX_CHARS = 50_000
 UTF8_BOM = b"\xef\xbb\xbf"
 
 #: File extensions reformkg loads, and the parser each one takes.
@@ -407,31 +408,34 @@ class Store(ABC):
     #: by other processes or other clients of a remote endpoint are not seen.
     generation: int = 0
 
-    def _changed(self, touched: frozenset[str] | None = None) -> None:
-        """A write was made: the generation moves on, remembered with the IRIs the write named (``touched``) when it
-        is known to have changed no quad but among them (see ``touched_since``)."""
+    def _changed(self, update: str | None = None) -> None:
+        """A write was made: the generation moves on. ``update`` is the text of a SPARQL update that made it, kept
+        (up to ``TOUCHED_MAX_CHARS``) so that ``touched_since`` can say later which IRIs it named; any other write
+        is remembered as unknown."""
         self.generation += 1
         log = self.__dict__.setdefault("_touched_log", collections.deque(maxlen=TOUCHED_LOG))
-        log.append((self.generation, touched))
+        log.append([self.generation, update if update is not None and len(update) <= TOUCHED_MAX_CHARS else None])
 
     def touched_since(self, generation: int) -> set[str] | None:
         """The IRIs named by the writes made through this object since ``generation``: every quad they added or
         removed is among them (its subject, predicate, object and graph). None when a write since is not known that
-        way (only updates made of INSERT DATA and DELETE DATA operations are) or is more than ``TOUCHED_LOG`` writes
-        back."""
+        way (only updates made of INSERT DATA and DELETE DATA operations are: ``guard.touched_iris``, read here, off
+        the write's path) or is more than ``TOUCHED_LOG`` writes back."""
         if generation == self.generation:
             return set()
         try:
-            entries = [(g, t) for g, t in list(self.__dict__.get("_touched_log", ())) if g > generation]
+            entries = [entry for entry in list(self.__dict__.get("_touched_log", ())) if entry[0] > generation]
         except RuntimeError:  # a write appended meanwhile
             return None
         if len(entries) != self.generation - generation:
             return None
         touched: set[str] = set()
-        for _, names in entries:
-            if names is None:
+        for entry in entries:
+            if isinstance(entry[1], str):
+                entry[1] = touched_iris(entry[1])  # read once, then kept
+            if entry[1] is None:
                 return None
-            touched |= names
+            touched |= entry[1]
         return touched
 
     @abstractmethod
@@ -606,8 +610,7 @@ class OxigraphStore(Store):
         except (ValueError, RuntimeError) as error:  # CREATE of a graph that exists, DROP of one that does not …
             raise RequestFailed(str(error)) from None
         finally:
-            # after the write, so a cache built meanwhile is not taken for current
-            self._changed(touched_iris(sparql) if len(sparql) <= TOUCHED_MAX_CHARS else None)
+            self._changed(sparql)  # after the write, so a cache built meanwhile is not taken for current
 
     def add_quads(self, quads: list[ox.Quad]) -> None:
         self._check_writable()
