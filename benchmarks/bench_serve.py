@@ -65,11 +65,16 @@ SHAPE_NAMES = {"a group-by owners": "owners", "b province join+filter": "trace",
 JSON = {"Accept": "application/sparql-results+json"}
 
 
-def point_lookups(farms: int) -> list[str]:
-    """Three point lookups on three different farms (the mix's last three requests)."""
+def lookup_on(farms: int, farm: int) -> str:
+    """The point lookup (``d`` of ``benchmarks.bench.queries``) on farm number ``farm`` (modulo ``farms``)."""
     base = queries(farms)["d point lookup"]
     marker = f"forest-farm-{farms // 2 + 7 if farms > 20 else 0:06d}"
-    return [base.replace(marker, f"forest-farm-{(farms // 2 + 7 + k * 97) % max(farms, 1):06d}") for k in range(3)]
+    return base.replace(marker, f"forest-farm-{farm % max(farms, 1):06d}")
+
+
+def point_lookups(farms: int) -> list[str]:
+    """Three point lookups on three different farms (the mix's last three requests)."""
+    return [lookup_on(farms, farms // 2 + 7 + k * 97) for k in range(3)]
 
 
 def timed_process(command: list[str], env: dict | None = None) -> float:
@@ -198,9 +203,7 @@ def start_reformkg(store: Path, log: Path, **settings: str) -> Server:
 
 def fresh_lookups(farms: int, count: int) -> list[str]:
     """``count`` point lookups, each on a farm of its own: texts that neither server has seen before."""
-    base = queries(farms)["d point lookup"]
-    marker = f"forest-farm-{farms // 2 + 7 if farms > 20 else 0:06d}"
-    return [base.replace(marker, f"forest-farm-{(k * 7919 + 11) % max(farms, 1):06d}") for k in range(count)]
+    return [lookup_on(farms, k * 7919 + 11) for k in range(count)]
 
 
 def single_requests(
