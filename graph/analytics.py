@@ -33,6 +33,9 @@ from reformkg.graph.projection import (
 )
 from reformkg.graph.store import Store
 
+#: The classes whose members the ranking sorts into kinds: those of its kinds, and the organisation classes that
+#: outrank measures and places (an entity of one of those is no measure or place).
+RANKED_CLASSES = frozenset(k for k, kind in CLASS_KINDS.items() if kind in TYPED_KINDS or kind == "organisation")
 #: Above this many nodes the typed projection is too big for exact betweenness within the ranking's time budget.
 BETWEENNESS_MAX_NODES = 5000
 #: Predicates a shortest path does not walk: provenance and vocabulary links join unrelated entities through a
@@ -129,7 +132,7 @@ class TypedGraph:
         filter looks at) and to a seek per member for its links, so the queries filter on no term's text: answers come
         as TSV, where an IRI is written ``<…>``, and blank nodes, literals and SHACL or OWL predicates are left out
         here. The queries run ``READ_THREADS`` at a time (the engine runs them without Python's interpreter lock)."""
-        classes = [k for k, kind in CLASS_KINDS.items() if kind in TYPED_KINDS or kind == "organisation"]
+        classes = [k for k in CLASS_KINDS if k in RANKED_CLASSES]
         typed = [k for k in classes if CLASS_KINDS[k] in TYPED_KINDS]
         with _Reader(store) as read:
             places = read.start("projection-untyped-place-list")
@@ -206,11 +209,7 @@ class TypedGraph:
         for batch in _batches(untyped):
             places |= {str(row["n"]) for row in queries.run(store, "projection-untyped-places", n=batch).rows()}
         for n in named:
-            ranked = [
-                c
-                for c in types[n]
-                if c in CLASS_KINDS and (CLASS_KINDS[c] in TYPED_KINDS or CLASS_KINDS[c] == "organisation")
-            ]
+            ranked = [c for c in types[n] if c in RANKED_CLASSES]
             if ranked:
                 kind = CLASS_KINDS[min(ranked, key=class_rank)]
                 if kind in TYPED_KINDS:
