@@ -207,6 +207,14 @@ def _files_replaced(error: Exception) -> bool:
     return isinstance(error, (OSError, RuntimeError)) and "No such file" in str(error)
 
 
+def _files_state(path: str) -> int | None:
+    """When the store's folder last changed (a file made or removed: a flush, a compaction, a new log), in ns."""
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+
+
 def _open_view(path: str) -> ox.Store:
     """A read-only view of the store as of now, tried again a few times if the writer replaced files meanwhile."""
     for attempt in range(5):
@@ -239,6 +247,7 @@ def _worker_loop(path: str, connection) -> None:  # pragma: no cover - runs in a
         # the query's own, the view's reopening left out
         connection.send((status, payload, time.process_time(), query_cpu))
 
+    files = _files_state(path)
     store, epoch = _open_view(path), 0
     reply("ready", None)
     while True:
@@ -248,8 +257,12 @@ def _worker_loop(path: str, connection) -> None:  # pragma: no cover - runs in a
             return
         wanted_epoch, sparql, formats, default_graphs, named_graphs, limit = request
         try:
-            if wanted_epoch != epoch:  # the store was written since this view opened: the query must see that
-                store, epoch = _open_view(path), wanted_epoch
+            now = _files_state(path)
+            # The store was written since this view opened (the query must see that), or the writer flushed or
+            # compacted its files: a view opened before a compaction and read after it has grown past 6 GiB in
+            # one query on a freshly loaded 6.9M-triple store, where a fresh view reads the same in 0.2 GiB.
+            if wanted_epoch != epoch or now != files:
+                files, store, epoch = now, _open_view(path), wanted_epoch
             options = dataset_options(default_graphs, named_graphs)
             started = time.process_time()
             store, answer = _run_on_view(store, path, sparql, formats, options, limit)

@@ -10,6 +10,7 @@ import threading
 import time
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 import uvloop
 
@@ -209,3 +210,22 @@ def test_a_worker_that_dies_mid_query_is_a_store_error_at_once_and_is_replaced(e
     assert outcome["killed"] in before and outcome["killed"] not in {p.pid for p in pool.processes()}
     assert executor.ready_workers() == 3  # a fresh worker took its place
     assert json.loads(run_async(executor, "ASK {}").body)["boolean"] is True
+
+
+def test_a_worker_reopens_its_view_when_the_store_files_change(tmp_path):
+    """A write made past the executor (no epoch bump) reaches a worker once the writer's files change (a flush): the
+    worker reopens its view when the store's folder changed, as after a compaction, rather than read an old one."""
+    store = OxigraphStore(tmp_path / "store")
+    executor = QueryExecutor(store, timeout=5, workers=1)
+    try:
+        ask = "ASK { <http://example.org/past> ?p ?o }"
+        assert json.loads(executor.query(ask, F).body)["boolean"] is False  # on a worker (the blocking path)
+        store.oxigraph.add(
+            ox.Quad(ox.NamedNode("http://example.org/past"), ox.NamedNode("http://example.org/p"), ox.Literal("x"))
+        )
+        store.oxigraph.flush()
+        answers = {json.loads(executor.query(ask, F).body)["boolean"] for _ in range(3)}  # every worker in turn
+        assert answers == {True}
+    finally:
+        executor.close()
+        store.close()
