@@ -57,6 +57,9 @@ TOUCHED_LOG = 256
 #: Updates longer than this are not kept to be read for the IRIs they name (``Store.touched_since`` then says it does
 #: not know): at most ``TOUCHED_LOG`` texts of this size are held.
 TOUCHED_MAX_CHARS = 50_000
+#: A load of a file up to this size, replacing graphs of up to ``TOUCHED_MAX_QUADS`` quads, says what it changed.
+TOUCHED_MAX_FILE_BYTES = 5_000_000
+TOUCHED_MAX_QUADS = 100_000
 UTF8_BOM = b"\xef\xbb\xbf"
 
 #: File extensions reformkg loads, and the parser each one takes.
@@ -408,19 +411,23 @@ class Store(ABC):
     #: by other processes or other clients of a remote endpoint are not seen.
     generation: int = 0
 
-    def _changed(self, update: str | None = None) -> None:
+    def _changed(self, update: str | None = None, touched: frozenset[str] | None = None) -> None:
         """A write was made: the generation moves on. ``update`` is the text of a SPARQL update that made it, kept
-        (up to ``TOUCHED_MAX_CHARS``) so that ``touched_since`` can say later which IRIs it named; any other write
-        is remembered as unknown."""
+        (up to ``TOUCHED_MAX_CHARS``) so that ``touched_since`` can say later which IRIs it named; ``touched`` the
+        IRIs of every quad a write added or removed, when the writer knows them; any other write is remembered as
+        unknown."""
         self.generation += 1
         log = self.__dict__.setdefault("_touched_log", collections.deque(maxlen=TOUCHED_LOG))
-        log.append([self.generation, update if update is not None and len(update) <= TOUCHED_MAX_CHARS else None])
+        if update is not None:
+            log.append([self.generation, update if len(update) <= TOUCHED_MAX_CHARS else None])
+        else:
+            log.append([self.generation, touched])
 
     def touched_since(self, generation: int) -> set[str] | None:
         """The IRIs named by the writes made through this object since ``generation``: every quad they added or
         removed is among them (its subject, predicate, object and graph). None when a write since is not known that
-        way (only updates made of INSERT DATA and DELETE DATA operations are: ``guard.touched_iris``, read here, off
-        the write's path) or is more than ``TOUCHED_LOG`` writes back."""
+        way or is more than ``TOUCHED_LOG`` writes back. Known are updates made of INSERT DATA and DELETE DATA
+        operations (``guard.touched_iris``, read here, off the write's path) and small loads (``load_file``)."""
         if generation == self.generation:
             return set()
         try:
@@ -432,7 +439,7 @@ class Store(ABC):
         touched: set[str] = set()
         for entry in entries:
             if isinstance(entry[1], str):
-                entry[1] = touched_iris(entry[1])  # read once, then kept
+                entry[1] = touched_iris(entry[1])  # an update's text, read once, then kept
             if entry[1] is None:
                 return None
             touched |= entry[1]
@@ -655,6 +662,10 @@ class OxigraphStore(Store):
             _check_xml(path, rdf_fmt)
             quads, targets = None, [target.value]
         existing = [t for t in targets if self._ox.contains_named_graph(ox.NamedNode(t))]
+        # a small load (the next newsletter's graph) says what it changed: the IRIs of the graphs it replaces, as they
+        # were and as they are after it (``touched_since``); a large one does not (reading them would cost too much)
+        small = path.stat().st_size <= TOUCHED_MAX_FILE_BYTES
+        replaced = self._graph_iris(existing) if small else None
         staging = {t: f"{t}#reformkg-staging-{load_id}" for t in existing}
         writing = {t: staging.get(t, t) for t in targets}
         self._write_journal({"id": load_id, "file": str(path), "writing": sorted(writing.values())})
@@ -679,9 +690,25 @@ class OxigraphStore(Store):
                 (self.path / JOURNAL).unlink(missing_ok=True)
             raise
         self._finish(load_id)
-        self._changed()
+        loaded = self._graph_iris(targets) if replaced is not None else None
+        self._changed(touched=replaced | loaded | set(targets) if replaced is not None and loaded is not None else None)
         triples = sum(self.count(t) for t in targets)
         return LoadReport(str(path), targets, triples, existing, time.perf_counter() - started)
+
+    def _graph_iris(self, graphs: list[str]) -> frozenset[str] | None:
+        """Every IRI in the quads of these graphs (subjects, predicates, objects), or None past
+        ``TOUCHED_MAX_QUADS`` quads."""
+        names: set[str] = set()
+        seen = 0
+        for graph in graphs:
+            for quad in self._ox.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
+                seen += 1
+                if seen > TOUCHED_MAX_QUADS:
+                    return None
+                for term in (quad.subject, quad.predicate, quad.object):
+                    if isinstance(term, ox.NamedNode):
+                        names.add(term.value)
+        return frozenset(names)
 
     def _bulk_load_file(self, path: Path, fmt: ox.RdfFormat, graph: ox.NamedNode, progress: Progress | None) -> None:
         base = path.resolve().as_uri()

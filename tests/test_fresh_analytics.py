@@ -331,3 +331,25 @@ def test_the_ranking_after_a_data_write_is_brought_up_to_date_and_after_other_wr
         assert whole_reads == ([store.generation] if read_whole else []), write
         assert {k: v for k, v in ranked.items() if k != "stale"} == analytics._rank(read(analytics.TypedGraph, store))
     assert store.touched_since(0) is None  # the load and the WHERE are not known that way
+
+
+def test_a_small_load_replacing_a_graph_says_what_it_changed_and_the_ranking_is_brought_up_to_date(tmp_path):
+    """Accepting the next newsletter loads a small file in place of a graph: the store knows the IRIs of that graph as
+    it was and as it is, and the typed part brought up to date with them is the one read whole."""
+    graph = "https://w3id.org/reformkg/graph/test-issue"
+    first, second = tmp_path / "first.ttl", tmp_path / "second.ttl"
+    first.write_text(EDGE_CASES + "<urn:t:a8> a rko:Agency . <urn:t:r1> prov:wasAssociatedWith <urn:t:a8> .\n")
+    changed = EDGE_CASES.replace("prov:wasAssociatedWith <urn:t:a1>, <urn:t:a2>, _:b", "prov:wasAssociatedWith _:b")
+    second.write_text(changed + '<urn:t:a7> a rko:Agency ; rdfs:label "七局"@zh . <urn:t:r2> rko:near <urn:t:a7> .\n')
+    store = OxigraphStore(tmp_path / "store")
+    try:
+        store.load_file(first, graph=graph)
+        typed, generation = analytics.TypedGraph.read(store), store.generation
+        store.load_file(second, graph=graph)
+        touched = store.touched_since(generation)
+        assert touched is not None and {"urn:t:a1", "urn:t:a7", "urn:t:a8", "urn:t:r1"} <= touched
+        patched = typed.patched(store, touched)
+        _same_typed(patched, analytics.TypedGraph.read(store))
+        assert "urn:t:a8" in typed.kinds and "urn:t:a8" not in patched.kinds and "urn:t:a7" in patched.kinds
+    finally:
+        store.close()
