@@ -39,6 +39,10 @@ from pathlib import Path
 TARGETS = {"ego": 1000.0, "ranking": 5000.0}
 AG = "https://w3id.org/reformkg/id/org/"
 BENCH_WRITES = "https://w3id.org/reformkg/graph/bench-analytics-writes"
+BENCH_ISSUE = "https://w3id.org/reformkg/graph/bench-analytics-issue"
+RKO = "https://w3id.org/reformkg/ontology#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+PROV = "http://www.w3.org/ns/prov#"
 EGO = f"{AG}province-00-forestry-department"
 
 
@@ -85,6 +89,23 @@ def ranking_cold(store, writes, figures: dict[str, float | str]) -> None:
     analytics.rank_agencies(store)
     figures["ranking_cached"] = ms_since(started)
     figures["typed"] = ranking["projection"]["nodes"]
+    # a small load, as accepting the next issue makes: 200 new agencies, each owning a new reform with a provincial
+    # department (a hub)
+    with tempfile.TemporaryDirectory() as folder:
+        issue = Path(folder) / "issue.ttl"
+        issue.write_text(
+            "".join(
+                f'<urn:bench:issue:agency{i}> a <{RKO}Agency> ; <{RDFS}label> "局{i}"@zh .\n'
+                f"<urn:bench:issue:reform{i}> a <{RKO}ReformPilot> ; <{PROV}wasAssociatedWith> "
+                f"<urn:bench:issue:agency{i}>, <{EGO}> .\n"
+                for i in range(200)
+            ),
+            encoding="utf-8",
+        )
+        store.load_file(issue, graph=BENCH_ISSUE)
+    started = time.perf_counter()
+    analytics.rank_agencies(store)
+    figures["ranking_load"] = ms_since(started)
 
 
 def measure(store, runs: int, quick: bool = False) -> dict[str, float | str]:
@@ -187,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
             figures = measure(store, args.runs, args.quick)
         finally:
             store.drop_graph(BENCH_WRITES)
+            store.drop_graph(BENCH_ISSUE)
             store.close()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -200,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         ("  the first of them", "ego_first"),
         ("ranking cold from nothing (a write, then rank_agencies)", "ranking_nothing"),
         ("ranking cold after a data write (brought up to date)", "ranking"),
+        ("ranking after a small load, as of an accepted issue", "ranking_load"),
         ("ranking again (kept until the store changes)", "ranking_cached"),
         ("projection rebuild (build_projection)", "rebuild"),
         ("  again, on its thread (project, waited for)", "project"),
