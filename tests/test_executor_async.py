@@ -170,6 +170,17 @@ def test_an_inline_answer_is_dropped_when_a_write_ran_meanwhile(executor):
     assert pool.inline_turn(request) is None  # its cost was measured before the write
 
 
+def _children() -> set[int]:
+    """The child processes of this process, whichever of its threads started them (a thread may end meanwhile)."""
+    found: set[int] = set()
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            found |= {int(c) for c in (task / "children").read_text().split()}
+        except OSError:
+            continue
+    return found
+
+
 def test_a_worker_that_dies_mid_query_is_a_store_error_at_once_and_is_replaced(executor):
     """The loop's path notices the worker's end (its socket closes) without waiting for the time limit."""
     import os
@@ -179,18 +190,13 @@ def test_a_worker_that_dies_mid_query_is_a_store_error_at_once_and_is_replaced(e
 
     pool = executor._pool
     before = {p.pid for p in pool.processes()}
-    others = {  # processes of this test session that are not the pool's (servers of other fixtures)
-        int(c) for task in Path("/proc/self/task").iterdir() for c in (task / "children").read_text().split()
-    } - before
+    others = _children() - before  # processes of this test session that are not the pool's (other fixtures')
     outcome: dict = {}
 
     def kill_the_busy_worker() -> None:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            children = {
-                int(c) for task in Path("/proc/self/task").iterdir() for c in (task / "children").read_text().split()
-            }
-            busy = sorted(children - {p.pid for p in pool.processes()} - others)
+            busy = sorted(_children() - {p.pid for p in pool.processes()} - others)
             if busy:
                 outcome["killed"] = busy[0]
                 os.kill(busy[0], signal.SIGKILL)
