@@ -799,6 +799,9 @@ UPDATE_CHUNK_TRIPLES = 2_000
 #: Virtuoso's error classes for a text it compiled and refused, or ran and found wrong (22023: a bad argument, such
 #: as CREATE of a graph that exists; 37000: the SPARQL compiler), as the first words of its answer.
 _VIRTUOSO_REQUEST_ERRORS = (b"Virtuoso 22023 ", b"Virtuoso 37000 ", b"Virtuoso 42000 ")
+#: Virtuoso's word for a transaction it rolled back in a deadlock, to be sent again; and how many times it is.
+_VIRTUOSO_DEADLOCK = b"SR172"
+DEADLOCK_RETRIES = 3
 #: Virtuoso writes blank nodes in SPARQL results as ``nodeID://b1234``, which is no blank node label.
 _VIRTUOSO_BNODE = re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")nodeID://')
 _GRAPH_FORMS = ("construct", "describe")
@@ -1179,10 +1182,20 @@ class RemoteStore(Store):
         """One request; RemoteError when the endpoint does not answer, the mapped error for an error status."""
         import httpx
 
-        try:
-            response = self._http.request(method, url, auth=self._auth.get(url) or httpx.USE_CLIENT_DEFAULT, **kwargs)
-        except httpx.HTTPError as error:
-            raise RemoteError(f"{_public_url(url)} did not answer: {type(error).__name__}") from None
+        for attempt in range(DEADLOCK_RETRIES + 1):
+            try:
+                response = self._http.request(
+                    method, url, auth=self._auth.get(url) or httpx.USE_CLIENT_DEFAULT, **kwargs
+                )
+            except httpx.HTTPError as error:
+                raise RemoteError(f"{_public_url(url)} did not answer: {type(error).__name__}") from None
+            if attempt < DEADLOCK_RETRIES and response.status_code == 500 and _VIRTUOSO_DEADLOCK in response.content:
+                # Virtuoso rolled the transaction back and asks for it again (two chunks of a load in flight can
+                # lock each other)
+                log.info("%s: transaction deadlocked, sent again", _public_url(url))
+                time.sleep(0.1 * 3**attempt)
+                continue
+            break
         self._raise_for(response)
         return response
 
