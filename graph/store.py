@@ -57,6 +57,15 @@ TOUCHED_LOG = 256
 #: Updates longer than this are not kept to be read for the IRIs they name (``Store.touched_since`` then says it does
 #: not know): at most ``TOUCHED_LOG`` texts of this size are held.
 TOUCHED_MAX_CHARS = 50_000
+
+
+def _union(*parts: frozenset[str] | list[str] | None) -> frozenset[str] | None:
+    """The union of sets of IRIs, or None when one of them is not known."""
+    if any(part is None for part in parts):
+        return None
+    return frozenset().union(*parts)
+
+
 #: A load of a file up to this size, replacing graphs of up to ``TOUCHED_MAX_QUADS`` quads, says what it changed.
 TOUCHED_MAX_FILE_BYTES = 5_000_000
 TOUCHED_MAX_QUADS = 100_000
@@ -411,11 +420,11 @@ class Store(ABC):
     #: by other processes or other clients of a remote endpoint are not seen.
     generation: int = 0
 
-    def _changed(self, update: str | None = None, touched: frozenset[str] | None = None) -> None:
+    def _changed(self, update: str | None = None, touched: Callable[[], frozenset[str] | None] | None = None) -> None:
         """A write was made: the generation moves on. ``update`` is the text of a SPARQL update that made it, kept
-        (up to ``TOUCHED_MAX_CHARS``) so that ``touched_since`` can say later which IRIs it named; ``touched`` the
-        IRIs of every quad a write added or removed, when the writer knows them; any other write is remembered as
-        unknown."""
+        (up to ``TOUCHED_MAX_CHARS``) so that ``touched_since`` can say later which IRIs it named; ``touched`` says
+        the IRIs of every quad a write added or removed, when the writer can (called only when asked); any other
+        write is remembered as unknown."""
         self.generation += 1
         log = self.__dict__.setdefault("_touched_log", collections.deque(maxlen=TOUCHED_LOG))
         if update is not None:
@@ -440,6 +449,8 @@ class Store(ABC):
         for entry in entries:
             if isinstance(entry[1], str):
                 entry[1] = touched_iris(entry[1])  # an update's text, read once, then kept
+            elif callable(entry[1]):
+                entry[1] = entry[1]()
             if entry[1] is None:
                 return None
             touched |= entry[1]
@@ -690,8 +701,11 @@ class OxigraphStore(Store):
                 (self.path / JOURNAL).unlink(missing_ok=True)
             raise
         self._finish(load_id)
-        loaded = self._graph_iris(targets) if replaced is not None else None
-        self._changed(touched=replaced | loaded | set(targets) if replaced is not None and loaded is not None else None)
+        # the graphs as they are now are read only when a ranking asks (``touched_since``): a later write that
+        # changes them again is in the log with what it named
+        self._changed(
+            touched=(lambda: _union(replaced, self._graph_iris(targets), targets)) if replaced is not None else None
+        )
         triples = sum(self.count(t) for t in targets)
         return LoadReport(str(path), targets, triples, existing, time.perf_counter() - started)
 
