@@ -4,17 +4,27 @@ places, and exports for Gephi and spreadsheets. Everything reads the store throu
 
 from __future__ import annotations
 
+import array
 import csv
+import functools
+import hashlib
 import io
 import itertools
+import json
+import logging
+import os
+import sys
+import threading
 import weakref
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any
 
 import pyoxigraph as ox
 
 from reformkg.graph import ownership, queries
+from reformkg.graph import projection as projection_module
 from reformkg.graph.errors import InputError, NoPath, UnknownEntity
 from reformkg.graph.projection import (
     CLASS_KINDS,
@@ -32,6 +42,8 @@ from reformkg.graph.projection import (
     stale_for,
 )
 from reformkg.graph.store import Store
+
+log = logging.getLogger(__name__)
 
 #: The classes whose members the ranking sorts into kinds: those of its kinds, and the organisation classes that
 #: outrank measures and places (an entity of one of those is no measure or place).
@@ -111,6 +123,8 @@ class TypedGraph:
     kinds: dict[str, str]
     edges: list[tuple[str, str]]
     info: dict[str, dict[str, Any]]
+    #: The edges as node indices (flat: source, target, …) when known already (read from ``TYPED_FILE``).
+    indexed: array.array | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def of(cls, proj: Projection) -> TypedGraph:
@@ -287,24 +301,137 @@ PATCH_MAX_TOUCHED = 5000
 def _make_ranking(store: Store) -> tuple[int, dict[str, Any]]:
     generation = store.generation
     proj = current(store)
+    kept_typed = None
     if proj is not None:
         typed = TypedGraph.of(proj)
     else:
-        kept_typed = _typed_kept.get(store)
+        kept_typed = _typed_kept.get(store) or saved_typed(store)
         touched = store.touched_since(kept_typed[0]) if kept_typed is not None else None
         if touched is not None and len(touched) <= PATCH_MAX_TOUCHED:
             typed = kept_typed[1].patched(store, touched)
         else:
             typed = TypedGraph.read(store)
+    if kept_typed is None or typed is not kept_typed[1]:  # (what was just read from the file is there already)
+        _save_later(store, generation, typed)
     _typed_kept[store] = (generation, typed)
     return generation, _rank(typed)
 
 
+# -- the typed part kept on disk across restarts ---------------------------------------------------------------------
+#: The file, beside an on-disk store's data, that keeps the typed part last made, with the state of the store it is of
+#: (``Store.state_id``). Read when nothing is kept in memory, so the first ranking after a restart is brought up to
+#: date from it instead of reading the typed part whole.
+TYPED_FILE = "reformkg-typed-part.bin"
+TYPED_FORMAT = 1
+#: The array type of the edges' node indices in the file: unsigned, 32 bits.
+INDEX_TYPE = next(code for code in "IL" if array.array(code).itemsize == 4)
+_save_lock = threading.Lock()
+
+
+@functools.cache
+def _code_key() -> str:
+    """What the kept typed part depends on besides the store: this module and the projection's (kinds, classes,
+    skipped predicates) as they are now, and the file's format."""
+    digest = hashlib.sha256(str(TYPED_FORMAT).encode())
+    for module in (__file__, projection_module.__file__):
+        digest.update(Path(module).read_bytes())
+    return digest.hexdigest()
+
+
+def _typed_bytes(state: str, typed: TypedGraph) -> bytes:
+    """The typed part as a file: a JSON line (format, code key, state, counts), a JSON line (nodes, their kinds, the
+    agencies' node info), then the edges as pairs of node indices (unsigned 32-bit, little-endian)."""
+    edges = typed.indexed
+    if edges is None:
+        index = {n: i for i, n in enumerate(typed.nodes)}
+        edges = array.array(INDEX_TYPE, map(index.__getitem__, itertools.chain.from_iterable(typed.edges)))
+    if sys.byteorder != "little":
+        edges = array.array(INDEX_TYPE, edges)
+        edges.byteswap()
+    head = {"format": TYPED_FORMAT, "code": _code_key(), "state": state}
+    head.update(nodes=len(typed.nodes), edges=len(typed.edges))
+    body = {"nodes": typed.nodes, "kinds": [typed.kinds[n] for n in typed.nodes], "info": typed.info}
+    return b"%s\n%s\n%s" % (json.dumps(head).encode(), json.dumps(body, ensure_ascii=False).encode(), edges.tobytes())
+
+
+def _typed_from(data: bytes, state: str) -> TypedGraph | None:
+    """The typed part a file holds when it is of ``state`` and was written by this code, checked whole; else None."""
+    try:
+        head_end = data.index(b"\n")
+        head = json.loads(data[:head_end])
+        if head.get("format") != TYPED_FORMAT or head.get("state") != state or head.get("code") != _code_key():
+            return None
+        body_end = data.index(b"\n", head_end + 1)
+        body = json.loads(data[head_end + 1 : body_end])
+        nodes, kinds, info = body["nodes"], body["kinds"], body["info"]
+        edges = array.array(INDEX_TYPE)
+        edges.frombytes(data[body_end + 1 :])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if sys.byteorder != "little":
+        edges.byteswap()
+    n = len(nodes)
+    if not (
+        head.get("nodes") == n == len(kinds)
+        and len(edges) == 2 * head.get("edges", -1)
+        and all(isinstance(node, str) for node in nodes)
+        and set(kinds) <= TYPED_KINDS
+        and isinstance(info, dict)
+        and info.keys() == {node for node, kind in zip(nodes, kinds, strict=True) if kind == "agency"}
+        and (not edges or max(edges) < n)
+    ):
+        return None
+    pairs = list(zip(map(nodes.__getitem__, edges[0::2]), map(nodes.__getitem__, edges[1::2]), strict=True))
+    return TypedGraph(nodes, dict(zip(nodes, kinds, strict=True)), pairs, info, indexed=edges)
+
+
+def saved_typed(store: Store) -> tuple[int, TypedGraph] | None:
+    """``(0, typed part)`` from ``TYPED_FILE`` when it is of the store as it was opened (``store.state_id(0)``: the
+    state recorded when reformkg last closed the store, its folder unchanged since), else None."""
+    state, path = store.state_id(0), store.kept_path(TYPED_FILE)
+    if state is None or path is None:
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    typed = _typed_from(data, state)
+    return (0, typed) if typed is not None else None
+
+
+def _save_later(store: Store, generation: int, typed: TypedGraph) -> None:
+    """Write ``TYPED_FILE`` on a thread of its own at background priority, unless the store has moved on meanwhile (a
+    newer typed part will be made) or cannot keep it (in memory, remote, read-only)."""
+    if store.read_only or store.kept_path(TYPED_FILE) is None or store.state_id(generation) is None:
+        return
+
+    def save() -> None:
+        background_priority()
+        with _save_lock:
+            state, path = store.state_id(generation), store.kept_path(TYPED_FILE)
+            if store.generation != generation or state is None or path is None:
+                return
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            try:
+                tmp.write_bytes(_typed_bytes(state, typed))
+                os.replace(tmp, path)
+            except OSError as error:  # a kept copy is a help, not a need: the ranking reads the store without it
+                log.info("cannot keep the typed part in %s: %s", path, error)
+                tmp.unlink(missing_ok=True)
+
+    threading.Thread(target=save, name="reformkg-typed-save", daemon=True).start()
+
+
 def _rank(typed: TypedGraph) -> dict[str, Any]:
     import networkx as nx
+    import numpy as np
 
     index = {n: i for i, n in enumerate(typed.nodes)}
-    edges = [(index[u], index[v]) for u, v in typed.edges]
+    if typed.indexed is not None:
+        edges = np.frombuffer(typed.indexed, dtype=np.uint32)
+    else:
+        flat = map(index.__getitem__, itertools.chain.from_iterable(typed.edges))
+        edges = np.fromiter(flat, dtype=np.int64, count=2 * len(typed.edges))
     pagerank, degree = _pagerank(len(typed.nodes), edges)
     if len(typed.nodes) <= BETWEENNESS_MAX_NODES:
         graph = nx.Graph()
@@ -328,21 +455,22 @@ def _rank(typed: TypedGraph) -> dict[str, Any]:
     for rank, row in enumerate(rows, 1):
         row["rank"] = rank
     return {
-        "projection": {"nodes": len(typed.nodes), "edges": len(edges), "kinds": sorted(TYPED_KINDS)},
+        "projection": {"nodes": len(typed.nodes), "edges": len(typed.edges), "kinds": sorted(TYPED_KINDS)},
         "betweenness": note,
         "agencies": rows,
     }
 
 
-def _pagerank(n: int, edges: list[tuple[int, int]], alpha: float = 0.85, tol: float = 1.0e-6, max_iter: int = 100):
-    """PageRank and degree of a directed graph given as index pairs: networkx's algorithm (uniform teleport, dangling
-    nodes spread evenly), on a scipy sparse matrix. Returns (ranks, degrees) as numpy arrays."""
+def _pagerank(n: int, edges, alpha: float = 0.85, tol: float = 1.0e-6, max_iter: int = 100):
+    """PageRank and degree of a directed graph given as index pairs (a list of pairs, or an array of them, flat or
+    not): networkx's algorithm (uniform teleport, dangling nodes spread evenly), on a scipy sparse matrix. Returns
+    (ranks, degrees) as numpy arrays."""
     import numpy as np
     import scipy.sparse as sparse
 
     if n == 0:
         return np.zeros(0), np.zeros(0, dtype=int)
-    pairs = np.array(edges, dtype=np.int64).reshape(-1, 2)
+    pairs = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
     src, dst = pairs[:, 0], pairs[:, 1]
     degree = np.bincount(src, minlength=n) + np.bincount(dst, minlength=n)
     matrix = sparse.csr_array((np.ones(len(src)), (src, dst)), shape=(n, n))

@@ -52,11 +52,33 @@ COMMITTED = "urn:reformkg:committed"
 JOURNAL = "load-journal.json"
 #: Beside the data while a process has the store open read-write: its pid, command and (for a server) URL.
 OWNER = "owner.json"
+#: Beside an on-disk store's data: which state of the store its folder held when reformkg last closed it
+#: (``Store.state_id``) and the folder's data files then, so that derived data kept on disk (the ranking's typed
+#: part) can be known at the next open to be of the store as it is.
+STATE_FILE = "reformkg-state.json"
 #: How many writes back ``Store.touched_since`` can say what they named.
 TOUCHED_LOG = 256
 #: Updates longer than this are not kept to be read for the IRIs they name (``Store.touched_since`` then says it does
 #: not know): at most ``TOUCHED_LOG`` texts of this size are held.
 TOUCHED_MAX_CHARS = 50_000
+
+
+def _data_files(folder: Path) -> list[list[Any]] | None:
+    """The data files of an engine's folder, sorted, each as [name, size, modification time in ns]: any write to the
+    store, by reformkg or by another program, adds, grows or replaces one (a write-ahead log, a manifest, a table).
+    The engine's info logs (``LOG``, ``LOG.old.*``) and ``LOCK`` are left out: opening a store, even read-only, may
+    write them. None when the folder cannot be read."""
+    try:
+        with os.scandir(folder) as entries:
+            files = []
+            for entry in entries:
+                if entry.name == "LOCK" or entry.name.startswith("LOG"):
+                    continue
+                info = entry.stat(follow_symlinks=False)
+                files.append([entry.name, info.st_size, info.st_mtime_ns])
+    except OSError:
+        return None
+    return sorted(files)
 
 
 def _union(*parts: frozenset[str] | list[str] | None) -> frozenset[str] | None:
@@ -432,6 +454,15 @@ class Store(ABC):
         else:
             log.append([self.generation, touched])
 
+    def state_id(self, generation: int | None = None) -> str | None:
+        """An id of the store's content at ``generation`` (default: now) that holds across restarts, for derived data
+        kept on disk; None when this backend cannot say one (``OxigraphStore`` on disk can)."""
+        return None
+
+    def kept_path(self, name: str) -> Path | None:
+        """Where derived data called ``name`` may be kept beside the store's data, or None (in memory, remote)."""
+        return None
+
     def touched_since(self, generation: int) -> set[str] | None:
         """The IRIs named by the writes made through this object since ``generation``: every quad they added or
         removed is among them (its subject, predicate, object and graph). None when a write since is not known that
@@ -544,11 +575,68 @@ class OxigraphStore(Store):
         self.backend = "disk"
         if (read_only or not create) and not (self.path / "oxigraph" / "CURRENT").is_file():
             raise StoreMissing(self.path)
+        self._session = uuid.uuid4().hex
+        recorded = self._recorded_state()
         if read_only:
             self._ox = self._open_read_only(owner)
         else:
             self._ox = self._open_read_write(owner)
             self._recover()
+        # the state recorded at the last close holds when the folder is as that close left it, checked before the
+        # open (which changes the folder), and nobody closed it since (a read-only view also checks it is unchanged)
+        if recorded is not None and recorded == self._read_state_file() and not self.in_flux:
+            unchanged = not read_only or _data_files(self.path / "oxigraph") == recorded["files"]
+            self._opened_state = recorded["state"] if unchanged else None
+
+    _opened_state: str | None = None
+
+    def state_id(self, generation: int | None = None) -> str | None:
+        """``generation`` 0 is the store as opened: the state recorded when reformkg last closed it, if its folder is
+        still as that close left it (``_recorded_state``). Any other state of a read-write store is this session's
+        own id and the generation; a read-only view has no other. In memory: None."""
+        generation = self.generation if generation is None else generation
+        if generation == 0 and self._opened_state is not None:
+            return self._opened_state
+        if self.path is None or self.read_only:
+            return None
+        return f"{self._session}.{generation}"
+
+    def kept_path(self, name: str) -> Path | None:
+        return self.path / name if self.path is not None else None
+
+    def _read_state_file(self) -> dict[str, Any] | None:
+        try:
+            state = json.loads((self.path / STATE_FILE).read_text())
+        except (OSError, ValueError):
+            return None
+        if isinstance(state, dict) and isinstance(state.get("state"), str) and isinstance(state.get("files"), list):
+            return state
+        return None
+
+    def _recorded_state(self) -> dict[str, Any] | None:
+        """The state file as the last close wrote it, when the folder's data files are still the ones it lists (no
+        write since, by reformkg or any other program) and no load was cut short; else None."""
+        if (self.path / JOURNAL).exists():
+            return None
+        state = self._read_state_file()
+        if state is None or _data_files(self.path / "oxigraph") != state["files"]:
+            return None
+        return state
+
+    def _record_state(self) -> None:
+        """At close, once the engine has let go of the folder: which state it holds now, and its data files."""
+        files = _data_files(self.path / "oxigraph")
+        state = self.state_id()
+        target = self.path / STATE_FILE
+        try:
+            if files is None or state is None:
+                target.unlink(missing_ok=True)
+                return
+            tmp = self.path / f".{STATE_FILE}.{os.getpid()}.tmp"
+            tmp.write_text(json.dumps({"state": state, "files": files}))
+            os.replace(tmp, target)
+        except OSError as error:
+            log.warning("store %s: cannot write %s: %s", self.path, STATE_FILE, error)
 
     def _open_read_write(self, owner: dict[str, Any] | None) -> ox.Store:
         try:
@@ -793,11 +881,17 @@ class OxigraphStore(Store):
         journal.unlink(missing_ok=True)
 
     def close(self) -> None:
-        """Flush and let go of the store, so another process (or the next command) can open the folder."""
-        if self._ox is not None and not self.read_only:
+        """Flush and let go of the store, so another process (or the next command) can open the folder; on disk,
+        record which state the folder holds (``STATE_FILE``)."""
+        writable = self._ox is not None and not self.read_only
+        if writable:
             self._ox.flush()
         self._ox = None
         self._rdflib = None
+        if writable and self.path is not None:
+            # (a result still open keeps the engine's handle on the folder: if the engine changes a file when it lets
+            # go, the next open finds the folder changed and trusts no derived data kept)
+            self._record_state()
         if self._owned:
             self._remove_owner()
 

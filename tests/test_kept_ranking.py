@@ -1,0 +1,171 @@
+"""The ranking's typed part kept on disk beside the store: after a restart the first ranking starts from it instead of
+reading the typed part whole, and only when the store is exactly the one it was made for (recorded by reformkg when
+it last closed the store, the folder's data files unchanged since); after any other change it is read again."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+
+import pyoxigraph as ox
+import pytest
+
+from reformkg.graph import analytics
+from reformkg.graph.store import STATE_FILE, OxigraphStore
+
+RKO = "https://w3id.org/reformkg/ontology#"
+PROV = "http://www.w3.org/ns/prov#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+NEW_AGENCY = (
+    f'<urn:t:new> a <{RKO}Agency> ; <{RDFS}label> "新局"@zh . '
+    f"<urn:t:reform> a <{RKO}ReformPilot> ; <{PROV}wasAssociatedWith> <urn:t:new> ."
+)
+
+
+READ = analytics.TypedGraph.read.__func__
+
+
+@pytest.fixture
+def whole_reads(monkeypatch) -> list[int]:
+    """The generations at which ``TypedGraph.read`` read the typed part whole."""
+    reads: list[int] = []
+
+    def counted(cls, store):
+        reads.append(store.generation)
+        return READ(cls, store)
+
+    monkeypatch.setattr(analytics.TypedGraph, "read", classmethod(counted))
+    return reads
+
+
+@pytest.fixture
+def farms(tmp_path):
+    from benchmarks.bench import generate
+
+    data = tmp_path / "farms.nt"
+    generate(data, 30)
+    store = OxigraphStore(tmp_path / "store")
+    store.load_file(data)
+    store.close()
+    return tmp_path / "store"
+
+
+def _saved() -> None:
+    """Wait for the typed part being written to disk, if it is."""
+    for thread in threading.enumerate():
+        if thread.name == "reformkg-typed-save":
+            thread.join()
+
+
+def _read_whole(store) -> analytics.TypedGraph:
+    return READ(analytics.TypedGraph, store)
+
+
+def _rank(store) -> dict:
+    ranking = analytics.rank_agencies(store)
+    _saved()
+    return {k: v for k, v in ranking.items() if k != "stale"}
+
+
+def _session(path, whole_reads, *, writes=(), read_only=False) -> tuple[list[int], dict, str | None]:
+    """Open the store, rank (after each write too), close; what was read whole, the last ranking, the opened state."""
+    whole_reads.clear()
+    store = OxigraphStore(path, read_only=read_only)
+    try:
+        opened = store._opened_state
+        ranking = _rank(store)
+        for write in writes:
+            store.update(write)
+            ranking = _rank(store)
+        assert ranking == analytics._rank(_read_whole(store))  # whatever it started from, it is the whole read's
+        return list(whole_reads), ranking, opened
+    finally:
+        store.close()
+
+
+def test_after_a_restart_the_ranking_starts_from_the_kept_typed_part(farms, whole_reads):
+    reads, first, opened = _session(farms, whole_reads)
+    assert reads == [0] and opened is not None  # the load's close recorded the state; no typed part kept yet
+    assert (farms / analytics.TYPED_FILE).is_file() and (farms / STATE_FILE).is_file()
+
+    reads, again, opened = _session(farms, whole_reads)
+    assert reads == [] and opened is not None and again == first
+
+    # a write in the session: the kept part is brought up to date with what it named, kept again at the new state
+    reads, written, _ = _session(farms, whole_reads, writes=[f"INSERT DATA {{ {NEW_AGENCY} }}"])
+    assert reads == [] and "urn:t:new" in {row["iri"] for row in written["agencies"]}
+    reads, after, _ = _session(farms, whole_reads)
+    assert reads == [] and after == written
+
+    # a read-only view of the closed store starts from it too (and writes nothing beside the store)
+    kept = (farms / analytics.TYPED_FILE).stat().st_mtime_ns
+    reads, viewed, opened = _session(farms, whole_reads, read_only=True)
+    assert reads == [] and opened is not None and viewed == written
+    assert (farms / analytics.TYPED_FILE).stat().st_mtime_ns == kept
+
+
+def test_an_update_with_a_where_is_kept_at_its_new_state_after_a_whole_read(farms, whole_reads):
+    _session(farms, whole_reads)
+    reads, ranking, _ = _session(farms, whole_reads, writes=[f"DELETE WHERE {{ ?r <{PROV}wasAssociatedWith> ?a }}"])
+    assert reads == [1]
+    reads, after, _ = _session(farms, whole_reads)
+    assert reads == [] and after == ranking
+
+
+def test_a_write_by_another_program_leaves_the_kept_typed_part_unused(farms, whole_reads):
+    _, before, _ = _session(farms, whole_reads)
+    engine = ox.Store(str(farms / "oxigraph"))  # another program, writing to the folder with the engine alone
+    engine.load(NEW_AGENCY.encode(), format=ox.RdfFormat.TURTLE)
+    engine.flush()
+    del engine
+
+    reads, ranking, opened = _session(farms, whole_reads, read_only=True)
+    assert reads == [0] and opened is None and "urn:t:new" in {row["iri"] for row in ranking["agencies"]}
+    reads, ranking, opened = _session(farms, whole_reads)
+    assert reads == [0] and opened is None and ranking != before
+
+
+def test_a_store_left_without_being_closed_leaves_the_kept_typed_part_unused(farms, whole_reads):
+    _session(farms, whole_reads)
+    killed = (
+        "import os, sys\n"
+        "from reformkg.graph.store import OxigraphStore\n"
+        "store = OxigraphStore(sys.argv[1])\n"
+        f"store.update('INSERT DATA {{ {NEW_AGENCY} }}')\n"
+        "store.oxigraph.flush()\n"
+        "os._exit(0)  # as if killed: no close\n"
+    )
+    subprocess.run([sys.executable, "-c", killed, str(farms)], check=True, timeout=120)
+    assert (farms / STATE_FILE).is_file()  # the previous close's record is still there, and no longer true
+    reads, ranking, opened = _session(farms, whole_reads)
+    assert reads == [0] and opened is None and "urn:t:new" in {row["iri"] for row in ranking["agencies"]}
+
+
+def test_a_damaged_kept_file_or_one_made_by_other_code_is_not_used(farms, whole_reads, monkeypatch):
+    _, first, _ = _session(farms, whole_reads)
+    kept = farms / analytics.TYPED_FILE
+    whole = kept.read_bytes()
+    for damaged in (whole[: len(whole) // 2], whole[:-4], whole.replace(b'"agency"', b'"agenc!"', 1), b"", b"\x00"):
+        kept.write_bytes(damaged)
+        reads, ranking, opened = _session(farms, whole_reads)
+        assert reads == [0] and opened is not None and ranking == first
+    monkeypatch.setattr(analytics, "_code_key", lambda: "another version of the code")
+    reads, ranking, _ = _session(farms, whole_reads)
+    assert reads == [0] and ranking == first
+    monkeypatch.undo()
+
+
+def test_the_kept_file_holds_the_typed_part_as_it_was():
+    store = OxigraphStore()
+    store.oxigraph.load(
+        (NEW_AGENCY + f" <urn:t:a2> a <{RKO}Agency> . <urn:t:reform> <{PROV}wasAssociatedWith> <urn:t:a2> .").encode(),
+        format=ox.RdfFormat.TURTLE,
+    )
+    typed = _read_whole(store)
+    again = analytics._typed_from(analytics._typed_bytes("s", typed), "s")
+    assert again == typed and len(typed.edges) == 2 and typed.info.keys() == {"urn:t:new", "urn:t:a2"}
+    indexed = list(zip(again.indexed[0::2], again.indexed[1::2], strict=True))
+    assert [(again.nodes[u], again.nodes[v]) for u, v in indexed] == typed.edges
+    assert analytics._typed_from(analytics._typed_bytes("s", typed), "another state") is None
+    assert analytics._rank(again) == analytics._rank(typed)
