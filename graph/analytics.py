@@ -299,6 +299,7 @@ PATCH_MAX_TOUCHED = 5000
 
 
 def _make_ranking(store: Store) -> tuple[int, dict[str, Any]]:
+    store.track_touched = True  # from now on, updates with a WHERE say what they may touch (Store.touched_since)
     generation = store.generation
     proj = current(store)
     kept_typed = None

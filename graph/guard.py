@@ -294,6 +294,151 @@ def touched_iris(text: str) -> frozenset[str] | None:
     return frozenset(names)
 
 
+#: Functions whose value differs between two runs of the same text on the same data: a query run before an update
+#: would not bind what the update binds. SERVICE: what another endpoint answers may change between the two.
+_UNREPEATABLE_WORDS = frozenset({"UUID", "STRUUID", "RAND", "NOW", "BNODE", "SERVICE"})
+_DATA_OPERATION = re.compile(r"\b(?:INSERT|DELETE)\s+DATA\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class WhereRead:
+    """How to learn, before an update of one ``DELETE``/``INSERT … WHERE`` operation runs, which IRIs it may touch:
+    every quad it adds or removes is one of its templates filled in by a solution of its ``WHERE``, evaluated on the
+    store as it is before it. ``select`` is that ``WHERE`` as a query (``SELECT *``, the prologue kept, ``USING`` as
+    ``FROM``), to run on ``default_graph`` when the update says ``WITH`` (and no ``USING``), else on the store's
+    default graph (as the update does, not the union). The IRIs it may touch are among those the solutions bind and
+    those the text names (``named``)."""
+
+    select: str
+    default_graph: str | None
+    named: frozenset[str]
+
+
+@dataclass(frozen=True)
+class GraphRead:
+    """An update of one graph operation (``CLEAR``, ``DROP``, ``ADD``, ``MOVE``, ``COPY`` of named graphs or the
+    default graph, or ``CREATE``): the quads it adds or removes are in ``graphs`` (None: the default graph), as they
+    are before it runs."""
+
+    graphs: tuple[str | None, ...]
+    named: frozenset[str]
+
+
+def update_reads(text: str) -> WhereRead | GraphRead | None:
+    """What to read before an update runs to know which IRIs it touches, for the updates ``touched_iris`` cannot
+    answer from their text: one operation (a trailing ``;`` allowed) that is ``DELETE WHERE``, ``DELETE``/``INSERT``
+    with a ``WHERE`` (``WITH``, ``USING``), or a graph operation on named graphs or the default graph. None for
+    anything else: several operations (the second would bind on the first's result), ``LOAD``, ``CLEAR ALL`` and the
+    like, a ``BASE``, a relative IRI, an unknown prefix, and functions that give another value each run (``NOW``,
+    ``RAND``, ``UUID``…) or ``SERVICE``."""
+    if _DATA_OPERATION.search(text):  # (not one operation with a WHERE; a data update says what it touches itself)
+        return None
+    try:
+        source = unescape_codepoints(text)
+        tokens = list(_tokens(source))
+    except QuerySyntaxError:
+        return None
+    prefixes: dict[str, str] = {}
+    names: set[str] = set()
+    for index, (kind, value, _position) in enumerate(tokens):
+        if kind == "word" and value.upper() in _UNREPEATABLE_WORDS | {"BASE", "LOAD"}:
+            return None
+        if kind == "iri" and index >= 2 and tokens[index - 2][0] == "word" and tokens[index - 2][1].upper() == "PREFIX":
+            prefixes[tokens[index - 1][1].rstrip(":")] = value[1:-1]
+        elif kind == "iri" or (kind == "pname" and not (index and tokens[index - 1][1].upper() == "PREFIX")):
+            name = _resolve(value, kind, prefixes)
+            if name is None or not _ABSOLUTE.match(name):
+                return None
+            names.add(name)
+    i = 0
+    while i < len(tokens) and tokens[i][0] == "word" and tokens[i][1].upper() == "PREFIX":
+        i += 3
+    prologue = source[: tokens[i][2]] if i < len(tokens) else source
+
+    def word(at: int) -> str:
+        return tokens[at][1].upper() if at < len(tokens) and tokens[at][0] == "word" else ""
+
+    def iri(at: int) -> str | None:
+        return _resolve(tokens[at][1], tokens[at][0], prefixes) if at < len(tokens) else None
+
+    def group(at: int) -> int | None:
+        """The index just past the ``{ … }`` that opens at ``at``."""
+        if at >= len(tokens) or tokens[at][:2] != ("punct", "{"):
+            return None
+        depth = 0
+        for end in range(at, len(tokens)):
+            if tokens[end][0] == "punct":
+                depth += {"{": 1, "}": -1}.get(tokens[end][1], 0)
+                if depth == 0:
+                    return end + 1
+        return None
+
+    def ends(at: int) -> bool:  # the operation is the last one
+        return at == len(tokens) or (at + 1 == len(tokens) and tokens[at][1] == ";")
+
+    def text_of(start: int, end: int) -> str:
+        return source[tokens[start][2] : tokens[end - 1][2] + len(tokens[end - 1][1])]
+
+    named = frozenset(names)
+    first = word(i)
+    if first in ("CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY"):
+        i += 1 + (word(i + 1) == "SILENT")
+        graphs: list[str | None] = []
+        for _ in range(2 if first in ("ADD", "MOVE", "COPY") else 1):
+            if word(i) == "DEFAULT" and first != "CREATE":
+                graphs.append(None)
+                i += 1
+            else:
+                i += word(i) == "GRAPH"
+                if (graph := iri(i)) is None:
+                    return None
+                graphs.append(graph)
+                i += 1
+            if len(graphs) == 1 and first in ("ADD", "MOVE", "COPY"):
+                if word(i) != "TO":
+                    return None
+                i += 1
+        if not ends(i):
+            return None
+        return GraphRead(() if first == "CREATE" else tuple(graphs), named)
+    default_graph = None
+    if first == "WITH":
+        default_graph = iri(i + 1)
+        if default_graph is None:
+            return None
+        i += 2
+    if word(i) == "DELETE" and word(i + 1) == "WHERE" and default_graph is None:
+        end = group(i + 2)
+        if end is None or not ends(end):
+            return None
+        return WhereRead(f"{prologue}SELECT * WHERE {text_of(i + 2, end)}", None, named)
+    templates = 0
+    for keyword in ("DELETE", "INSERT"):
+        if word(i) == keyword:
+            end = group(i + 1)
+            if end is None:
+                return None
+            i, templates = end, templates + 1
+    if not templates:
+        return None
+    using = []
+    while word(i) == "USING":
+        graph_named = word(i + 1) == "NAMED"
+        graph = iri(i + 1 + graph_named)
+        if graph is None:
+            return None
+        using.append(f"FROM {'NAMED ' if graph_named else ''}<{graph}>")
+        i += 2 + graph_named
+    if word(i) != "WHERE":
+        return None
+    end = group(i + 1)
+    if end is None or not ends(end):
+        return None
+    dataset = " ".join(using)
+    select = f"{prologue}SELECT * {dataset} WHERE {text_of(i + 1, end)}"
+    return WhereRead(select, None if using else default_graph, named)
+
+
 @dataclass(frozen=True)
 class LoadOperation:
     """``LOAD [SILENT] <source> [INTO GRAPH <graph>]``."""

@@ -22,6 +22,7 @@ import os
 import re
 import stat
 import sys
+import threading
 import time
 import uuid
 from abc import ABC, abstractmethod
@@ -42,7 +43,7 @@ from reformkg.graph.errors import (
     RequestFailed,
     StoreError,
 )
-from reformkg.graph.guard import query_form, touched_iris
+from reformkg.graph.guard import GraphRead, query_form, touched_iris, update_reads
 from reformkg.graph.rdfxml import UnsafeXmlError, check_rdfxml
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,8 @@ def _union(*parts: frozenset[str] | list[str] | None) -> frozenset[str] | None:
 #: A load of a file up to this size, replacing graphs of up to ``TOUCHED_MAX_QUADS`` quads, says what it changed.
 TOUCHED_MAX_FILE_BYTES = 5_000_000
 TOUCHED_MAX_QUADS = 100_000
+#: An update with a WHERE whose WHERE has more solutions than this, run before it, does not say what it changed.
+TOUCHED_MAX_ROWS = 20_000
 UTF8_BOM = b"\xef\xbb\xbf"
 
 #: File extensions reformkg loads, and the parser each one takes.
@@ -441,6 +444,9 @@ class Store(ABC):
     #: Bumped by every write made through this object, so caches of derived data know when to refresh. Writes made
     #: by other processes or other clients of a remote endpoint are not seen.
     generation: int = 0
+    #: Set once derived data is brought up to date from what writes touched (the ranking's typed part): from then on
+    #: an update with a WHERE, or a graph operation, reads before it runs which IRIs it may touch (``OxigraphStore``).
+    track_touched: bool = False
 
     def _changed(self, update: str | None = None, touched: Callable[[], frozenset[str] | None] | None = None) -> None:
         """A write was made: the generation moves on. ``update`` is the text of a SPARQL update that made it, kept
@@ -467,7 +473,9 @@ class Store(ABC):
         """The IRIs named by the writes made through this object since ``generation``: every quad they added or
         removed is among them (its subject, predicate, object and graph). None when a write since is not known that
         way or is more than ``TOUCHED_LOG`` writes back. Known are updates made of INSERT DATA and DELETE DATA
-        operations (``guard.touched_iris``, read here, off the write's path) and small loads (``load_file``)."""
+        operations (``guard.touched_iris``, read here, off the write's path), small loads (``load_file``) and, while
+        ``track_touched`` is set, updates of one operation with a WHERE and graph operations
+        (``OxigraphStore.update``)."""
         if generation == self.generation:
             return set()
         try:
@@ -566,6 +574,7 @@ class OxigraphStore(Store):
         self.path = Path(path).absolute() if path is not None else None
         self.read_only = read_only and self.path is not None
         self.in_flux: list[str] = []
+        self._writing = threading.RLock()
         self._owned = False
         self._rdflib = None
         if self.path is None:
@@ -707,23 +716,56 @@ class OxigraphStore(Store):
 
     def update(self, sparql: str) -> None:
         self._check_writable()
+        with self._writing:  # what _touched_by reads is the store as the update finds it
+            touched = self._touched_by(sparql) if self.track_touched else None
+            try:
+                self._ox.update(sparql)
+            except SyntaxError as error:
+                raise QuerySyntaxError(str(error)) from None
+            except OSError as error:
+                raise StoreError(str(error)) from None
+            except (ValueError, RuntimeError) as error:  # CREATE of a graph that exists, DROP of one that does not …
+                raise RequestFailed(str(error)) from None
+            finally:
+                # after the write, so a cache built meanwhile is not taken for current
+                if touched is not None:
+                    self._changed(touched=lambda: touched)
+                else:
+                    self._changed(sparql)
+
+    def _touched_by(self, sparql: str) -> frozenset[str] | None:
+        """Before an update runs: the IRIs it may touch, when it is one operation with a WHERE or a graph operation
+        (``guard.update_reads``): those its WHERE binds on the store as it is now (the update binds the same: same
+        text, same data), with those its text names; or those in the graphs a graph operation changes. None for any
+        other update (an update of data operations says it by its text, when asked), or past ``TOUCHED_MAX_ROWS``
+        solutions or ``TOUCHED_MAX_QUADS`` quads."""
+        read = update_reads(sparql)
+        if read is None:
+            return None
+        if isinstance(read, GraphRead):
+            return _union(self._graph_iris(list(read.graphs)), read.named)
+        names = set(read.named)
+        options = {"default_graph": ox.NamedNode(read.default_graph)} if read.default_graph is not None else {}
         try:
-            self._ox.update(sparql)
-        except SyntaxError as error:
-            raise QuerySyntaxError(str(error)) from None
-        except OSError as error:
-            raise StoreError(str(error)) from None
-        except (ValueError, RuntimeError) as error:  # CREATE of a graph that exists, DROP of one that does not …
-            raise RequestFailed(str(error)) from None
-        finally:
-            self._changed(sparql)  # after the write, so a cache built meanwhile is not taken for current
+            for row, solution in enumerate(self._ox.query(read.select, **options)):
+                if row >= TOUCHED_MAX_ROWS:
+                    return None
+                for term in solution:
+                    if isinstance(term, ox.NamedNode):
+                        names.add(term.value)
+                    elif isinstance(term, ox.Triple):  # a quoted triple: its IRIs are not read here
+                        return None
+        except (SyntaxError, OSError, ValueError, RuntimeError, TypeError):  # the update will say what is wrong
+            return None
+        return frozenset(names)
 
     def add_quads(self, quads: list[ox.Quad]) -> None:
         self._check_writable()
-        try:
-            self._ox.extend(quads)
-        finally:
-            self._changed()
+        with self._writing:
+            try:
+                self._ox.extend(quads)
+            finally:
+                self._changed()
 
     def graphs(self) -> list[str]:
         names = (g.value for g in self._ox.named_graphs() if isinstance(g, ox.NamedNode))
@@ -746,6 +788,10 @@ class OxigraphStore(Store):
     # -- loading -------------------------------------------------------------------------------------------------
     def load_file(self, path, *, graph=None, fmt=None, progress=None) -> LoadReport:
         self._check_writable()
+        with self._writing:
+            return self._load_file(path, graph=graph, fmt=fmt, progress=progress)
+
+    def _load_file(self, path, *, graph, fmt, progress) -> LoadReport:
         started = time.perf_counter()
         path = _resolve(path)
         rdf_fmt = rdf_format(path, fmt)
@@ -797,13 +843,14 @@ class OxigraphStore(Store):
         triples = sum(self.count(t) for t in targets)
         return LoadReport(str(path), targets, triples, existing, time.perf_counter() - started)
 
-    def _graph_iris(self, graphs: list[str]) -> frozenset[str] | None:
-        """Every IRI in the quads of these graphs (subjects, predicates, objects), or None past
-        ``TOUCHED_MAX_QUADS`` quads."""
+    def _graph_iris(self, graphs: list[str | None]) -> frozenset[str] | None:
+        """Every IRI in the quads of these graphs (None: the default graph; subjects, predicates, objects), or None
+        past ``TOUCHED_MAX_QUADS`` quads."""
         names: set[str] = set()
         seen = 0
         for graph in graphs:
-            for quad in self._ox.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
+            name = ox.NamedNode(graph) if graph is not None else ox.DefaultGraph()
+            for quad in self._ox.quads_for_pattern(None, None, None, name):
                 seen += 1
                 if seen > TOUCHED_MAX_QUADS:
                     return None

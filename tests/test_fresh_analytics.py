@@ -301,8 +301,9 @@ def test_the_typed_part_brought_up_to_date_after_data_writes_is_the_one_read_who
 
 
 def test_the_ranking_after_a_data_write_is_brought_up_to_date_and_after_other_writes_read_again(tmp_path, monkeypatch):
-    """Through ``rank_agencies`` on a synthetic graph: after INSERT DATA the typed part is patched, after an update
-    with a WHERE it is read again; either way the ranking is the one a whole read gives."""
+    """Through ``rank_agencies`` on a synthetic graph: after INSERT DATA, or one operation with a WHERE, the typed part
+    is patched; after two operations of which one has a WHERE, or a function that gives another value each run, it is
+    read again; either way the ranking is the one a whole read gives."""
     from benchmarks.bench import generate
 
     whole_reads: list[int] = []
@@ -322,15 +323,70 @@ def test_the_ranking_after_a_data_write_is_brought_up_to_date_and_after_other_wr
     agency = analytics.rank_agencies(store)["agencies"][-1]["iri"]
     for write, read_whole in (
         (f'INSERT DATA {{ <urn:t:new> a rko:Agency ; rdfs:label "新局"@zh . <{agency}> rko:near <urn:t:new> }}', False),
-        (f"DELETE WHERE {{ ?reform prov:wasAssociatedWith <{agency}> }}", True),
+        (f"DELETE WHERE {{ ?reform prov:wasAssociatedWith <{agency}> }}", False),
+        ("DELETE WHERE { ?r prov:wasAssociatedWith <urn:t:new> } ; INSERT DATA { <urn:t:x> a rko:Agency }", True),
         (f"INSERT DATA {{ <urn:t:r> a rko:ReformPilot ; prov:wasAssociatedWith <urn:t:new>, <{agency}> }}", False),
+        ("INSERT { ?a rko:near <urn:t:new> } WHERE { BIND(IRI(CONCAT('urn:t:', STRUUID())) AS ?a) }", True),
     ):
         store.update(PATCH_PREFIXES + write)
         whole_reads.clear()
         ranked = analytics.rank_agencies(store)
         assert whole_reads == ([store.generation] if read_whole else []), write
         assert {k: v for k, v in ranked.items() if k != "stale"} == analytics._rank(read(analytics.TypedGraph, store))
-    assert store.touched_since(0) is None  # the load and the WHERE are not known that way
+    assert store.touched_since(0) is None  # the two operations are not known that way
+
+
+#: Updates of one operation with a WHERE, and graph operations, each followed by bringing the typed part up to date
+#: and reading it whole: the store reads before each what it may touch (the WHERE's solutions, the graphs' IRIs).
+WHERE_WRITES = [
+    "DELETE WHERE { ?r prov:wasAssociatedWith <urn:t:a2> }",
+    "INSERT { ?r prov:wasAssociatedWith ?new } WHERE { ?r rko:hasMeasure <urn:t:m1> BIND(<urn:t:a5> AS ?new) }",
+    "INSERT { ?m a rko:Agency } WHERE { <urn:t:r1> rko:hasMeasure ?m FILTER(?m != <urn:t:m1>) }",
+    "DELETE { ?a rdfs:label ?l } INSERT { ?a rdfs:label 'relabelled'@zh } WHERE { ?a a rko:Agency ; rdfs:label ?l }",
+    "WITH <urn:t:g> INSERT { ?o a rko:Agency } WHERE { ?s <urn:t:p> ?o }",
+    "INSERT { ?o a rko:Measure } USING <urn:t:g> WHERE { ?s <urn:t:p2> ?o }",
+    "INSERT { GRAPH <urn:t:g2> { ?v a rko:Village } } USING <urn:t:g> WHERE { ?s ?p ?o BIND(<urn:t:v1> AS ?v) }",
+    "DELETE { ?s ?p ?o } WHERE { GRAPH <urn:t:g> { ?s ?p ?o } }",
+    "DELETE { ?x ?p ?o } WHERE { ?x a rko:ReformInitiative ; ?p ?o }",
+    "COPY <urn:t:g2> TO <urn:t:g3>",
+    "DROP GRAPH <urn:t:g2>",
+    "ADD DEFAULT TO <urn:t:g4>",
+    "MOVE <urn:t:g4> TO DEFAULT",
+    "CLEAR DEFAULT",
+]
+
+
+def test_the_typed_part_brought_up_to_date_after_where_updates_is_the_one_read_whole():
+    store = OxigraphStore()
+    store.oxigraph.load(EDGE_CASES.encode(), format=ox.RdfFormat.TURTLE, to_graph=ox.DefaultGraph())
+    store.update(
+        PATCH_PREFIXES + "INSERT DATA { GRAPH <urn:t:g> { <urn:t:w1> <urn:t:p> <urn:t:a9>, <urn:t:u1> ; "
+        "<urn:t:p2> <urn:t:u2> } <urn:t:u1> rko:near <urn:t:a1> . <urn:t:u2> rko:near <urn:t:a2> }"
+    )
+    store.update(PATCH_PREFIXES + "INSERT DATA { <urn:t:a9> a rko:Agency . <urn:t:r2> rko:hasMeasure <urn:t:m1> }")
+    store.track_touched = True
+    typed, generation = analytics.TypedGraph.read(store), store.generation
+    after = {}
+    for write in WHERE_WRITES:
+        store.update(PATCH_PREFIXES + write)
+        touched = store.touched_since(generation)
+        assert touched is not None, write
+        typed, generation = typed.patched(store, touched), store.generation
+        _same_typed(typed, analytics.TypedGraph.read(store))
+        after[write.split(" WHERE")[0]] = typed
+        if write.startswith("MOVE"):
+            assert analytics._rank(typed) == analytics._rank(analytics.TypedGraph.of(build_projection(store)))
+    # the writes did what they say, and the typed part saw it
+    assert ("urn:t:r1", "urn:t:a2") not in after["DELETE"].edges
+    assert after["INSERT { ?m a rko:Agency }"].kinds["urn:t:m2"] == "agency"
+    assert after[WHERE_WRITES[3].split(" WHERE")[0]].info["urn:t:a1"]["label_zh"] == "relabelled"
+    assert after["WITH <urn:t:g> INSERT { ?o a rko:Agency }"].kinds["urn:t:u1"] == "agency"  # bound in <urn:t:g> only
+    assert after["INSERT { ?o a rko:Measure } USING <urn:t:g>"].kinds["urn:t:u2"] == "measure"
+    assert after["INSERT { GRAPH <urn:t:g2> { ?v a rko:Village } } USING <urn:t:g>"].kinds["urn:t:v1"] == "place"
+    assert "urn:t:r2" not in after["DELETE { ?x ?p ?o }"].kinds
+    assert after["DROP GRAPH <urn:t:g2>"].kinds["urn:t:v1"] == "place"  # typed in <urn:t:g3> still
+    _same_typed(after["MOVE <urn:t:g4> TO DEFAULT"], after["DROP GRAPH <urn:t:g2>"])
+    assert sorted(typed.nodes) == ["urn:t:a9", "urn:t:u1"]  # CLEAR DEFAULT: what <urn:t:g> holds is left
 
 
 def test_a_small_load_replacing_a_graph_says_what_it_changed_and_the_ranking_is_brought_up_to_date(tmp_path):

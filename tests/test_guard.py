@@ -160,3 +160,54 @@ def test_a_data_update_says_every_iri_it_names_and_any_other_update_nothing(upda
     among the IRIs it names; for any other update the set is unknown (None)."""
     touched = guard.touched_iris(update)
     assert (set(touched) if touched is not None else None) == named
+
+
+@pytest.mark.parametrize(
+    ("update", "read"),
+    [
+        ("DELETE WHERE { <urn:a> ?p ?o }", ("SELECT * WHERE { <urn:a> ?p ?o }", None, {"urn:a"})),
+        (
+            "PREFIX ex: <http://ex/> WITH ex:g DELETE { ?s ex:p ?o } INSERT { ?o ex:q ?s } "
+            'WHERE { ?s ex:p ?o FILTER(?o != "}") } ;',
+            ('PREFIX ex: <http://ex/> SELECT *  WHERE { ?s ex:p ?o FILTER(?o != "}") }', "http://ex/g", None),
+        ),
+        (
+            "INSERT { GRAPH ?g { ?s a <urn:C> } } USING <urn:u> USING NAMED <urn:n> WHERE { GRAPH ?g { ?s ?p ?o } }",
+            ("SELECT * FROM <urn:u> FROM NAMED <urn:n> WHERE { GRAPH ?g { ?s ?p ?o } }", None, None),
+        ),
+        (
+            "WITH <urn:g> INSERT { ?s a <urn:C> } USING <urn:u> WHERE { ?s ?p ?o }",  # USING wins over WITH
+            ("SELECT * FROM <urn:u>", None, None),
+        ),
+        ("DROP SILENT GRAPH <urn:g>", (("urn:g",),)),
+        ("CLEAR DEFAULT", ((None,),)),
+        ("MOVE GRAPH <urn:a> TO DEFAULT", (("urn:a", None),)),
+        ("copy <urn:a> to <urn:b>", (("urn:a", "urn:b"),)),
+        ("CREATE GRAPH <urn:c>", ((),)),
+        ("CLEAR ALL", None),
+        ("DROP NAMED", None),
+        ("INSERT DATA { <urn:a> <urn:p> <urn:o> }", None),  # touched_iris answers it from its text
+        ("DELETE WHERE { ?s ?p ?o } ; INSERT DATA { <urn:a> <urn:p> <urn:o> }", None),  # two operations
+        ("INSERT { ?x a <urn:C> } WHERE { BIND(IRI(CONCAT('urn:', STRUUID())) AS ?x) }", None),
+        ("INSERT { ?x <urn:at> ?t } WHERE { ?x a <urn:C> BIND(NOW() AS ?t) }", None),
+        ("INSERT { ?s a <urn:C> } WHERE { SERVICE <http://ex/sparql> { ?s ?p ?o } }", None),
+        ("BASE <http://ex/> DELETE WHERE { <a> ?p ?o }", None),
+        ("DELETE WHERE { <a> ?p ?o }", None),  # relative
+        ("INSERT { ?s a <urn:C> } WHERE { ?s ?p ?o", None),  # not closed
+        ("LOAD <http://ex/data.ttl>", None),
+    ],
+)
+def test_an_update_with_a_where_says_what_to_read_before_it_runs(update, read):
+    """What ``OxigraphStore.update`` reads, before an update of one operation with a WHERE (or a graph operation) runs,
+    to know which IRIs it may touch: the WHERE as a SELECT on the update's dataset, or the graphs it changes."""
+    found = guard.update_reads(update)
+    if read is None:
+        assert found is None
+    elif isinstance(found, guard.GraphRead):
+        assert found.graphs == read[0]
+    else:
+        select, default_graph, named = read
+        assert isinstance(found, guard.WhereRead) and found.select.startswith(select)
+        assert found.default_graph == default_graph
+        assert named is None or set(found.named) == named
+        ox.Store().query(found.select)  # a query the engine takes

@@ -105,9 +105,14 @@ def test_after_a_restart_the_ranking_starts_from_the_kept_typed_part(farms, whol
     assert (farms / analytics.TYPED_FILE).stat().st_mtime_ns == kept
 
 
-def test_an_update_with_a_where_is_kept_at_its_new_state_after_a_whole_read(farms, whole_reads):
-    _session(farms, whole_reads)
-    reads, ranking, _ = _session(farms, whole_reads, writes=[f"DELETE WHERE {{ ?r <{PROV}wasAssociatedWith> ?a }}"])
+def test_writes_with_a_where_are_brought_up_to_date_or_read_whole_and_kept_at_their_new_state(farms, whole_reads):
+    _, before, _ = _session(farms, whole_reads)
+    # one operation: its WHERE, read before it runs, says what it touches
+    one = f"DELETE WHERE {{ GRAPH ?g {{ ?r <{PROV}wasAssociatedWith> ?a }} }}"
+    reads, ranking, _ = _session(farms, whole_reads, writes=[one])
+    assert reads == [] and ranking["projection"]["edges"] < before["projection"]["edges"]
+    two = f"INSERT DATA {{ {NEW_AGENCY} }} ; {one}"  # two operations: not known
+    reads, ranking, _ = _session(farms, whole_reads, writes=[two])
     assert reads == [1]
     reads, after, _ = _session(farms, whole_reads)
     assert reads == [] and after == ranking
