@@ -14,7 +14,6 @@ import json
 import logging
 import os
 import sys
-import threading
 import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -302,7 +301,6 @@ def _make_ranking(store: Store) -> tuple[int, dict[str, Any]]:
     store.track_touched = True  # from now on, updates with a WHERE say what they may touch (Store.touched_since)
     generation = store.generation
     proj = current(store)
-    kept_typed = None
     if proj is not None:
         typed = TypedGraph.of(proj)
     else:
@@ -312,21 +310,21 @@ def _make_ranking(store: Store) -> tuple[int, dict[str, Any]]:
             typed = kept_typed[1].patched(store, touched)
         else:
             typed = TypedGraph.read(store)
-    if kept_typed is None or typed is not kept_typed[1]:  # (what was just read from the file is there already)
-        _save_later(store, generation, typed)
     _typed_kept[store] = (generation, typed)
+    store.on_close(keep_typed)
     return generation, _rank(typed)
 
 
 # -- the typed part kept on disk across restarts ---------------------------------------------------------------------
-#: The file, beside an on-disk store's data, that keeps the typed part last made, with the state of the store it is of
-#: (``Store.state_id``). Read when nothing is kept in memory, so the first ranking after a restart is brought up to
-#: date from it instead of reading the typed part whole.
+#: The file, beside an on-disk store's data, that keeps the typed part as the store was when it was last closed, with
+#: that state of the store (``Store.state_id``). Read when nothing is kept in memory, so the first ranking after a
+#: restart is brought up to date from it instead of reading the typed part whole.
 TYPED_FILE = "reformkg-typed-part.bin"
 TYPED_FORMAT = 1
 #: The array type of the edges' node indices in the file: unsigned, 32 bits.
 INDEX_TYPE = next(code for code in "IL" if array.array(code).itemsize == 4)
-_save_lock = threading.Lock()
+#: The state whose typed part ``TYPED_FILE`` holds, per store, when this process read it.
+_typed_on_disk: weakref.WeakKeyDictionary[Store, str] = weakref.WeakKeyDictionary()
 
 
 @functools.cache
@@ -397,30 +395,37 @@ def saved_typed(store: Store) -> tuple[int, TypedGraph] | None:
     except OSError:
         return None
     typed = _typed_from(data, state)
-    return (0, typed) if typed is not None else None
+    if typed is None:
+        return None
+    _typed_on_disk[store] = state
+    return 0, typed
 
 
-def _save_later(store: Store, generation: int, typed: TypedGraph) -> None:
-    """Write ``TYPED_FILE`` on a thread of its own at background priority, unless the store has moved on meanwhile (a
-    newer typed part will be made) or cannot keep it (in memory, remote, read-only)."""
-    if store.read_only or store.kept_path(TYPED_FILE) is None or store.state_id(generation) is None:
+def keep_typed(store: Store) -> None:
+    """Write ``TYPED_FILE`` for the store as it is now, as it closes (``Store.on_close``): the typed part last made,
+    brought up to date with the writes since when they are known, else nothing. Only a clean close records the state
+    the file is tagged with (a crash leaves the folder changed and the file unused), so writing it earlier would gain
+    nothing. Not written when the file already holds that state, or the store cannot keep it (in memory, remote,
+    read-only)."""
+    kept, path = _typed_kept.get(store), store.kept_path(TYPED_FILE)
+    if kept is None or path is None or store.read_only:
         return
-
-    def save() -> None:
-        background_priority()
-        with _save_lock:
-            state, path = store.state_id(generation), store.kept_path(TYPED_FILE)
-            if store.generation != generation or state is None or path is None:
-                return
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            try:
-                tmp.write_bytes(_typed_bytes(state, typed))
-                os.replace(tmp, path)
-            except OSError as error:  # a kept copy is a help, not a need: the ranking reads the store without it
-                log.info("cannot keep the typed part in %s: %s", path, error)
-                tmp.unlink(missing_ok=True)
-
-    threading.Thread(target=save, name="reformkg-typed-save", daemon=True).start()
+    generation, typed = kept
+    if generation != store.generation:
+        touched = store.touched_since(generation)
+        if touched is None or len(touched) > PATCH_MAX_TOUCHED:
+            return
+        generation, typed = store.generation, typed.patched(store, touched)
+    state = store.state_id(generation)
+    if state is None or _typed_on_disk.get(store) == state:
+        return
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(_typed_bytes(state, typed))
+        os.replace(tmp, path)
+    except OSError as error:  # a kept copy is a help, not a need: the ranking reads the store without it
+        log.warning("cannot keep the typed part in %s: %s", path, error)
+        tmp.unlink(missing_ok=True)
 
 
 def _rank(typed: TypedGraph) -> dict[str, Any]:

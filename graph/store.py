@@ -469,6 +469,13 @@ class Store(ABC):
         """Where derived data called ``name`` may be kept beside the store's data, or None (in memory, remote)."""
         return None
 
+    def on_close(self, callback: Callable[[Store], None]) -> None:
+        """Have ``callback(store)`` called when a read-write store closes, before it lets go (once, however many
+        times it is asked): to keep derived data beside it (``analytics.keep_typed``)."""
+        callbacks = self.__dict__.setdefault("_on_close", [])
+        if callback not in callbacks:
+            callbacks.append(callback)
+
     def touched_since(self, generation: int) -> set[str] | None:
         """The IRIs named by the writes made through this object since ``generation``: every quad they added or
         removed is among them (its subject, predicate, object and graph). None when a write since is not known that
@@ -932,6 +939,11 @@ class OxigraphStore(Store):
         record which state the folder holds (``STATE_FILE``)."""
         writable = self._ox is not None and not self.read_only
         if writable:
+            for callback in self.__dict__.pop("_on_close", ()):
+                try:
+                    callback(self)
+                except Exception as error:  # derived data kept or not, the store closes
+                    log.warning("store %s: on closing, %s failed: %s", self.path, callback.__name__, error)
             self._ox.flush()
         self._ox = None
         self._rdflib = None

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 
 import pyoxigraph as ox
 import pytest
@@ -51,20 +50,12 @@ def farms(tmp_path):
     return tmp_path / "store"
 
 
-def _saved() -> None:
-    """Wait for the typed part being written to disk, if it is."""
-    for thread in threading.enumerate():
-        if thread.name == "reformkg-typed-save":
-            thread.join()
-
-
 def _read_whole(store) -> analytics.TypedGraph:
     return READ(analytics.TypedGraph, store)
 
 
 def _rank(store) -> dict:
     ranking = analytics.rank_agencies(store)
-    _saved()
     return {k: v for k, v in ranking.items() if k != "stale"}
 
 
@@ -174,3 +165,19 @@ def test_the_kept_file_holds_the_typed_part_as_it_was():
     assert [(again.nodes[u], again.nodes[v]) for u, v in indexed] == typed.edges
     assert analytics._typed_from(analytics._typed_bytes("s", typed), "another state") is None
     assert analytics._rank(again) == analytics._rank(typed)
+
+
+def test_writes_after_the_last_ranking_are_brought_in_as_the_store_closes(farms, whole_reads):
+    store = OxigraphStore(farms)
+    _rank(store)
+    store.update(f"INSERT DATA {{ {NEW_AGENCY} }}")  # no ranking after it: the close brings it in
+    store.close()
+    reads, ranking, _ = _session(farms, whole_reads)
+    assert reads == [] and "urn:t:new" in {row["iri"] for row in ranking["agencies"]}
+
+    store = OxigraphStore(farms)
+    _rank(store)
+    store.update(f"DELETE DATA {{ {NEW_AGENCY} }} ; DELETE WHERE {{ <urn:t:none> ?p ?o }}")  # not known
+    store.close()
+    reads, ranking, _ = _session(farms, whole_reads)
+    assert reads == [0] and "urn:t:new" not in {row["iri"] for row in ranking["agencies"]}
