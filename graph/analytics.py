@@ -40,7 +40,7 @@ from reformkg.graph.projection import (
     project,
     stale_for,
 )
-from reformkg.graph.store import Store
+from reformkg.graph.store import TYPED_PART_FILE, Store
 
 log = logging.getLogger(__name__)
 
@@ -319,7 +319,7 @@ def _make_ranking(store: Store) -> tuple[int, dict[str, Any]]:
 #: The file, beside an on-disk store's data, that keeps the typed part as the store was when it was last closed, with
 #: that state of the store (``Store.state_id``). Read when nothing is kept in memory, so the first ranking after a
 #: restart is brought up to date from it instead of reading the typed part whole.
-TYPED_FILE = "reformkg-typed-part.bin"
+TYPED_FILE = TYPED_PART_FILE
 TYPED_FORMAT = 1
 #: The array type of the edges' node indices in the file: unsigned, 32 bits.
 INDEX_TYPE = next(code for code in "IL" if array.array(code).itemsize == 4)
@@ -402,13 +402,17 @@ def saved_typed(store: Store) -> tuple[int, TypedGraph] | None:
 
 
 def keep_typed(store: Store) -> None:
-    """Write ``TYPED_FILE`` for the store as it is now, as it closes (``Store.on_close``): the typed part last made,
-    brought up to date with the writes since when they are known, else nothing. Only a clean close records the state
+    """Write ``TYPED_FILE`` for the store as it is now, as it closes (``Store.on_close``): the typed part last made
+    (or the one the file holds for the store as opened, when this process ranked nothing: a write command), brought up
+    to date with the writes since when they are known, else nothing. Only a clean close records the state
     the file is tagged with (a crash leaves the folder changed and the file unused), so writing it earlier would gain
     nothing. Not written when the file already holds that state, or the store cannot keep it (in memory, remote,
     read-only)."""
-    kept, path = _typed_kept.get(store), store.kept_path(TYPED_FILE)
-    if kept is None or path is None or store.read_only:
+    path = store.kept_path(TYPED_FILE)
+    if path is None or store.read_only:
+        return
+    kept = _typed_kept.get(store) or saved_typed(store)
+    if kept is None:
         return
     generation, typed = kept
     if generation != store.generation:

@@ -57,6 +57,9 @@ OWNER = "owner.json"
 #: (``Store.state_id``) and the folder's data files then, so that derived data kept on disk (the ranking's typed
 #: part) can be known at the next open to be of the store as it is.
 STATE_FILE = "reformkg-state.json"
+#: Beside an on-disk store's data: the agency ranking's typed part as of the state recorded (``analytics.keep_typed``),
+#: its first line JSON that says which state (``state``).
+TYPED_PART_FILE = "reformkg-typed-part.bin"
 #: How many writes back ``Store.touched_since`` can say what they named.
 TOUCHED_LOG = 256
 #: Updates longer than this are not kept to be read for the IRIs they name (``Store.touched_since`` then says it does
@@ -603,6 +606,12 @@ class OxigraphStore(Store):
         if recorded is not None and recorded == self._read_state_file() and not self.in_flux:
             unchanged = not read_only or _data_files(self.path / "oxigraph") == recorded["files"]
             self._opened_state = recorded["state"] if unchanged else None
+        # a typed part kept for this state is brought up to date as the store closes (``close``): every write must
+        # say what it touched, updates with a WHERE included
+        opened = self._opened_state
+        self._typed_part_kept = opened is not None and self._kept_state(TYPED_PART_FILE) == opened
+        if self._typed_part_kept and not read_only:
+            self.track_touched = True
 
     _opened_state: str | None = None
 
@@ -619,6 +628,15 @@ class OxigraphStore(Store):
 
     def kept_path(self, name: str) -> Path | None:
         return self.path / name if self.path is not None else None
+
+    def _kept_state(self, name: str) -> str | None:
+        """The state of the store that derived data kept beside it is of: its first line is JSON with ``state``."""
+        try:
+            with (self.path / name).open("rb") as kept:
+                head = json.loads(kept.readline(65_536))
+        except (OSError, ValueError):
+            return None
+        return head.get("state") if isinstance(head, dict) else None
 
     def _read_state_file(self) -> dict[str, Any] | None:
         try:
@@ -938,6 +956,10 @@ class OxigraphStore(Store):
         """Flush and let go of the store, so another process (or the next command) can open the folder; on disk,
         record which state the folder holds (``STATE_FILE``)."""
         writable = self._ox is not None and not self.read_only
+        if writable and self.generation and self.__dict__.get("_typed_part_kept"):
+            from reformkg.graph.analytics import keep_typed  # the typed part kept beside the store, brought up to date
+
+            self.on_close(keep_typed)
         if writable:
             for callback in self.__dict__.pop("_on_close", ()):
                 try:

@@ -181,3 +181,14 @@ def test_writes_after_the_last_ranking_are_brought_in_as_the_store_closes(farms,
     store.close()
     reads, ranking, _ = _session(farms, whole_reads)
     assert reads == [0] and "urn:t:new" not in {row["iri"] for row in ranking["agencies"]}
+
+
+def test_a_process_that_writes_without_ranking_brings_the_kept_typed_part_up_to_date_as_it_closes(farms, whole_reads):
+    _, before, _ = _session(farms, whole_reads)
+    store = OxigraphStore(farms)  # as `reformkg accept` or an update through a server nobody asked for a ranking
+    store.update(f"INSERT DATA {{ {NEW_AGENCY} }}")
+    store.update(f"DELETE WHERE {{ GRAPH ?g {{ ?r <{PROV}wasAssociatedWith> ?a }} }}")
+    store.close()
+    reads, ranking, _ = _session(farms, whole_reads)
+    assert reads == [] and "urn:t:new" in {row["iri"] for row in ranking["agencies"]}
+    assert ranking["projection"]["edges"] < before["projection"]["edges"]  # the owners deleted
