@@ -660,7 +660,7 @@ class OxigraphStore(Store):
     def _record_state(self) -> None:
         """At close, once the engine has let go of the folder: which state it holds now, and its data files."""
         files = _data_files(self.path / "oxigraph")
-        state = self.state_id()
+        state = None if self.__dict__.get("_written_past") else self.state_id()
         target = self.path / STATE_FILE
         try:
             if files is None or state is None:
@@ -798,14 +798,20 @@ class OxigraphStore(Store):
 
     @property
     def oxigraph(self) -> ox.Store:
-        """The pyoxigraph store underneath, for native bulk work."""
+        """The pyoxigraph store underneath, for native reads and bulk work. A write made through it bypasses this
+        object: derived data (projections, the ranking, the typed part kept beside the store) does not see it; write
+        through ``update``, ``add_quads`` or ``load_file`` instead."""
         return self._ox
 
     @property
     def rdflib(self):
+        """As ``Store.rdflib``. Such a dataset can write past this object, so once it is made the store records no
+        state as it closes (``STATE_FILE``): the next open trusts no derived data kept beside it."""
         if self._rdflib is None:
             import rdflib
             from oxrdflib import OxigraphStore as RdflibOxigraphStore
+
+            self._written_past = True
 
             self._rdflib = rdflib.Dataset(store=RdflibOxigraphStore(store=self._ox), default_union=True)
         return self._rdflib

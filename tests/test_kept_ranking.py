@@ -192,3 +192,17 @@ def test_a_process_that_writes_without_ranking_brings_the_kept_typed_part_up_to_
     reads, ranking, _ = _session(farms, whole_reads)
     assert reads == [] and "urn:t:new" in {row["iri"] for row in ranking["agencies"]}
     assert ranking["projection"]["edges"] < before["projection"]["edges"]  # the owners deleted
+
+
+def test_a_store_whose_rdflib_dataset_was_made_records_no_state(farms, whole_reads):
+    """An rdflib dataset over the store writes past it (the generation does not move): the close records no state,
+    so the next open trusts nothing kept."""
+    import rdflib
+
+    _session(farms, whole_reads)
+    store = OxigraphStore(farms)
+    store.rdflib.add((rdflib.URIRef("urn:t:new"), rdflib.RDF.type, rdflib.URIRef(f"{RKO}Agency")))
+    store.close()
+    assert not (farms / STATE_FILE).exists()
+    reads, _, opened = _session(farms, whole_reads)
+    assert reads == [0] and opened is None
