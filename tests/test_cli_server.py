@@ -261,3 +261,35 @@ def test_serve_on_a_taken_port_says_so_in_one_line(cli):
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: cannot listen on 127.0.0.1:{port}: "), result.stderr
+
+
+@pytest.mark.slow
+def test_a_served_ranking_is_kept_beside_the_store_when_the_server_stops(tmp_path):
+    """``reformkg serve`` stopped by SIGTERM closes its store: the ranking's typed part is written beside it with the
+    state it leaves, and the next process starts from it."""
+    from benchmarks.bench import generate
+    from reformkg.graph.store import STATE_FILE, TYPED_PART_FILE
+
+    data, store = tmp_path / "farms.nt", tmp_path / "store"
+    generate(data, 30)
+    env = cli_env(REFORMKG_STORE=str(store))
+    loaded = run(["load", str(data)], cwd=tmp_path, env=env)
+    assert loaded.returncode == 0, loaded.stderr
+    server = CliServer(tmp_path, env)
+    try:
+        served = httpx.get(f"{server.url}/analytics/agencies", params={"format": "json"}, timeout=60)
+        assert served.status_code == 200, served.text
+    finally:
+        assert server.stop() is not None
+    state = json.loads((store / STATE_FILE).read_text())["state"]
+    with (store / TYPED_PART_FILE).open("rb") as kept:
+        assert json.loads(kept.readline())["state"] == state
+    check = (
+        "import sys; from reformkg.graph.store import OxigraphStore; from reformkg.graph import analytics\n"
+        "store = OxigraphStore(sys.argv[1], read_only=True)\n"
+        "kept = analytics.saved_typed(store)\n"
+        "print(kept is not None, [row['iri'] for row in analytics.rank_agencies(store)['agencies']])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", check, str(store)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split(" ", 1) == ["True", f"{[row['iri'] for row in served.json()['agencies']]}\n"]
