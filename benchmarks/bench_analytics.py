@@ -17,7 +17,7 @@ Printed, in milliseconds unless said otherwise:
 - ranking after an update with a WHERE (the reforms of one county bureau linked to another): the store read the
   update's WHERE before it ran, so the typed part is brought up to date with what it bound;
 - ranking after a restart: the store closed (the close writes the typed part beside it), then opened by a new
-  process that ranks it: it starts from the typed part kept beside the store (``analytics.TYPED_FILE``), which the
+  process that ranks it: it starts from the typed part kept beside the store (``reformkg-typed-part.bin``), which the
   benchmark checks was of the store as it was; then a write by a process that ranks nothing, and its close, which
   brings the kept typed part up to date;
 - projection rebuild: ``build_projection`` alone, and where its time goes (its three SELECTs, read as it reads them);
@@ -76,14 +76,15 @@ def ms_since(started: float) -> float:
 def ranking_cold(store, writes, figures: dict[str, float | str]) -> None:
     """The ranking cold, two ways, then again (kept until the store changes).
 
-    - from nothing: a write, then ``rank_agencies`` with no typed part kept from before (as just after the server
-      starts): it reads the typed part of the graph whole;
+    - from nothing: a write, then ``rank_agencies`` with no typed part kept from before, in memory or beside the
+      store (as on the first ranking of a store): it reads the typed part of the graph whole;
     - after a write: the typed part read for the previous state is brought up to date with what the write named (an
       INSERT DATA, as ``write`` sends), then ranked."""
     from reformkg.graph import analytics
+    from reformkg.graph.store import TYPED_PART_FILE
 
     analytics._typed_kept.pop(store, None)
-    kept = store.kept_path(analytics.TYPED_FILE)
+    kept = store.kept_path(TYPED_PART_FILE)
     if kept is not None:  # nor the one kept on disk
         kept.unlink(missing_ok=True)
     write(store, next(writes))
@@ -152,15 +153,17 @@ def ranking_restart(store, figures: dict[str, float | str]):
     started = time.perf_counter()
     store.close()  # (it writes the typed part beside the store: analytics.keep_typed)
     figures["close"] = ms_since(started)
-    try:
-        out = subprocess.run([sys.executable, "-c", RESTART, str(path)], check=True, capture_output=True, text=True)
-    finally:
-        store = OxigraphStore(path)
+    out = subprocess.run([sys.executable, "-c", RESTART, str(path)], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"the restarted process failed: {out.stderr[-2000:]}")
     took, kept = out.stdout.split()
+    if kept != "True":
+        raise RuntimeError("the restarted process did not start from the typed part kept beside the store")
     figures["ranking_restart"] = float(took)
     figures["restart_kept"] = kept
     # a process that writes and ranks nothing (``reformkg accept``): it brings the kept typed part up to date as it
-    # closes
+    # closes (the close alone is timed)
+    store = OxigraphStore(path)
     write(store, 1_000_001)
     started = time.perf_counter()
     store.close()
@@ -268,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
             figures = measure(store, args.runs, args.quick)
             store = ranking_restart(store, figures)
         finally:
+            if store.oxigraph is None:  # closed by a ranking_restart that failed
+                store = OxigraphStore(store.path)
             store.drop_graph(BENCH_WRITES)
             store.drop_graph(BENCH_ISSUE)
             store.close()
@@ -288,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         ("ranking again (kept until the store changes)", "ranking_cached"),
         ("closing the store (the typed part written beside it)", "close"),
         ("ranking after a restart (new process, typed part kept)", "ranking_restart"),
-        ("a write, then closing, in a process that ranked nothing", "close_unranked"),
+        ("closing after a write, in a process that ranked nothing", "close_unranked"),
         ("projection rebuild (build_projection)", "rebuild"),
         ("  again, on its thread (project, waited for)", "project"),
         ("  of which SELECT projection-edges, read as CSV", "rows:projection-edges"),

@@ -23,7 +23,6 @@ from typing import IO, Any
 import pyoxigraph as ox
 
 from reformkg.graph import ownership, queries
-from reformkg.graph import projection as projection_module
 from reformkg.graph.errors import InputError, NoPath, UnknownEntity
 from reformkg.graph.projection import (
     CLASS_KINDS,
@@ -122,7 +121,7 @@ class TypedGraph:
     kinds: dict[str, str]
     edges: list[tuple[str, str]]
     info: dict[str, dict[str, Any]]
-    #: The edges as node indices (flat: source, target, …) when known already (read from ``TYPED_FILE``).
+    #: The edges as node indices (flat: source, target, …) when known already (read from ``TYPED_PART_FILE``).
     indexed: array.array | None = field(default=None, compare=False, repr=False)
 
     @classmethod
@@ -304,7 +303,9 @@ def _make_ranking(store: Store) -> tuple[int, dict[str, Any]]:
     if proj is not None:
         typed = TypedGraph.of(proj)
     else:
-        kept_typed = _typed_kept.get(store) or saved_typed(store)
+        kept_typed = _typed_kept.get(store)
+        if kept_typed is None and store.touched_since(0) is not None:  # (the file is read only when it can serve)
+            kept_typed = saved_typed(store)
         touched = store.touched_since(kept_typed[0]) if kept_typed is not None else None
         if touched is not None and len(touched) <= PATCH_MAX_TOUCHED:
             typed = kept_typed[1].patched(store, touched)
@@ -316,24 +317,25 @@ def _make_ranking(store: Store) -> tuple[int, dict[str, Any]]:
 
 
 # -- the typed part kept on disk across restarts ---------------------------------------------------------------------
-#: The file, beside an on-disk store's data, that keeps the typed part as the store was when it was last closed, with
-#: that state of the store (``Store.state_id``). Read when nothing is kept in memory, so the first ranking after a
-#: restart is brought up to date from it instead of reading the typed part whole.
-TYPED_FILE = TYPED_PART_FILE
+# ``TYPED_PART_FILE``, beside an on-disk store's data, keeps the typed part as the store was when it was last closed,
+# with that state of the store (``Store.state_id``). It is read when nothing is kept in memory, so the first ranking
+# after a restart is brought up to date from it instead of reading the typed part whole.
 TYPED_FORMAT = 1
 #: The array type of the edges' node indices in the file: unsigned, 32 bits.
 INDEX_TYPE = next(code for code in "IL" if array.array(code).itemsize == 4)
-#: The state whose typed part ``TYPED_FILE`` holds, per store, when this process read it.
+#: The state whose typed part ``TYPED_PART_FILE`` holds, per store, when this process read it.
 _typed_on_disk: weakref.WeakKeyDictionary[Store, str] = weakref.WeakKeyDictionary()
 
 
 @functools.cache
 def _code_key() -> str:
-    """What the kept typed part depends on besides the store: this module and the projection's (kinds, classes,
-    skipped predicates) as they are now, and the file's format."""
+    """What the kept typed part depends on besides the store: the library's code and named queries as they are now
+    (every ``.py`` and ``.rq`` file of this package: kinds, classes, skipped predicates, the queries that read the
+    typed part, their prefixes), and the file's format."""
     digest = hashlib.sha256(str(TYPED_FORMAT).encode())
-    for module in (__file__, projection_module.__file__):
-        digest.update(Path(module).read_bytes())
+    package = Path(__file__).parent
+    for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".rq")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -385,9 +387,9 @@ def _typed_from(data: bytes, state: str) -> TypedGraph | None:
 
 
 def saved_typed(store: Store) -> tuple[int, TypedGraph] | None:
-    """``(0, typed part)`` from ``TYPED_FILE`` when it is of the store as it was opened (``store.state_id(0)``: the
+    """``(0, typed part)`` from ``TYPED_PART_FILE`` when it is of the store as it was opened (``store.state_id(0)``: the
     state recorded when reformkg last closed the store, its folder unchanged since), else None."""
-    state, path = store.state_id(0), store.kept_path(TYPED_FILE)
+    state, path = store.state_id(0), store.kept_path(TYPED_PART_FILE)
     if state is None or path is None:
         return None
     try:
@@ -402,24 +404,25 @@ def saved_typed(store: Store) -> tuple[int, TypedGraph] | None:
 
 
 def keep_typed(store: Store) -> None:
-    """Write ``TYPED_FILE`` for the store as it is now, as it closes (``Store.on_close``): the typed part last made
+    """Write ``TYPED_PART_FILE`` for the store as it is now, as it closes (``Store.on_close``): the typed part last made
     (or the one the file holds for the store as opened, when this process ranked nothing: a write command), brought up
     to date with the writes since when they are known, else nothing. Only a clean close records the state
     the file is tagged with (a crash leaves the folder changed and the file unused), so writing it earlier would gain
     nothing. Not written when the file already holds that state, or the store cannot keep it (in memory, remote,
     read-only)."""
-    path = store.kept_path(TYPED_FILE)
+    path = store.kept_path(TYPED_PART_FILE)
     if path is None or store.read_only:
         return
     kept = _typed_kept.get(store) or saved_typed(store)
     if kept is None:
         return
     generation, typed = kept
-    if generation != store.generation:
+    now = store.generation  # read first: a write counted after it is not in ``touched``, nor in the file's state
+    if generation != now:
         touched = store.touched_since(generation)
         if touched is None or len(touched) > PATCH_MAX_TOUCHED:
             return
-        generation, typed = store.generation, typed.patched(store, touched)
+        generation, typed = now, typed.patched(store, touched)
     state = store.state_id(generation)
     if state is None or _typed_on_disk.get(store) == state:
         return

@@ -798,7 +798,7 @@ class OxigraphStore(Store):
 
     @property
     def oxigraph(self) -> ox.Store:
-        """The pyoxigraph store underneath, for native reads and bulk work. A write made through it bypasses this
+        """The pyoxigraph store underneath, for native reads (and ``flush``). A write made through it bypasses this
         object: derived data (projections, the ranking, the typed part kept beside the store) does not see it; write
         through ``update``, ``add_quads`` or ``load_file`` instead."""
         return self._ox
@@ -961,24 +961,25 @@ class OxigraphStore(Store):
     def close(self) -> None:
         """Flush and let go of the store, so another process (or the next command) can open the folder; on disk,
         record which state the folder holds (``STATE_FILE``)."""
-        writable = self._ox is not None and not self.read_only
-        if writable and self.generation and self.__dict__.get("_typed_part_kept"):
-            from reformkg.graph.analytics import keep_typed  # the typed part kept beside the store, brought up to date
+        with self._writing:  # no write between what the derived data kept says and the state recorded
+            writable = self._ox is not None and not self.read_only
+            if writable and self.generation and self.__dict__.get("_typed_part_kept"):
+                from reformkg.graph.analytics import keep_typed  # the typed part kept beside the store, up to date
 
-            self.on_close(keep_typed)
-        if writable:
-            for callback in self.__dict__.pop("_on_close", ()):
-                try:
-                    callback(self)
-                except Exception as error:  # derived data kept or not, the store closes
-                    log.warning("store %s: on closing, %s failed: %s", self.path, callback.__name__, error)
-            self._ox.flush()
-        self._ox = None
-        self._rdflib = None
-        if writable and self.path is not None:
-            # (a result still open keeps the engine's handle on the folder: if the engine changes a file when it lets
-            # go, the next open finds the folder changed and trusts no derived data kept)
-            self._record_state()
+                self.on_close(keep_typed)
+            if writable:
+                for callback in self.__dict__.pop("_on_close", ()):
+                    try:
+                        callback(self)
+                    except Exception as error:  # derived data kept or not, the store closes
+                        log.warning("store %s: on closing, %s failed: %s", self.path, callback.__name__, error)
+                self._ox.flush()
+            self._ox = None
+            self._rdflib = None
+            if writable and self.path is not None:
+                # (a result still open keeps the engine's handle on the folder: if the engine changes a file when it
+                # lets go, the next open finds the folder changed and trusts no derived data kept)
+                self._record_state()
         if self._owned:
             self._remove_owner()
 

@@ -142,7 +142,7 @@ def test_a_remembered_scan_gives_the_same_verdict_every_time():
             {"urn:g", "http://ex/a", "http://ex/C", "http://ex/p", "http://ex/b", "http://ex/q", "urn:c"},
         ),
         ('INSERT DATA { <urn:a> <urn:p> "<urn:not-an-iri> DELETE WHERE" }', {"urn:a", "urn:p"}),
-        ("INSERT DATA { <urn:a> <urn:p> \\u003Curn:escaped> }", {"urn:a", "urn:p", "urn:escaped"}),
+        ("INSERT DATA { <urn:a> <urn:p> \\u003Curn:escaped> }", None),  # escapes: see the test below
         ("DELETE WHERE { <urn:a> ?p ?o }", None),
         ("INSERT { <urn:a> <urn:p> ?o } WHERE { ?s ?p ?o }", None),
         ("DELETE { ?s ?p ?o } INSERT DATA { <urn:a> <urn:p> <urn:o> }", None),
@@ -211,3 +211,21 @@ def test_an_update_with_a_where_says_what_to_read_before_it_runs(update, read):
         assert found.default_graph == default_graph
         assert named is None or set(found.named) == named
         ox.Store().query(found.select)  # a query the engine takes
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        # the engine reads \u escapes only inside IRIs and strings: here a string that ends early to the scanner
+        'INSERT DATA { <urn:s> <urn:p> "a\\u0022" . <urn:s2> <urn:p> <urn:o2> . '
+        '<urn:s> <urn:p> "\\u0022\\u0022\\u0022" }',
+        'DELETE { ?s <urn:owner> ?a } WHERE { ?s <urn:path> "C:\\u005Cnew" ; <urn:owner> ?a }',
+        "DELETE { ?s ?p ?o } WHERE { { SELECT ?s WHERE { ?s a <urn:C> } LIMIT 3 } ?s ?p ?o }",  # which three?
+        "INSERT { ?s <urn:one> ?o } WHERE { { SELECT ?s (SAMPLE(?x) AS ?o) WHERE { ?s <urn:p> ?x } GROUP BY ?s } }",
+    ],
+)
+def test_an_update_whose_reading_may_differ_from_the_engines_says_nothing(update):
+    """Updates with \\u escapes (the scanner would read them where the engine does not), and a WHERE that may choose
+    other rows on another run (LIMIT, OFFSET, SAMPLE, GROUP_CONCAT): what they touch is not known (read whole)."""
+    assert guard.touched_iris(update) is None
+    assert guard.update_reads(update) is None

@@ -11,7 +11,7 @@ import pyoxigraph as ox
 import pytest
 
 from reformkg.graph import analytics
-from reformkg.graph.store import STATE_FILE, OxigraphStore
+from reformkg.graph.store import STATE_FILE, TYPED_PART_FILE, OxigraphStore
 
 RKO = "https://w3id.org/reformkg/ontology#"
 PROV = "http://www.w3.org/ns/prov#"
@@ -78,7 +78,7 @@ def _session(path, whole_reads, *, writes=(), read_only=False) -> tuple[list[int
 def test_after_a_restart_the_ranking_starts_from_the_kept_typed_part(farms, whole_reads):
     reads, first, opened = _session(farms, whole_reads)
     assert reads == [0] and opened is not None  # the load's close recorded the state; no typed part kept yet
-    assert (farms / analytics.TYPED_FILE).is_file() and (farms / STATE_FILE).is_file()
+    assert (farms / TYPED_PART_FILE).is_file() and (farms / STATE_FILE).is_file()
 
     reads, again, opened = _session(farms, whole_reads)
     assert reads == [] and opened is not None and again == first
@@ -90,10 +90,10 @@ def test_after_a_restart_the_ranking_starts_from_the_kept_typed_part(farms, whol
     assert reads == [] and after == written
 
     # a read-only view of the closed store starts from it too (and writes nothing beside the store)
-    kept = (farms / analytics.TYPED_FILE).stat().st_mtime_ns
+    kept = (farms / TYPED_PART_FILE).stat().st_mtime_ns
     reads, viewed, opened = _session(farms, whole_reads, read_only=True)
     assert reads == [] and opened is not None and viewed == written
-    assert (farms / analytics.TYPED_FILE).stat().st_mtime_ns == kept
+    assert (farms / TYPED_PART_FILE).stat().st_mtime_ns == kept
 
 
 def test_writes_with_a_where_are_brought_up_to_date_or_read_whole_and_kept_at_their_new_state(farms, whole_reads):
@@ -140,7 +140,7 @@ def test_a_store_left_without_being_closed_leaves_the_kept_typed_part_unused(far
 
 def test_a_damaged_kept_file_or_one_made_by_other_code_is_not_used(farms, whole_reads, monkeypatch):
     _, first, _ = _session(farms, whole_reads)
-    kept = farms / analytics.TYPED_FILE
+    kept = farms / TYPED_PART_FILE
     whole = kept.read_bytes()
     for damaged in (whole[: len(whole) // 2], whole[:-4], whole.replace(b'"agency"', b'"agenc!"', 1), b"", b"\x00"):
         kept.write_bytes(damaged)
