@@ -115,7 +115,7 @@ def _as_of(proj: Projection, store: Store) -> dict[str, Any]:
 @dataclass
 class TypedGraph:
     """The agency-reform-measure-place part of the projection: its nodes, their kinds, its edges (one per ordered
-    pair, as in the projection) and, for the agencies, what ``node_info`` shows."""
+    pair, as in the projection) and, for the agencies (``info`` has exactly those keys), what ``node_info`` shows."""
 
     nodes: list[str]
     kinds: dict[str, str]
@@ -215,7 +215,9 @@ class TypedGraph:
         for batch in _batches(named):
             for row in queries.run(store, "projection-types-of", n=batch).rows():
                 types[str(row["n"])].append(str(row["class"]))
-        kinds = {n: k for n, k in self.kinds.items() if n not in touched}
+        kinds = dict(self.kinds)
+        for n in named:
+            kinds.pop(n, None)
         untyped = [n for n in named if not types[n]]
         places: set[str] = set()
         for batch in _batches(untyped):
@@ -229,6 +231,7 @@ class TypedGraph:
             elif n in places:
                 kinds[n] = "place"
         edges = {(u, v): None for u, v in self.edges if u not in touched and v not in touched}
+        linked: set[str] = set()  # the named entities with a link (every link of one is read again here)
         for var in ("s", "o"):
             for batch in _batches(named):
                 for row in queries.run(store, "projection-links", **{var: batch}).solutions():
@@ -239,13 +242,15 @@ class TypedGraph:
                         continue
                     if s.value in kinds and o.value in kinds:
                         edges[(s.value, o.value)] = None
-        linked = {n for edge in edges for n in edge}
+                        linked.update((s.value, o.value))
         local = LocalProjection(store)
         candidates = [n for n in named if n in kinds and n not in linked]
         local.describe(candidates)
         counted = {n for n in named if n in kinds and (n in linked or local.knows(n))}
         nodes = [n for n in self.nodes if n not in touched] + [n for n in named if n in counted]
-        kinds = {n: kinds[n] for n in nodes}
+        for n in named:
+            if n not in counted:
+                kinds.pop(n, None)
         agencies = [n for n in named if n in counted and kinds[n] == "agency"]
         info = {n: row for n, row in self.info.items() if n not in touched}
         attributes = local.attributes(agencies)
@@ -439,7 +444,7 @@ def _rank(typed: TypedGraph) -> dict[str, Any]:
     import networkx as nx
     import numpy as np
 
-    index = {n: i for i, n in enumerate(typed.nodes)}
+    index = dict(zip(typed.nodes, range(len(typed.nodes)), strict=True))
     if typed.indexed is not None:
         edges = np.frombuffer(typed.indexed, dtype=np.uint32)
     else:
@@ -456,7 +461,7 @@ def _rank(typed: TypedGraph) -> dict[str, Any]:
         betweenness = None
         note = f"omitted: the typed projection has more than {BETWEENNESS_MAX_NODES:,} nodes"
     rows = []
-    for agency in (n for n in typed.nodes if typed.kinds[n] == "agency"):
+    for agency in typed.info:  # (the agencies)
         row = dict(typed.info[agency])
         row.update(
             degree=int(degree[index[agency]]),
