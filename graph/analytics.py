@@ -121,7 +121,7 @@ class TypedGraph:
     kinds: dict[str, str]
     edges: list[tuple[str, str]]
     info: dict[str, dict[str, Any]]
-    #: The edges as node indices (flat: source, target, …) when known already (read from ``TYPED_PART_FILE``).
+    #: The edges as node indices (flat: source, target, …) once made (``_edge_indices``) or read (``TYPED_PART_FILE``).
     indexed: array.array | None = field(default=None, compare=False, repr=False)
 
     @classmethod
@@ -344,13 +344,19 @@ def _code_key() -> str:
     return digest.hexdigest()
 
 
+def _edge_indices(typed: TypedGraph, index: dict[str, int] | None = None) -> array.array:
+    """The typed part's edges as node indices (flat: source, target, …), kept on it (``indexed``) once made."""
+    if typed.indexed is None:
+        index = index if index is not None else dict(zip(typed.nodes, range(len(typed.nodes)), strict=True))
+        flat = map(index.__getitem__, itertools.chain.from_iterable(typed.edges))
+        typed.indexed = array.array(INDEX_TYPE, flat)
+    return typed.indexed
+
+
 def _typed_bytes(state: str, typed: TypedGraph) -> bytes:
     """The typed part as a file: a JSON line (format, code key, state, counts), a JSON line (nodes, their kinds, the
     agencies' node info), then the edges as pairs of node indices (unsigned 32-bit, little-endian)."""
-    edges = typed.indexed
-    if edges is None:
-        index = {n: i for i, n in enumerate(typed.nodes)}
-        edges = array.array(INDEX_TYPE, map(index.__getitem__, itertools.chain.from_iterable(typed.edges)))
+    edges = _edge_indices(typed)
     if sys.byteorder != "little":
         edges = array.array(INDEX_TYPE, edges)
         edges.byteswap()
@@ -411,10 +417,9 @@ def saved_typed(store: Store) -> tuple[int, TypedGraph] | None:
 def keep_typed(store: Store) -> None:
     """Write ``TYPED_PART_FILE`` for the store as it is now, as it closes (``Store.on_close``): the typed part last made
     (or the one the file holds for the store as opened, when this process ranked nothing: a write command), brought up
-    to date with the writes since when they are known, else nothing. Only a clean close records the state
-    the file is tagged with (a crash leaves the folder changed and the file unused), so writing it earlier would gain
-    nothing. Not written when the file already holds that state, or the store cannot keep it (in memory, remote,
-    read-only)."""
+    to date with the writes since when they are known, else nothing. Only a clean close records the state the file is
+    tagged with (a crash leaves the folder changed and the file unused), so writing it earlier would gain nothing.
+    Not written when the file already holds that state, or the store cannot keep it (in memory, remote, read-only)."""
     path = store.kept_path(TYPED_PART_FILE)
     if path is None or store.read_only:
         return
@@ -445,11 +450,7 @@ def _rank(typed: TypedGraph) -> dict[str, Any]:
     import numpy as np
 
     index = dict(zip(typed.nodes, range(len(typed.nodes)), strict=True))
-    if typed.indexed is not None:
-        edges = np.frombuffer(typed.indexed, dtype=np.uint32)
-    else:
-        flat = map(index.__getitem__, itertools.chain.from_iterable(typed.edges))
-        edges = np.fromiter(flat, dtype=np.int64, count=2 * len(typed.edges))
+    edges = np.frombuffer(_edge_indices(typed, index), dtype=np.uint32)
     pagerank, degree = _pagerank(len(typed.nodes), edges)
     if len(typed.nodes) <= BETWEENNESS_MAX_NODES:
         graph = nx.Graph()

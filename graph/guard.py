@@ -258,41 +258,50 @@ _ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _DATA_UPDATE_WORDS = frozenset({"PREFIX", "INSERT", "DELETE", "DATA", "GRAPH", "A", "TRUE", "FALSE"})
 
 
-def touched_iris(text: str) -> frozenset[str] | None:
-    """The IRIs an update names, when it is made only of ``INSERT DATA`` and ``DELETE DATA`` operations: every quad it
-    adds or removes has its subject, predicate, object and graph among them (a blank node is none of them). None for
-    any other update (a ``WHERE`` binds IRIs the text does not name; graph operations, ``LOAD``, ``BASE``), or one the
-    scanner cannot read."""
-    prefixes: dict[str, str] = {}
-    names: set[str] = set()
-    last: tuple[str, str] | None = None
-    before_last: tuple[str, str] | None = None
+def _named(text: str) -> tuple[list[tuple[str, str, int]], dict[str, str], set[str]] | None:
+    """An update's tokens, its prefixes and every IRI it names (resolved; a PREFIX declaration names none). None when
+    the text has ``\\u`` escapes (the engine reads them only inside IRIs and strings, the scanner everywhere: the two
+    readings may differ), does not scan, or names a relative IRI (what it names depends on a base) or an unknown
+    prefix (the update does not parse)."""
     if unescape_codepoints(text) is not text:
-        return None  # the engine reads \u escapes only inside IRIs and strings, the scanner everywhere: they may differ
+        return None
     try:
         tokens = list(_tokens(text))
     except QuerySyntaxError:
         return None
+    prefixes: dict[str, str] = {}
+    names: set[str] = set()
+    last: tuple[str, str] | None = None
+    before_last: tuple[str, str] | None = None
     for kind, value, _position in tokens:
         if kind == "word":
-            upper = value.upper()
-            if upper not in _DATA_UPDATE_WORDS:
-                return None
-            value = upper
+            value = value.upper()
         elif kind == "iri" and before_last == ("word", "PREFIX") and last is not None and last[0] == "pname":
             prefixes[last[1].rstrip(":")] = value[1:-1]
         elif kind == "iri" or (kind == "pname" and last != ("word", "PREFIX")):
             name = _resolve(value, kind, prefixes)
-            if name is None:  # an unknown prefix: the update does not parse
+            if name is None or not _ABSOLUTE.match(name):
                 return None
             names.add(name)
         before_last, last = last, (kind, value)
+    return tokens, prefixes, names
+
+
+def touched_iris(text: str) -> frozenset[str] | None:
+    """The IRIs an update names, when it is made only of ``INSERT DATA`` and ``DELETE DATA`` operations: every quad it
+    adds or removes has its subject, predicate, object and graph among them (a blank node is none of them). None for
+    any other update (a ``WHERE`` binds IRIs the text does not name; graph operations, ``LOAD``, ``BASE``), or one the
+    scanner cannot read (``_named``)."""
+    read = _named(text)
+    if read is None:
+        return None
+    tokens, _prefixes, names = read
     words = [value.upper() for kind, value, _ in tokens if kind == "word"]
+    if not set(words) <= _DATA_UPDATE_WORDS:
+        return None
     for index, word in enumerate(words):  # every INSERT and DELETE is followed by DATA
         if word in ("INSERT", "DELETE") and (index + 1 >= len(words) or words[index + 1] != "DATA"):
             return None
-    if not all(_ABSOLUTE.match(name) for name in names):
-        return None  # a relative IRI: what it names depends on a base
     return frozenset(names)
 
 
@@ -338,29 +347,17 @@ def update_reads(text: str) -> WhereRead | GraphRead | None:
     ``RAND``, ``UUID``…) or ``SERVICE``."""
     if _DATA_OPERATION.search(text):  # (not one operation with a WHERE; a data update says what it touches itself)
         return None
-    if unescape_codepoints(text) is not text:
-        return None  # the engine reads \u escapes only inside IRIs and strings, the scanner everywhere: they may differ
-    source = text
-    try:
-        tokens = list(_tokens(source))
-    except QuerySyntaxError:
+    read = _named(text)
+    if read is None:
         return None
-    prefixes: dict[str, str] = {}
-    names: set[str] = set()
-    for index, (kind, value, _position) in enumerate(tokens):
-        if kind == "word" and value.upper() in _UNREPEATABLE_WORDS | _UNORDERED_WORDS | {"BASE", "LOAD"}:
-            return None
-        if kind == "iri" and index >= 2 and tokens[index - 2][0] == "word" and tokens[index - 2][1].upper() == "PREFIX":
-            prefixes[tokens[index - 1][1].rstrip(":")] = value[1:-1]
-        elif kind == "iri" or (kind == "pname" and not (index and tokens[index - 1][1].upper() == "PREFIX")):
-            name = _resolve(value, kind, prefixes)
-            if name is None or not _ABSOLUTE.match(name):
-                return None
-            names.add(name)
+    tokens, prefixes, names = read
+    refused = _UNREPEATABLE_WORDS | _UNORDERED_WORDS | {"BASE", "LOAD"}
+    if any(kind == "word" and value.upper() in refused for kind, value, _ in tokens):
+        return None
     i = 0
     while i < len(tokens) and tokens[i][0] == "word" and tokens[i][1].upper() == "PREFIX":
         i += 3
-    prologue = source[: tokens[i][2]] if i < len(tokens) else source
+    prologue = text[: tokens[i][2]] if i < len(tokens) else text
 
     def word(at: int) -> str:
         return tokens[at][1].upper() if at < len(tokens) and tokens[at][0] == "word" else ""
@@ -384,7 +381,7 @@ def update_reads(text: str) -> WhereRead | GraphRead | None:
         return at == len(tokens) or (at + 1 == len(tokens) and tokens[at][1] == ";")
 
     def text_of(start: int, end: int) -> str:
-        return source[tokens[start][2] : tokens[end - 1][2] + len(tokens[end - 1][1])]
+        return text[tokens[start][2] : tokens[end - 1][2] + len(tokens[end - 1][1])]
 
     named = frozenset(names)
     first = word(i)

@@ -812,7 +812,6 @@ class OxigraphStore(Store):
             from oxrdflib import OxigraphStore as RdflibOxigraphStore
 
             self._written_past = True
-
             self._rdflib = rdflib.Dataset(store=RdflibOxigraphStore(store=self._ox), default_union=True)
         return self._rdflib
 
