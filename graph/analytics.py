@@ -115,14 +115,27 @@ def _as_of(proj: Projection, store: Store) -> dict[str, Any]:
 @dataclass
 class TypedGraph:
     """The agency-reform-measure-place part of the projection: its nodes, their kinds, its edges (one per ordered
-    pair, as in the projection) and, for the agencies (``info`` has exactly those keys), what ``node_info`` shows."""
+    pair, as in the projection) and, for the agencies (``info`` has exactly those keys), what ``node_info`` shows.
+
+    The edges are held as node indices (``indexed``: flat, source, target, …), so that bringing the part up to date
+    after a write (``patched``) and ranking it work on arrays: a node keeps its index from one state to the next
+    unless some node is dropped. ``edges`` gives them as IRI pairs."""
 
     nodes: list[str]
     kinds: dict[str, str]
-    edges: list[tuple[str, str]]
     info: dict[str, dict[str, Any]]
-    #: The edges as node indices (flat: source, target, …) once made (``_edge_indices``) or read (``TYPED_PART_FILE``).
-    indexed: array.array | None = field(default=None, compare=False, repr=False)
+    indexed: array.array
+    #: Each node's index in ``nodes``, once asked for (``index``).
+    _index: dict[str, int] | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def of_edges(
+        cls, nodes: list[str], kinds: dict[str, str], edges: list[tuple[str, str]], info: dict[str, dict[str, Any]]
+    ) -> TypedGraph:
+        """From edges given as IRI pairs (each end one of ``nodes``)."""
+        index = dict(zip(nodes, range(len(nodes)), strict=True))
+        indexed = array.array(INDEX_TYPE, map(index.__getitem__, itertools.chain.from_iterable(edges)))
+        return cls(nodes, kinds, info, indexed, index)
 
     @classmethod
     def of(cls, proj: Projection) -> TypedGraph:
@@ -130,7 +143,24 @@ class TypedGraph:
         kinds = {n: kind for n, kind in proj.graph.nodes(data="kind") if kind in TYPED_KINDS}
         edges = [(u, v) for u, v in proj.graph.edges() if u in kinds and v in kinds]
         info = {n: node_info(proj, n) for n, kind in kinds.items() if kind == "agency"}
-        return cls(list(kinds), kinds, edges, info)
+        return cls.of_edges(list(kinds), kinds, edges, info)
+
+    @property
+    def index(self) -> dict[str, int]:
+        """Each node's index in ``nodes`` (made once)."""
+        if self._index is None:
+            self._index = dict(zip(self.nodes, range(len(self.nodes)), strict=True))
+        return self._index
+
+    @property
+    def edge_count(self) -> int:
+        return len(self.indexed) // 2
+
+    @property
+    def edges(self) -> list[tuple[str, str]]:
+        """The edges as IRI pairs, in their order (made at each call: for small graphs and tests)."""
+        nodes, flat = self.nodes, self.indexed
+        return list(zip(map(nodes.__getitem__, flat[0::2]), map(nodes.__getitem__, flat[1::2]), strict=True))
 
     @classmethod
     def read(cls, store: Store) -> TypedGraph:
@@ -197,7 +227,7 @@ class TypedGraph:
         agencies = [n for n in nodes if kinds[n] == "agency"]
         attributes = local.attributes(agencies)
         info = {n: node_json(n, attributes[n]) for n in agencies}
-        return cls(nodes, {n: kinds[n] for n in nodes}, edges, info)
+        return cls.of_edges(nodes, {n: kinds[n] for n in nodes}, edges, info)
 
     def patched(self, store: Store, touched: set[str]) -> TypedGraph:
         """The typed part of the store as it is now, from this one (read at an earlier state) and the IRIs that the
@@ -230,7 +260,7 @@ class TypedGraph:
                     kinds[n] = kind
             elif n in places:
                 kinds[n] = "place"
-        edges = {(u, v): None for u, v in self.edges if u not in touched and v not in touched}
+        new_edges: dict[tuple[str, str], None] = {}  # the links of the named entities, each pair once
         linked: set[str] = set()  # the named entities with a link (every link of one is read again here)
         for var in ("s", "o"):
             for batch in _batches(named):
@@ -241,13 +271,12 @@ class TypedGraph:
                     if p.value.startswith(SKIPPED_PREDICATE_PREFIXES):
                         continue
                     if s.value in kinds and o.value in kinds:
-                        edges[(s.value, o.value)] = None
+                        new_edges[(s.value, o.value)] = None
                         linked.update((s.value, o.value))
         local = LocalProjection(store)
         candidates = [n for n in named if n in kinds and n not in linked]
         local.describe(candidates)
         counted = {n for n in named if n in kinds and (n in linked or local.knows(n))}
-        nodes = [n for n in self.nodes if n not in touched] + [n for n in named if n in counted]
         for n in named:
             if n not in counted:
                 kinds.pop(n, None)
@@ -255,7 +284,41 @@ class TypedGraph:
         info = {n: row for n, row in self.info.items() if n not in touched}
         attributes = local.attributes(agencies)
         info.update({n: node_json(n, attributes[n]) for n in agencies})
-        return TypedGraph(nodes, kinds, list(edges), info)
+        nodes, index, indexed = self._renumbered(named, counted, new_edges)
+        return TypedGraph(nodes, kinds, info, indexed, index)
+
+    def _renumbered(
+        self, named: list[str], counted: set[str], new_edges: dict[tuple[str, str], None]
+    ) -> tuple[list[str], dict[str, int], array.array]:
+        """The nodes, their indices and the edges as indices once the named entities' part is replaced: the edges
+        with a named end dropped, a named entity that no longer counts dropped, one that counts for the first time
+        added at the end, ``new_edges`` added. A node keeps its index unless some node before it was dropped (the
+        edges are then renumbered in one pass over the array)."""
+        import numpy as np
+
+        index = self.index
+        pairs = np.frombuffer(self.indexed, dtype=np.uint32).reshape(-1, 2)
+        hit = np.zeros(len(self.nodes), dtype=bool)
+        hit[[index[n] for n in named if n in index]] = True
+        pairs = pairs[~(hit[pairs[:, 0]] | hit[pairs[:, 1]])]
+        gone = [index[n] for n in named if n in index and n not in counted]
+        if gone:
+            keep = np.ones(len(self.nodes), dtype=bool)
+            keep[gone] = False
+            nodes = list(itertools.compress(self.nodes, keep.tolist()))
+            pairs = (np.cumsum(keep, dtype=np.int64) - 1)[pairs]
+            index = dict(zip(nodes, range(len(nodes)), strict=True))
+        else:
+            nodes, index = list(self.nodes), dict(index)
+        for n in named:
+            if n in counted and n not in index:
+                index[n] = len(nodes)
+                nodes.append(n)
+        added = np.fromiter(map(index.__getitem__, itertools.chain.from_iterable(new_edges)), dtype=np.int64)
+        flat = np.concatenate([pairs.reshape(-1), added]).astype(np.uint32)
+        indexed = array.array(INDEX_TYPE)
+        indexed.frombytes(flat.tobytes())
+        return nodes, index, indexed
 
 
 #: How many of ``TypedGraph.read``'s queries run at once.
@@ -344,30 +407,23 @@ def _code_key() -> str:
     return digest.hexdigest()
 
 
-def _edge_indices(typed: TypedGraph, index: dict[str, int] | None = None) -> array.array:
-    """The typed part's edges as node indices (flat: source, target, …), kept on it (``indexed``) once made."""
-    if typed.indexed is None:
-        index = index if index is not None else dict(zip(typed.nodes, range(len(typed.nodes)), strict=True))
-        flat = map(index.__getitem__, itertools.chain.from_iterable(typed.edges))
-        typed.indexed = array.array(INDEX_TYPE, flat)
-    return typed.indexed
-
-
 def _typed_bytes(state: str, typed: TypedGraph) -> bytes:
     """The typed part as a file: a JSON line (format, code key, state, counts), a JSON line (nodes, their kinds, the
     agencies' node info), then the edges as pairs of node indices (unsigned 32-bit, little-endian)."""
-    edges = _edge_indices(typed)
+    edges = typed.indexed
     if sys.byteorder != "little":
         edges = array.array(INDEX_TYPE, edges)
         edges.byteswap()
     head = {"format": TYPED_FORMAT, "code": _code_key(), "state": state}
-    head.update(nodes=len(typed.nodes), edges=len(typed.edges))
+    head.update(nodes=len(typed.nodes), edges=typed.edge_count)
     body = {"nodes": typed.nodes, "kinds": [typed.kinds[n] for n in typed.nodes], "info": typed.info}
     return b"%s\n%s\n%s" % (json.dumps(head).encode(), json.dumps(body, ensure_ascii=False).encode(), edges.tobytes())
 
 
 def _typed_from(data: bytes, state: str) -> TypedGraph | None:
     """The typed part a file holds when it is of ``state`` and was written by this code, checked whole; else None."""
+    import numpy as np
+
     try:
         head_end = data.index(b"\n")
         head = json.loads(data[:head_end])
@@ -384,17 +440,21 @@ def _typed_from(data: bytes, state: str) -> TypedGraph | None:
         edges.byteswap()
     n = len(nodes)
     if not (
-        head.get("nodes") == n == len(kinds)
+        isinstance(nodes, list)
+        and isinstance(kinds, list)
+        and head.get("nodes") == n == len(kinds)
         and len(edges) == 2 * head.get("edges", -1)
-        and all(isinstance(node, str) for node in nodes)
+        and set(map(type, nodes)) <= {str}
         and set(kinds) <= TYPED_KINDS
         and isinstance(info, dict)
-        and info.keys() == {node for node, kind in zip(nodes, kinds, strict=True) if kind == "agency"}
-        and (not edges or max(edges) < n)
+        and info.keys() == set(itertools.compress(nodes, map("agency".__eq__, kinds)))
+        and (not edges or int(np.frombuffer(edges, dtype=np.uint32).max()) < n)
     ):
         return None
-    pairs = list(zip(map(nodes.__getitem__, edges[0::2]), map(nodes.__getitem__, edges[1::2]), strict=True))
-    return TypedGraph(nodes, dict(zip(nodes, kinds, strict=True)), pairs, info, indexed=edges)
+    kinds_of = dict(zip(nodes, kinds, strict=True))
+    if len(kinds_of) != n:  # a node twice
+        return None
+    return TypedGraph(nodes, kinds_of, info, edges)
 
 
 def saved_typed(store: Store) -> tuple[int, TypedGraph] | None:
@@ -449,8 +509,11 @@ def _rank(typed: TypedGraph) -> dict[str, Any]:
     import networkx as nx
     import numpy as np
 
-    index = dict(zip(typed.nodes, range(len(typed.nodes)), strict=True))
-    edges = np.frombuffer(_edge_indices(typed, index), dtype=np.uint32)
+    # the agencies' indices: from the index when it is made, else in one pass (making the whole index took 1 s under
+    # cProfile at 1.2M nodes, and only a later patch needs it)
+    info = typed.info
+    index = typed._index or {n: i for i, n in enumerate(typed.nodes) if n in info}
+    edges = np.frombuffer(typed.indexed, dtype=np.uint32)
     pagerank, degree = _pagerank(len(typed.nodes), edges)
     if len(typed.nodes) <= BETWEENNESS_MAX_NODES:
         graph = nx.Graph()
@@ -474,7 +537,7 @@ def _rank(typed: TypedGraph) -> dict[str, Any]:
     for rank, row in enumerate(rows, 1):
         row["rank"] = rank
     return {
-        "projection": {"nodes": len(typed.nodes), "edges": len(typed.edges), "kinds": sorted(TYPED_KINDS)},
+        "projection": {"nodes": len(typed.nodes), "edges": typed.edge_count, "kinds": sorted(TYPED_KINDS)},
         "betweenness": note,
         "agencies": rows,
     }

@@ -411,3 +411,33 @@ def test_a_small_load_replacing_a_graph_says_what_it_changed_and_the_ranking_is_
         assert "urn:t:a8" in typed.kinds and "urn:t:a8" not in patched.kinds and "urn:t:a7" in patched.kinds
     finally:
         store.close()
+
+
+def test_bringing_the_typed_part_up_to_date_keeps_each_node_s_index_unless_a_node_is_dropped():
+    """``TypedGraph.patched`` works on the edges as node indices: a write that drops no node leaves every node where
+    it was (the new ones after them); one that drops a node renumbers the edges, which still join the same IRIs."""
+    store = OxigraphStore()
+    try:
+        store.oxigraph.load(EDGE_CASES.encode(), format=ox.RdfFormat.TURTLE)
+        store.track_touched = True
+        typed, generation = analytics.TypedGraph.read(store), store.generation
+        store.update(PATCH_PREFIXES + "INSERT DATA { <urn:t:a7> a rko:Agency . <urn:t:r1> rko:near <urn:t:a7> . }")
+        grown = typed.patched(store, store.touched_since(generation))
+        assert grown.nodes[: len(typed.nodes)] == typed.nodes and grown.nodes[len(typed.nodes) :] == ["urn:t:a7"]
+        assert ("urn:t:r1", "urn:t:a7") in grown.edges and grown.edge_count == typed.edge_count + 1
+        _same_typed(grown, analytics.TypedGraph.read(store))
+
+        generation = store.generation
+        dropped = next(n for n in typed.nodes[:-1] if typed.kinds[n] == "agency")
+        store.update(f"DELETE WHERE {{ <{dropped}> ?p ?o }}")
+        store.update(f"DELETE WHERE {{ ?s ?p <{dropped}> }}")
+        touched = store.touched_since(generation)
+        assert touched is not None and dropped in touched
+        shrunk = grown.patched(store, touched)
+        assert dropped not in shrunk.nodes and len(shrunk.nodes) == len(grown.nodes) - 1
+        assert shrunk.nodes == [n for n in grown.nodes if n != dropped]
+        assert max(shrunk.indexed) < len(shrunk.nodes)
+        _same_typed(shrunk, analytics.TypedGraph.read(store))
+        assert analytics._rank(shrunk) == analytics._rank(analytics.TypedGraph.of(build_projection(store)))
+    finally:
+        store.close()
