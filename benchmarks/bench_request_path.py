@@ -5,12 +5,15 @@ bare ASGI app and a one-route FastAPI app over loopback for the floor of the HTT
 medians of 500 calls on uvloop: ``GET /sparql?query=…`` through reformkg's whole app and ``QueryExecutor.query_async``
 alone, each for ``ASK {}`` sent again and again (answered by the main process once a worker has found it light) and
 for a new text at each call (``ASK { <urn:bench:N> ?p ?o }``: scanned by the guard, run on a query worker process);
-then, over loopback with httpx, a bare ASGI app and a one-route FastAPI app under uvicorn as ``reformkg serve`` runs
-it. Every figure printed is measured in this run.
+then the same with a pause of ``PAUSE_SECONDS`` before each call, as one analyst's requests come, beside the floors
+that any server's path is made of (a round trip to another process over a pipe, the engine answering a new ``ASK``),
+back to back and after the same pause; then, over loopback with httpx, a bare ASGI app and a one-route FastAPI app
+under uvicorn as ``reformkg serve`` runs it. Every figure printed is measured in this run.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import shutil
 import statistics
@@ -27,6 +30,9 @@ import uvloop
 from benchmarks.bench import BENCH_GRAPH, free_port, generate, load_average, stop
 
 CALLS = 500
+#: The pause before each call in the runs "after a pause": one analyst's requests come one at a time, with the machine
+#: idle in between (``bench_serve`` interleaves two servers, so each of them idles between its requests too).
+PAUSE_SECONDS = 0.005
 SERVERS = {
     "bare ASGI app": """
 async def app(scope, receive, send):
@@ -107,21 +113,72 @@ async def in_process(app, executor) -> dict[str, float]:
         await executor.query_async(text, formats, scan=scan)
 
     figures = {}
-    for name, call in (
-        ("app, same text", app_repeated),
-        ("app, new text", app_new),
-        ("executor, same text", executor_repeated),
-        ("executor, new text", executor_new),
-    ):
-        scans[:] = [(text, executor.check(text)) for text in (new_text() for _ in range(CALLS + 50))]
-        for _ in range(50):
-            await call()
-        times = []
-        for _ in range(CALLS):
-            started = time.perf_counter()
-            await call()
-            times.append(time.perf_counter() - started)
-        figures[name] = median_ms(times)
+    for pause in (0.0, PAUSE_SECONDS):
+        for name, call in (
+            ("app, same text", app_repeated),
+            ("app, new text", app_new),
+            ("executor, same text", executor_repeated),
+            ("executor, new text", executor_new),
+        ):
+            scans[:] = [(text, executor.check(text)) for text in (new_text() for _ in range(CALLS + 50))]
+            for _ in range(50):
+                await call()
+            times = []
+            for _ in range(CALLS if not pause else CALLS // 2):
+                if pause:
+                    await asyncio.sleep(pause)
+                started = time.perf_counter()
+                await call()
+                times.append(time.perf_counter() - started)
+            figures[name + (", after a pause" if pause else "")] = median_ms(times)
+    return figures
+
+
+def _echo(connection) -> None:  # pragma: no cover - runs in a child process
+    while (message := connection.recv()) is not None:
+        connection.send(message)
+
+
+def floors(store_path: Path) -> dict[str, float]:
+    """Medians (ms) of what any server's path is made of, back to back and after a pause: a round trip of a small
+    message to another process and back (``multiprocessing`` pipe, as the query workers use), and the engine alone
+    answering a new ``ASK`` on a read-only view."""
+    import multiprocessing
+
+    import pyoxigraph as ox
+
+    context = multiprocessing.get_context("spawn")
+    mine, theirs = context.Pipe()
+    echo = context.Process(target=_echo, args=(theirs,), daemon=True)
+    echo.start()
+    view = ox.Store.read_only(str(store_path))
+    counter = itertools.count()
+
+    def round_trip() -> None:
+        mine.send((1, "ASK {}", {"results": "json"}, None, None, 10000))
+        mine.recv()
+
+    def engine() -> None:
+        text = f"ASK {{ <urn:bench:{next(counter)}> ?p ?o }}"
+        view.query(text, use_default_graph_as_union=True).serialize(format=ox.QueryResultsFormat.JSON)
+
+    figures = {}
+    try:
+        for name, call in (("pipe round trip", round_trip), ("engine, a new ASK", engine)):
+            for pause in (0.0, PAUSE_SECONDS):
+                for _ in range(50):
+                    call()
+                times = []
+                for _ in range(CALLS if not pause else CALLS // 2):
+                    if pause:
+                        time.sleep(pause)
+                    started = time.perf_counter()
+                    call()
+                    times.append(time.perf_counter() - started)
+                figures[name + (", after a pause" if pause else "")] = median_ms(times)
+    finally:
+        mine.send(None)
+        echo.join(5)
     return figures
 
 
@@ -184,6 +241,13 @@ def main() -> None:
         rest = new - figures["executor, new text"]
         print(f"  the rest, new text (parameters, guard, negotiation, response): {rest:.3f} ms")
         print(f"  ({inline:,} answers came from the main process)")
+        ms = PAUSE_SECONDS * 1000
+        print(f"the same with a {ms:g} ms pause before each call (the machine idle in between, as for one analyst):")
+        for name in ("app, same text", "app, new text", "executor, new text"):
+            back, paused = figures[name], figures[name + ", after a pause"]
+            print(f"  {name + ':':<52} {paused:.3f} ms ({paused / back:.1f}x back to back)")
+        for name, figure in floors(folder / "store" / "oxigraph").items():
+            print(f"  floor, {name + ':':<45} {figure:.3f} ms")
         for name, code in SERVERS.items():
             print(f"over loopback, {name} under uvicorn: {over_loopback(name, code, folder):.3f} ms")
     finally:
