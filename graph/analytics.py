@@ -119,7 +119,7 @@ class TypedGraph:
 
     The edges are held as node indices (``indexed``: flat, source, target, …), so that bringing the part up to date
     after a write (``patched``) and ranking it work on arrays: a node keeps its index from one state to the next
-    unless some node is dropped. ``edges`` gives them as IRI pairs."""
+    unless a node before it is dropped. ``edges`` gives them as IRI pairs."""
 
     nodes: list[str]
     kinds: dict[str, str]
@@ -438,18 +438,23 @@ def _typed_from(data: bytes, state: str) -> TypedGraph | None:
         return None
     if sys.byteorder != "little":
         edges.byteswap()
+    if not (isinstance(nodes, list) and isinstance(kinds, list) and isinstance(info, dict)):
+        return None
     n = len(nodes)
-    if not (
-        isinstance(nodes, list)
-        and isinstance(kinds, list)
-        and head.get("nodes") == n == len(kinds)
-        and len(edges) == 2 * head.get("edges", -1)
-        and set(map(type, nodes)) <= {str}
-        and set(kinds) <= TYPED_KINDS
-        and isinstance(info, dict)
-        and info.keys() == set(itertools.compress(nodes, map("agency".__eq__, kinds)))
-        and (not edges or int(np.frombuffer(edges, dtype=np.uint32).max()) < n)
-    ):
+    try:
+        whole = (
+            type(head.get("edges")) is int
+            and head.get("nodes") == n == len(kinds)
+            and len(edges) == 2 * head["edges"]
+            and set(map(type, nodes)) <= {str}
+            and set(map(type, kinds)) <= {str}
+            and set(kinds) <= TYPED_KINDS
+            and info.keys() == set(itertools.compress(nodes, map("agency".__eq__, kinds)))
+            and (not edges or int(np.frombuffer(edges, dtype=np.uint32).max()) < n)
+        )
+    except (TypeError, ValueError):
+        return None
+    if not whole:
         return None
     kinds_of = dict(zip(nodes, kinds, strict=True))
     if len(kinds_of) != n:  # a node twice

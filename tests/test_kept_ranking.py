@@ -206,3 +206,38 @@ def test_a_store_whose_rdflib_dataset_was_made_records_no_state(farms, whole_rea
     assert not (farms / STATE_FILE).exists()
     reads, _, opened = _session(farms, whole_reads)
     assert reads == [0] and opened is None
+
+
+def test_a_kept_file_whose_parts_are_of_the_wrong_shape_is_refused_without_an_error():
+    """Whatever the two JSON lines and the index array hold, reading the file gives the typed part or None: an odd
+    number of indices, nodes or kinds that are not lists of strings, a count that is no whole number, a node twice."""
+    import json
+
+    store = OxigraphStore()
+    store.oxigraph.load(NEW_AGENCY.encode(), format=ox.RdfFormat.TURTLE)
+    good = analytics._typed_bytes("s", _read_whole(store))
+    head_line, body_line, indices = good.split(b"\n", 2)
+    head, body = json.loads(head_line), json.loads(body_line)
+    assert analytics._typed_from(good, "s") is not None
+
+    def made(head_change: dict, body_change: dict, tail: bytes = indices) -> bytes:
+        return b"%s\n%s\n%s" % (
+            json.dumps({**head, **head_change}).encode(),
+            json.dumps({**body, **body_change}).encode(),
+            tail,
+        )
+
+    wrong = [
+        made({"edges": len(indices) / 8 + 0.5}, {}, indices + indices[:4]),  # an odd number of indices
+        made({"edges": None}, {}),
+        made({}, {"nodes": None}),
+        made({}, {"nodes": 3}),
+        made({}, {"nodes": "ab"}),
+        made({}, {"nodes": {"a": 1}}),
+        made({}, {"kinds": [["agency"]] * len(body["kinds"])}),
+        made({}, {"kinds": [None] * len(body["kinds"])}),
+        made({}, {"nodes": [body["nodes"][0]] * len(body["nodes"])}),  # a node twice
+        made({}, {"info": []}),
+    ]
+    for data in wrong:
+        assert analytics._typed_from(data, "s") is None
