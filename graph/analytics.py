@@ -112,6 +112,11 @@ def _as_of(proj: Projection, store: Store) -> dict[str, Any]:
     return {"stale": stale} if stale else {}
 
 
+def _positions(nodes: list[str]) -> dict[str, int]:
+    """Each node's index in ``nodes``."""
+    return dict(zip(nodes, range(len(nodes)), strict=True))
+
+
 @dataclass
 class TypedGraph:
     """The agency-reform-measure-place part of the projection: its nodes, their kinds, its edges (one per ordered
@@ -133,7 +138,7 @@ class TypedGraph:
         cls, nodes: list[str], kinds: dict[str, str], edges: list[tuple[str, str]], info: dict[str, dict[str, Any]]
     ) -> TypedGraph:
         """From edges given as IRI pairs (each end one of ``nodes``)."""
-        index = dict(zip(nodes, range(len(nodes)), strict=True))
+        index = _positions(nodes)
         indexed = array.array(INDEX_TYPE, map(index.__getitem__, itertools.chain.from_iterable(edges)))
         return cls(nodes, kinds, info, indexed, index)
 
@@ -149,7 +154,7 @@ class TypedGraph:
     def index(self) -> dict[str, int]:
         """Each node's index in ``nodes`` (made once)."""
         if self._index is None:
-            self._index = dict(zip(self.nodes, range(len(self.nodes)), strict=True))
+            self._index = _positions(self.nodes)
         return self._index
 
     @property
@@ -307,7 +312,7 @@ class TypedGraph:
             keep[gone] = False
             nodes = list(itertools.compress(self.nodes, keep.tolist()))
             pairs = (np.cumsum(keep, dtype=np.int64) - 1)[pairs]
-            index = dict(zip(nodes, range(len(nodes)), strict=True))
+            index = _positions(nodes)
         else:
             nodes, index = list(self.nodes), dict(index)
         for n in named:
@@ -514,8 +519,8 @@ def _rank(typed: TypedGraph) -> dict[str, Any]:
     import networkx as nx
     import numpy as np
 
-    # the agencies' indices: from the index when it is made, else in one pass (making the whole index took 1 s under
-    # cProfile at 1.2M nodes, and only a later patch needs it)
+    # the agencies' indices: from the index when it is made, else in one pass over the nodes (the whole index is a dict
+    # of every node, which only a later patch needs)
     info = typed.info
     index = typed._index or {n: i for i, n in enumerate(typed.nodes) if n in info}
     edges = np.frombuffer(typed.indexed, dtype=np.uint32)
