@@ -6,6 +6,8 @@ place, ``reformkg.api.errors``.
 
 from __future__ import annotations
 
+import importlib
+import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -34,6 +36,18 @@ from reformkg.graph.settings import Settings
 from reformkg.graph.store import Store, open_store
 
 STATIC = Path(__file__).parent / "static"
+#: What the graph views import on their first request, imported on a thread of low priority once the server has
+#: started, so that the first view a visitor opens does not wait for it (once per server; the ranking's numpy and
+#: scipy are left to the ranking, which runs on a thread of its own anyway).
+PRELOADED = ("networkx", "pyvis.network")
+
+
+def _preload() -> None:
+    from reformkg.graph.projection import background_priority
+
+    background_priority()
+    for name in PRELOADED:
+        importlib.import_module(name)
 
 
 def uvicorn_options(settings: Settings) -> dict:
@@ -77,6 +91,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
+        threading.Thread(target=_preload, name="reformkg-preload", daemon=True).start()
         yield
         executor.close()
 

@@ -41,3 +41,30 @@ def test_healthz_is_503_when_the_store_does_not_answer():
         assert answer.json() == {"status": "unavailable", "backend": "remote"}
     finally:
         store.close()
+
+
+def test_the_views_modules_are_imported_in_the_background_once_the_server_starts():
+    """Building the app imports neither networkx nor pyvis (the command line stays quick); once the server has
+    started, a thread imports them, so that the first graph view a visitor opens does not wait for them."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, threading\n"
+        "from fastapi.testclient import TestClient\n"
+        "from reformkg.api.app import PRELOADED, create_app\n"
+        "from reformkg.graph.settings import Settings\n"
+        "from reformkg.graph.store import OxigraphStore\n"
+        "app = create_app(Settings(store='memory'), OxigraphStore())\n"
+        "before = [m for m in PRELOADED if m in sys.modules]\n"
+        "with TestClient(app) as client:\n"
+        "    client.get('/healthz')\n"
+        "    for thread in threading.enumerate():\n"
+        "        if thread.name == 'reformkg-preload':\n"
+        "            thread.join(60)\n"
+        "    after = [m for m in PRELOADED if m in sys.modules]\n"
+        "print(before, after)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[0] == "[] ['networkx', 'pyvis.network']"
