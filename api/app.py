@@ -6,6 +6,7 @@ place, ``reformkg.api.errors``.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import threading
 from contextlib import asynccontextmanager
@@ -47,7 +48,10 @@ def _preload() -> None:
 
     background_priority()
     for name in PRELOADED:
-        importlib.import_module(name)
+        # best effort: should an import fail here (two threads importing modules that import each other raise a
+        # deadlock error in one of them), the first view imports it itself, as it would without this thread
+        with contextlib.suppress(ImportError, RuntimeError):
+            importlib.import_module(name)
 
 
 def uvicorn_options(settings: Settings) -> dict:
