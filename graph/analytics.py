@@ -452,8 +452,7 @@ def _typed_from(data: bytes, state: str) -> TypedGraph | None:
             and head.get("nodes") == n == len(kinds)
             and len(edges) == 2 * head["edges"]
             and set(map(type, nodes)) <= {str}
-            and set(map(type, kinds)) <= {str}
-            and set(kinds) <= TYPED_KINDS
+            and set(kinds) <= TYPED_KINDS  # (so each kind is a string)
             and info.keys() == set(itertools.compress(nodes, map("agency".__eq__, kinds)))
             and (not edges or int(np.frombuffer(edges, dtype=np.uint32).max()) < n)
         )
