@@ -13,6 +13,11 @@ punctuation) and answers four questions without running anything:
   short text (5,000 nested braces, a 1,000-step property path) can exhaust its stack and end the process;
 - how long it is.
 
+A query whose text has none of the words and characters that only the tokens can settle (no "service", "load",
+"define", "bif:", "sql:" or "openlinksw" in any case, no quote, no backslash) is read without tokens: its form is the
+word after its prologue, and counting its brackets and characters bounds its depth and operators. Such a text holds
+nothing the guard refuses however it is read, so the quick read gives the whole scan's verdict at a tenth of its cost.
+
 Refusals are ``RefusedRequest`` errors with one-line messages that name the setting involved.
 """
 
@@ -80,7 +85,7 @@ class Scan:
     loads: list[str | None] = field(default_factory=list)  # LOAD sources
     depth: int = 0
     operators: int = 0
-    keywords: set[str] = field(default_factory=set)  # every keyword used, upper case
+    keywords: set[str] | None = field(default_factory=set)  # every keyword used, upper case (None: not read)
     extensions: list[str] = field(default_factory=list)  # engine extensions: DEFINE pragmas, bif:/sql: functions
 
 
@@ -219,14 +224,56 @@ SCAN_CACHE_SIZE = 1024
 _scan_short = functools.lru_cache(maxsize=SCAN_CACHE_SIZE)(_scan)
 
 
+#: Texts holding any of these (in any case) are read token by token: each may be, or be part of, something the
+#: guard refuses (SERVICE, LOAD, DEFINE, a ``bif:`` or ``sql:`` function, a Virtuoso extension IRI), or something
+#: the tokens must decide (a quote opens a string that may not be closed; a backslash may start an escape).
+_WHOLE_SCAN_MARKS = ("service", "load", "define", "bif:", "sql:", "openlinksw", '"', "'", "\\")
+#: The prologue (white space, comments, PREFIX and BASE declarations) and the query form after it, read as the
+#: tokens would read them; the form must be followed by a character that ends a keyword token. Every repetition is
+#: possessive, as tokens are: nothing is tried again, so the match is linear in the text.
+_PROLOGUE_AND_FORM = re.compile(
+    r"""(?:\s++|\#[^\n\r]*+|(?:PREFIX\s++(?:[^\W\d_][\w.-]*+)?:|BASE)\s*+<[^<>"{}|^`\\\x00-\x20]*+>)*+
+        (SELECT|ASK|CONSTRUCT|DESCRIBE)(?=[\s{*(?$])""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def _quick_scan(text: str) -> Scan | None:
+    """The scan of a query that needs no tokens, or None. A text with none of ``_WHOLE_SCAN_MARKS`` holds no SERVICE,
+    LOAD or extension however it is read, nor a string or an escape; its form is the word after its prologue. Its
+    depth and operators are upper bounds (every opening bracket; every character that is not white space), which
+    ``check`` uses only to admit: a text past either bound is scanned whole. Its keywords are not read (None). A text
+    the quick scan reads gets the verdict the whole scan would give (a test compares them)."""
+    lower = text.lower()
+    for mark in _WHOLE_SCAN_MARKS:
+        if mark in lower:
+            return None
+    form = _PROLOGUE_AND_FORM.match(text)
+    if form is None:
+        return None
+    return Scan(
+        form=form.group(1).lower(),
+        depth=text.count("{") + text.count("(") + text.count("["),
+        operators=len(text) - text.count(" ") - text.count("\n") - text.count("\t") - text.count("\r"),
+        keywords=None,
+    )
+
+
 def check(text: str, limits: Limits, *, update: bool = False) -> Scan:
     """Scan a query or update and refuse it (RefusedRequest) if it breaks a limit or reaches the network. The scan
-    returned may be shared with other callers of the same text: read it, do not change it."""
+    returned may be shared with other callers of the same text: read it, do not change it.
+
+    A query that needs no tokens (``_quick_scan``) is admitted at once, at a tenth of the cost of reading its tokens:
+    a new point lookup, with its PREFIX lines, is most of the short texts an endpoint gets that it has not seen."""
     if not update and len(text) > limits.max_chars:
         raise RefusedRequest(
             f"the query is {len(text):,} characters long; this server takes at most {limits.max_chars:,} "
             "(REFORMKG_QUERY_MAX_CHARS)"
         )
+    if not update:
+        quick = _quick_scan(text)
+        if quick is not None and quick.depth <= limits.max_depth and quick.operators <= limits.max_operators:
+            return quick
     scan = _scan_short(text) if len(text) <= SCAN_CACHE_CHARS else _scan(text)
     if scan.depth > limits.max_depth:
         raise RefusedRequest(

@@ -229,3 +229,67 @@ def test_an_update_whose_reading_may_differ_from_the_engines_says_nothing(update
     other rows on another run (LIMIT, OFFSET, SAMPLE, GROUP_CONCAT): what they touch is not known (read whole)."""
     assert guard.touched_iris(update) is None
     assert guard.update_reads(update) is None
+
+
+def _corpus() -> list[str]:
+    """Query texts of every kind the project has (its named queries, the benchmarks' shapes, this file's cases), and
+    variations of them made to sit on the quick scan's edges."""
+    from pathlib import Path
+
+    from benchmarks.bench import queries
+
+    root = Path(__file__).resolve().parents[1]
+    texts = [p.read_text() for p in sorted((root / "graph" / "queries").glob("*.rq"))]
+    texts += list(queries(5_000).values()) + FEDERATED + HARMLESS
+    prologue = "PREFIX ex: <http://example.org/#x>\n# a comment: SELECT\nBASE <http://x/>\n"
+    bodies = [
+        "SELECT * WHERE { ?s ?p ?o }",
+        "ASK { ex:a ?p ?o }",
+        "CONSTRUCT WHERE { ?s a ex:C }",
+        "DESCRIBE ex:a",
+        "SELECT(COUNT(*) AS ?n) { ?s ?p ?o }",
+        "SELECT:x ?s {}",
+        "SELECT.x: ?s {}",
+        "selectx ?s {}",
+        "INSERT DATA { ex:a ex:b ex:c }",
+        "SELECT * { " + "{ " * 70 + "} " * 70 + "}",
+        "SELECT * { ?s ?p ?o } " + "OPTIONAL " * 6_000,
+        "SELECT * { ?s ?p ?o FILTER(?o < 3) }",
+    ]
+    for body in bodies:
+        texts += [body, prologue + body, "PREFIX : <http://e/>" + body, "PREFIX e:<http://e/>" + body]
+        texts += ["PREFIX e: <http://e/ x> " + body, "PREFIXe: <http://e/> " + body, "# " + body]
+    return texts
+
+
+def test_a_query_read_without_tokens_gets_the_whole_scans_verdict():
+    """The quick scan admits a text only where the whole scan admits it too, with the same form; its depth and
+    operators bound the whole scan's. Texts that need tokens are left to the whole scan."""
+    quick_read = 0
+    for text in _corpus():
+        quick = guard._quick_scan(text)
+        if quick is None:
+            continue
+        quick_read += 1
+        whole = guard._scan(text)
+        assert (quick.form, quick.services, quick.loads, quick.extensions) == (whole.form, [], [], []), text
+        assert whole.services == whole.loads == whole.extensions == [], text
+        assert whole.depth <= quick.depth and whole.operators <= quick.operators, text
+        for limits in (
+            LIMITS,
+            guard.Limits(max_depth=whole.depth),
+            guard.Limits(max_depth=max(whole.depth - 1, 0)),
+            guard.Limits(max_operators=whole.operators),
+            guard.Limits(max_operators=whole.operators - 1),
+        ):
+            admitted = whole.depth <= limits.max_depth and whole.operators <= limits.max_operators
+            try:
+                verdict = guard.check(text, limits).form
+            except RefusedRequest:
+                verdict = "refused"
+            assert verdict == (whole.form if admitted else "refused"), (text, limits)
+    assert quick_read >= 40  # the named queries, the benchmark shapes and most variations are read quickly
+    assert guard._quick_scan("SELECT * { SERVICE <http://127.0.0.1:9/x> {} }") is None
+    assert guard._quick_scan('SELECT * { ?s ?p "open }') is None
+    with pytest.raises(RefusedRequest, match="nest 71 deep"):  # past the bound, the whole scan decides
+        guard.check("SELECT * { " + "{ " * 70 + "} " * 70 + "}", LIMITS)
