@@ -135,17 +135,27 @@ async def in_process(app, executor) -> dict[str, float]:
 
 
 def _echo(connection) -> None:  # pragma: no cover - runs in a child process
-    while (message := connection.recv()) is not None:
-        connection.send(message)
+    import os
+    import socket
+
+    from reformkg.graph.executor import _frame, _read_message
+
+    replies = socket.socket(fileno=os.dup(connection.fileno()))
+    while (message := _read_message(connection.fileno())) is not None:
+        replies.sendall(_frame(message))
 
 
 def floors(store_path: Path) -> dict[str, float]:
     """Medians (ms) of what any server's path is made of, back to back and after a pause: a round trip of a small
-    message to another process and back (``multiprocessing`` pipe, as the query workers use), and the engine alone
-    answering a new ``ASK`` on a read-only view."""
+    message to another process and back (a ``multiprocessing`` pipe, framed and read as the query workers' messages
+    are), and the engine alone answering a new ``ASK`` on a read-only view."""
     import multiprocessing
+    import os
+    import socket
 
     import pyoxigraph as ox
+
+    from reformkg.graph.executor import _frame, _read_message
 
     context = multiprocessing.get_context("spawn")
     mine, theirs = context.Pipe()
@@ -154,9 +164,11 @@ def floors(store_path: Path) -> dict[str, float]:
     view = ox.Store.read_only(str(store_path))
     counter = itertools.count()
 
+    requests = socket.socket(fileno=os.dup(mine.fileno()))
+
     def round_trip() -> None:
-        mine.send((1, "ASK {}", {"results": "json"}, None, None, 10000))
-        mine.recv()
+        requests.sendall(_frame((1, "ASK {}", {"results": "json"}, None, None, 10000)))
+        _read_message(mine.fileno())
 
     def engine() -> None:
         text = f"ASK {{ <urn:bench:{next(counter)}> ?p ?o }}"
@@ -178,6 +190,7 @@ def floors(store_path: Path) -> dict[str, float]:
                 figures[name + (", after a pause" if pause else "")] = median_ms(times)
     finally:
         mine.send(None)
+        requests.close()
         echo.join(5)
     return figures
 

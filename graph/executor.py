@@ -135,9 +135,15 @@ def _term_json(term) -> dict:
     return value
 
 
+#: JSON written as the engine writes it, with no space after a separator.
+COMPACT = (",", ":")
+
+
 def serialize_capped(result: QueryResult, formats: dict[str, str], limit: int) -> Answer:
     """Serialise at most ``limit`` solutions or triples (``limit`` <= 0: all), fetching one more to know if any were
-    left out. The engine's own writers write every format; the query text is never edited."""
+    left out. The engine's own writers write every format; the query text is never edited. The JSON results written
+    here for a cap are byte for byte what the engine writes for the same rows (a test compares them), so an answer
+    does not change with the path that made it."""
     if result.kind == "ask":
         fmt = formats["results"]
         return Answer("ask", result.serialize(fmt), fmt)
@@ -153,7 +159,7 @@ def serialize_capped(result: QueryResult, formats: dict[str, str], limit: int) -
         return Answer("select", result.serialize(fmt), fmt)
     variables = result.variables
     head = list(itertools.islice(result.solutions(), limit + 1))
-    keys = [json.dumps(name) + ":" for name in variables]
+    keys = [json.dumps(name, ensure_ascii=False) + ":" for name in variables]
     written: dict = {}  # a term's JSON, written once however often it recurs
     rows = []
     for row in head[:limit]:
@@ -162,12 +168,12 @@ def serialize_capped(result: QueryResult, formats: dict[str, str], limit: int) -
             if term is not None:
                 text = written.get(term)
                 if text is None:
-                    text = written[term] = json.dumps(_term_json(term), ensure_ascii=False)
+                    text = written[term] = json.dumps(_term_json(term), ensure_ascii=False, separators=COMPACT)
                 cells.append(key + text)
         rows.append("{" + ",".join(cells) + "}")
     body = (
         '{"head":{"vars":'
-        + json.dumps(variables, ensure_ascii=False)
+        + json.dumps(variables, ensure_ascii=False, separators=COMPACT)
         + '},"results":{"bindings":['
         + ",".join(rows)
         + "]}}"
@@ -241,18 +247,57 @@ def _run_on_view(store: ox.Store | None, path: str, sparql: str, formats, option
     raise AssertionError("unreachable")
 
 
+def _frame(message: object) -> bytes:
+    """A message in ``multiprocessing.Connection``'s framing (a 4-byte big-endian length, then the pickle), written at
+    once: the worker and the event loop's path read and write it without ``Connection``, which reads a message in two
+    system calls and pickles through a class of its own; ``Connection.recv`` and ``send`` read and write the same."""
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    if len(data) > 0x7FFFFFFF:
+        return struct.pack("!iQ", -1, len(data)) + data
+    return struct.pack("!i", len(data)) + data
+
+
+def _framed_size(buffer: bytes | bytearray) -> tuple[int, int] | None:
+    """Where a framed message's pickle starts in ``buffer`` and how long it is, once its length has arrived."""
+    if len(buffer) < 4:
+        return None
+    (size,) = struct.unpack_from("!i", buffer)
+    if size != -1:
+        return 4, size
+    if len(buffer) < 12:
+        return None
+    return 12, struct.unpack_from("!Q", buffer, 4)[0]
+
+
+def _read_message(fd: int) -> object:
+    """The next framed message on ``fd`` (blocking): one read for a short message. Raises EOFError at the end."""
+    buffer = bytearray()
+    while True:
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            raise EOFError
+        buffer += chunk
+        frame = _framed_size(buffer)
+        if frame is not None and len(buffer) >= frame[0] + frame[1]:
+            return pickle.loads(memoryview(buffer)[frame[0] : frame[0] + frame[1]])
+
+
 def _worker_loop(path: str, connection) -> None:  # pragma: no cover - runs in a child process
-    def reply(status: str, payload, query_cpu: float | None = None) -> None:
+    fd = connection.fileno()
+    replies = socket.socket(fileno=os.dup(fd))  # for sendall: a long answer takes several writes
+
+    def reply(status: str, payload, started: float | None = None) -> None:
         # with the CPU time used so far (the pool's baseline for this worker's next query, read without /proc) and
-        # the query's own, the view's reopening left out
-        connection.send((status, payload, time.process_time(), query_cpu))
+        # the query's own (since ``started``), the view's reopening left out
+        now = time.process_time()
+        replies.sendall(_frame((status, payload, now, None if started is None else now - started)))
 
     files = _files_state(path)
     store, epoch = _open_view(path), 0
     reply("ready", None)
     while True:
         try:
-            request = connection.recv()
+            request = _read_message(fd)
         except (EOFError, OSError):
             return
         wanted_epoch, sparql, formats, default_graphs, named_graphs, limit = request
@@ -266,7 +311,7 @@ def _worker_loop(path: str, connection) -> None:  # pragma: no cover - runs in a
             options = dataset_options(default_graphs, named_graphs)
             started = time.process_time()
             store, answer = _run_on_view(store, path, sparql, formats, options, limit)
-            reply("ok", (answer.kind, answer.body, answer.fmt, answer.limited), time.process_time() - started)
+            reply("ok", (answer.kind, answer.body, answer.fmt, answer.limited), started)
         except SyntaxError as error:
             reply("syntax", str(error))
         except Exception as error:  # any engine failure is this query's, never the worker's end
@@ -284,6 +329,25 @@ def _worker_main(path: str, connection) -> None:  # pragma: no cover - runs in a
     thread = threading.Thread(target=_worker_loop, args=(path, connection), name="reformkg-query-worker")
     _start_with_big_stack(thread.start)
     thread.join()
+
+
+class _Wake:
+    """Wakes a coroutine on the event loop: ``set`` (from a reader or a timer callback) ends the ``wait`` in progress,
+    or the next one. A bare future each time: ``asyncio.Event`` does more, and every step counts on a short query."""
+
+    __slots__ = ("future", "loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.loop = loop
+        self.future = loop.create_future()
+
+    def set(self) -> None:
+        if not self.future.done():
+            self.future.set_result(None)
+
+    async def wait(self) -> None:
+        await self.future
+        self.future = self.loop.create_future()
 
 
 class _Worker:
@@ -324,43 +388,26 @@ class _Worker:
             return False
         return True
 
-    def has_answer(self) -> bool:
-        """Whether the worker has sent something (or closed its end), without reading it or blocking: one peek at
-        the socket (``Connection.poll(0)`` builds a selector each time, a tenth of a short query's round trip)."""
-        try:
-            self._socket.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
-        except BlockingIOError:
-            return False
-        return True
-
-    async def receive(self, loop: asyncio.AbstractEventLoop, readable: asyncio.Event) -> object:
-        """The worker's next message, read as it arrives without ever blocking the loop (``readable`` is set by the
-        loop's reader callback on the connection). The framing is ``multiprocessing.Connection``'s: a 4-byte
-        big-endian length (-1, then an 8-byte one, past 2 GiB) and the pickled message."""
-        buffer = bytearray()
-        need: int | None = None
-        start = 0
+    def read_available(self, buffer: bytearray) -> bool:
+        """Add to ``buffer`` what the worker has sent, without blocking; whether a whole message is there. EOFError if
+        the worker closed its end."""
         while True:
-            readable.clear()
-            while True:
-                try:
-                    chunk = self._socket.recv(max(65536, (need or 0) + start - len(buffer)), socket.MSG_DONTWAIT)
-                except BlockingIOError:
-                    break
-                if not chunk:
-                    raise EOFError
-                buffer += chunk
-            if need is None and len(buffer) >= 4:
-                (size,) = struct.unpack("!i", buffer[:4])
-                if size == -1:
-                    if len(buffer) >= 12:
-                        (need,) = struct.unpack("!Q", buffer[4:12])
-                        start = 12
-                else:
-                    need, start = size, 4
-            if need is not None and len(buffer) >= start + need:
-                return pickle.loads(memoryview(buffer)[start : start + need])
-            await readable.wait()
+            try:
+                chunk = self._socket.recv(1 << 16, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                return False
+            if not chunk:
+                raise EOFError
+            buffer += chunk
+            frame = _framed_size(buffer)
+            if frame is not None and len(buffer) >= frame[0] + frame[1]:
+                return True
+
+    @staticmethod
+    def message(buffer: bytearray) -> object:
+        """The whole message in ``buffer`` (``read_available`` said it is there)."""
+        start, size = _framed_size(buffer)  # type: ignore[misc]
+        return pickle.loads(memoryview(buffer)[start : start + size])
 
     def stop(self) -> None:
         if self.process.is_alive():
@@ -391,8 +438,9 @@ class _ProcessPool:
         self._long = 0  # of those, how many run past light_seconds
         self._tickets = itertools.count()
         self._waiting_readers: set[tuple[int, int]] = set()  # (priority, ticket) of each queued query
-        # CPU seconds each recent query text took, and the epoch of the store it ran on
-        self._costs: OrderedDict[int, tuple[float, int]] = OrderedDict()
+        # CPU seconds each recent query text took, the epoch of the store it ran on, and whether its answer held every
+        # row (none past the row cap)
+        self._costs: OrderedDict[int, tuple[float, int, bool]] = OrderedDict()
         self._epoch = 0  # bumped by every write; a worker reopens its view when it is behind
         self._writes_started = 0  # bumped as each write starts: with the epoch, says whether a write ran meanwhile
         self._closed = False
@@ -484,33 +532,38 @@ class _ProcessPool:
             known = self._costs.get(_cost_key(request))
         return 0 if known is not None and known[0] < CHEAP_SECONDS else 1
 
-    def _record(self, request: tuple, cpu_seconds: float, epoch: int) -> None:
-        """Remember what a query text cost on the store as of ``epoch``."""
+    def _record(self, request: tuple, cpu_seconds: float, epoch: int, whole: bool = False) -> None:
+        """Remember what a query text cost on the store as of ``epoch``, and whether its answer held every row."""
         with self._cond:
             key = _cost_key(request)
-            self._costs[key] = (cpu_seconds, epoch)
+            self._costs[key] = (cpu_seconds, epoch, whole)
             self._costs.move_to_end(key)
             while len(self._costs) > COST_MEMORY:
                 self._costs.popitem(last=False)
 
-    def inline_turn(self, request: tuple) -> tuple[int, int] | None:
+    def inline_turn(self, request: tuple) -> tuple[int, int, bool] | None:
         """Whether the main process may answer this query itself: its text took at most ``INLINE_SECONDS`` of CPU
         when it last ran, on the store exactly as it is now (no write since, none running). Then the state it may
-        run on, to give ``inline_still_valid`` after the run; else None and the query goes to a worker."""
+        run on, to give ``inline_still_valid`` after the run, and whether its answer then held every row (the same
+        text on the same data has the same rows, so none need be counted); else None and the query goes to a
+        worker."""
         with self._cond:
             known = self._costs.get(_cost_key(request))
             if known is None or known[0] > INLINE_SECONDS or known[1] != self._epoch:
                 return None
             if self._writes_started != self._epoch:  # a write is running
                 return None
-            return self._writes_started, self._epoch
+            return self._writes_started, self._epoch, known[2]
 
-    def inline_still_valid(self, request: tuple, turn: tuple[int, int], cpu_seconds: float) -> bool:
-        """After an inline run: remember its cost (over ``INLINE_SECONDS``, the next run goes to a worker again), and
-        whether no write started meanwhile (else the answer may have read a write halfway: a worker answers)."""
-        self._record(request, cpu_seconds, turn[1])
+    def inline_still_valid(
+        self, request: tuple, turn: tuple[int, int, bool], cpu_seconds: float, whole: bool = False
+    ) -> bool:
+        """After an inline run: remember its cost (over ``INLINE_SECONDS``, the next run goes to a worker again) and
+        whether its answer held every row, and whether no write started meanwhile (else the answer may have read a
+        write halfway: a worker answers)."""
+        self._record(request, cpu_seconds, turn[1], whole)
         with self._cond:
-            return (self._writes_started, self._epoch) == turn
+            return (self._writes_started, self._epoch) == turn[:2]
 
     def run(self, request: tuple, timeout: float, queue_timeout: float) -> tuple[str, object]:
         """Run one query; ``queue_timeout`` bounds the wait for a ready worker, ``timeout`` the query's own run."""
@@ -525,19 +578,21 @@ class _ProcessPool:
             end = time.monotonic() + timeout
             while not worker.connection.poll(max(0.0, min(self._light_seconds, end - time.monotonic()))):
                 counted_long = self._still_running(worker, end, timeout, cpu_before, counted_long)
-            status, payload, cpu_after, query_cpu = worker.connection.recv()
-            healthy = self._answered(request, worker, epoch, query_cpu, cpu_after)
-            return status, payload
+            reply = worker.connection.recv()
+            healthy = self._answered(request, worker, epoch, reply)
+            return reply[0], reply[1]
         except (EOFError, OSError) as error:
             raise StoreError(f"the query worker failed ({type(error).__name__}); try again") from None
         finally:
             self._release(worker, self._settle(worker, counted_long, healthy))
 
-    def _answered(self, request: tuple, worker: _Worker, epoch: int, query_cpu: float | None, cpu_after: float) -> bool:
-        """A worker answered: remember what the query cost on the store as of ``epoch`` (when it ran: a query that
-        failed early says nothing) and the worker's CPU time now. True (it is healthy)."""
+    def _answered(self, request: tuple, worker: _Worker, epoch: int, reply: tuple) -> bool:
+        """A worker answered (``reply``: status, payload, its CPU time now, the query's own): remember what the query
+        cost on the store as of ``epoch`` (when it ran: a query that failed early says nothing) and whether its answer
+        held every row, and the worker's CPU time now. True (it is healthy)."""
+        status, payload, cpu_after, query_cpu = reply
         if query_cpu is not None:
-            self._record(request, query_cpu, epoch)
+            self._record(request, query_cpu, epoch, status == "ok" and not payload[3])
         worker.cpu_idle = cpu_after
         return True
 
@@ -573,34 +628,38 @@ class _ProcessPool:
         if worker is None:  # queue as ``run`` does, in a thread: under load the loop has enough else to do
             return await asyncio.wrap_future(waiters.submit(self.run, request, timeout, queue_timeout))
         healthy, counted_long = False, False
-        readable = asyncio.Event()
+        wake = _Wake(loop)
         fd = worker.connection.fileno()
         try:
             with self._cond:
                 epoch = self._epoch
             cpu_before = worker.cpu_idle
-            worker.connection.send((epoch, *request))
+            worker._socket.sendall(_frame((epoch, *request)))  # (blocking here: see below)
             end = time.monotonic() + timeout
-            loop.add_reader(fd, readable.set)  # level-triggered: set again at every turn of the loop while readable
+            loop.add_reader(fd, wake.set)  # level-triggered: called at every turn of the loop while readable
             try:
-                while True:
-                    readable.clear()
-                    tick = loop.call_later(max(0.0, min(self._light_seconds, end - time.monotonic())), readable.set)
+                buffer = bytearray()
+                while True:  # until the answer begins: a tick every light_seconds for the time limit and the accounting
+                    tick = loop.call_later(max(0.0, min(self._light_seconds, end - time.monotonic())), wake.set)
                     try:
-                        await readable.wait()
+                        await wake.wait()
                     finally:
                         tick.cancel()
-                    if worker.has_answer():
+                    whole = worker.read_available(buffer)
+                    if buffer:
                         break
                     counted_long = self._still_running(worker, end, timeout, cpu_before, counted_long)
-                status, payload, cpu_after, query_cpu = await worker.receive(loop, readable)
+                while not whole:  # the rest of a long answer, as it arrives
+                    await wake.wait()
+                    whole = worker.read_available(buffer)
+                reply = worker.message(buffer)
             finally:
                 loop.remove_reader(fd)
                 # uvloop (libuv) makes a watched descriptor non-blocking, for the whole socket: ``run``'s blocking
                 # send and receive on this worker would then fail with BlockingIOError.
                 os.set_blocking(fd, True)
-            healthy = self._answered(request, worker, epoch, query_cpu, cpu_after)
-            return status, payload
+            healthy = self._answered(request, worker, epoch, reply)
+            return reply[0], reply[1]
         except (EOFError, OSError) as error:
             raise StoreError(f"the query worker failed ({type(error).__name__}); try again") from None
         finally:
@@ -782,10 +841,11 @@ class QueryExecutor:
         started = time.thread_time()
         try:
             result = self.store.oxigraph.query(sparql, **dataset_options(default_graphs, named_graphs))
-            answer = serialize_capped(QueryResult(result), formats, limit)
+            # an answer known to hold every row is written whole by the engine's own writer, with no row counted
+            answer = serialize_capped(QueryResult(result), formats, 0 if turn[2] else limit)
         except Exception:  # whatever failed, the worker path runs it again and says so
             return None
-        if not self._pool.inline_still_valid(request, turn, time.thread_time() - started):
+        if not self._pool.inline_still_valid(request, turn, time.thread_time() - started, not answer.limited):
             return None
         self.inline_answers += 1
         return answer

@@ -15,7 +15,7 @@ import pytest
 import uvloop
 
 from reformkg.graph.errors import QuerySyntaxError, QueryTimeout
-from reformkg.graph.executor import QueryExecutor
+from reformkg.graph.executor import QueryExecutor, _cost_key
 from reformkg.graph.store import OxigraphStore
 from tests.test_sparql_protocol import HEAVY
 
@@ -235,3 +235,48 @@ def test_a_worker_reopens_its_view_when_the_store_files_change(tmp_path):
     finally:
         executor.close()
         store.close()
+
+
+def test_json_written_for_a_cap_is_the_engines_own_byte_for_byte():
+    """An answer is the same bytes whichever path wrote it: the engine's writer (an answer known to hold every row)
+    or the capped writer (rows counted as they come)."""
+    from reformkg.graph.executor import serialize_capped
+    from reformkg.graph.store import QueryResult
+
+    store = ox.Store()
+    terms = [
+        ox.NamedNode("http://example.org/a/b?c=d&e#f"),
+        ox.Literal('quotes " \\ / new\nline\ttab \x01 \x7f é 中文 \u2028'),
+        ox.Literal("改革", language="zh-Hans"),
+        ox.Literal("5", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+        ox.BlankNode("b1"),
+        ox.Literal("rtl", language="ar", direction=ox.BaseDirection.RTL),
+        ox.Triple(ox.NamedNode("urn:a"), ox.NamedNode("urn:b"), ox.Literal("c")),
+    ]
+    for i, term in enumerate(terms):
+        store.add(ox.Quad(ox.NamedNode(f"urn:s{i}"), ox.NamedNode("urn:p"), term))
+    query = 'SELECT ?s ?o ?unbound ?ü WHERE { ?s <urn:p> ?o OPTIONAL { ?s <urn:none> ?unbound } BIND("ü" AS ?ü) }'
+    engine = serialize_capped(QueryResult(store.query(query)), F, 0)
+    capped = serialize_capped(QueryResult(store.query(query)), F, 100)
+    assert not capped.limited and len(json.loads(capped.body)["results"]["bindings"]) == len(terms)
+    assert capped.body == engine.body
+
+
+def test_an_answer_in_process_is_capped_unless_its_last_one_held_every_row(executor):
+    """The main process writes an answer whole only when the same text's last answer, on the same data, held every
+    row; one that was capped is capped again."""
+    pool = executor._pool
+    select = "SELECT ?s WHERE { ?s <http://example.org/p> ?o }"
+    capped = (select, F, None, None, 10)  # 3,000 rows, 10 at most
+    status, payload = pool.run(capped, 10, 10)
+    assert status == "ok" and payload[3]  # the worker capped it
+    pool._record(capped, 0.0001, pool._epoch, pool._costs[_cost_key(capped)][2])  # light; the cap as measured
+    answer = executor._query_inline(capped)
+    assert answer is not None and answer.limited
+    assert len(json.loads(answer.body)["results"]["bindings"]) == 10
+    whole = (select + " LIMIT 5", F, None, None, 10)
+    assert pool.run(whole, 10, 10)[1][3] is False
+    pool._record(whole, 0.0001, pool._epoch, pool._costs[_cost_key(whole)][2])
+    answer = executor._query_inline(whole)
+    assert answer is not None and not answer.limited
+    assert len(json.loads(answer.body)["results"]["bindings"]) == 5
