@@ -67,6 +67,21 @@ def uvicorn_options(settings: Settings) -> dict:
     }
 
 
+class ReformkgApp(FastAPI):
+    """FastAPI, with a plain ``GET /sparql?query=…`` answered before Starlette's middleware stack and the router
+    (``sparql.quick_answer``): on a short query their layers cost about as much as the query. Every other request,
+    and any such request the quick answer leaves, goes through the whole app."""
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/sparql" and scope["method"] == "GET":
+            scope["app"] = self  # (as Starlette sets it: the error handlers read the app from the request)
+            response = await sparql.quick_answer(self, scope)
+            if response is not None:
+                await response(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
     """Build the app around a store; tests pass their own store and settings."""
     settings = settings or Settings()
@@ -99,7 +114,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         yield
         executor.close()
 
-    app = FastAPI(
+    app = ReformkgApp(
         title="reformkg",
         version="0.1.0",
         description="Government reforms as a knowledge graph.",
@@ -135,7 +150,6 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(health.router)
     app.include_router(home.router)
     app.include_router(sparql.router)
-    app.add_middleware(sparql.QueryFastPath)  # a plain GET /sparql?query=… skips the router's layers
     app.include_router(analytics.router)
     app.include_router(views.router)
     app.include_router(ui.router)

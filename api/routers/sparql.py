@@ -12,6 +12,8 @@ federated query 502, any other store failure 503.
 
 from __future__ import annotations
 
+import binascii
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import parse_qs, parse_qsl
@@ -155,42 +157,48 @@ async def _run_query(
     return await _answer_query(executor, sparql, scan, formats, media, default_graphs, named_graphs)
 
 
-class QueryFastPath:
-    """ASGI middleware: ``GET /sparql?query=…`` with that one parameter, a short text the guard admits and a format
-    the client accepts, answered without the router, the route's dependency machinery and the exception layers,
-    which cost about as much as a light query itself. It runs the route's own steps (``_prepare_query``,
-    ``_answer_query``); what the library raises while the query runs is answered by the app's own handler. Any other
-    request, and any request these steps refuse before the query runs, goes to the app, which says what is wrong as
-    for every request."""
+#: A query string that is exactly ``query=…``, percent-encoded, in printable ASCII with no ``=``: its text is decoded
+#: at C speed (``query_text``).
+_PLAIN_QUERY = re.compile(rb"query=[^%=&\x00-\x20\x7f-\xff]*(?:%[0-9A-Fa-f]{2}[^%=&\x00-\x20\x7f-\xff]*)*")
 
-    def __init__(self, app):
-        self.app = app
 
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET" and scope["path"] == "/sparql":
-            response = await self._answer(scope)
-            if response is not None:
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+def query_text(query_string: bytes) -> str | None:
+    """The text of a query string that has one parameter, ``query``, as ``parse_qsl`` reads it; None for any other.
 
-    @staticmethod
-    async def _answer(scope) -> Response | None:
-        pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
-        if len(pairs) != 1 or pairs[0][0] != "query" or not 0 < len(pairs[0][1]) <= INLINE_CHECK_CHARS:
-            return None
-        sparql = pairs[0][1]
-        executor: QueryExecutor = scope["app"].state.executor
-        accept = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"accept"), None)
-        try:
-            scan = executor.check(sparql)
-            formats, media = _prepare_query(executor, sparql, scan, accept, [])
-        except (HTTPException, ReformkgError):
-            return None
-        try:
-            return await _answer_query(executor, sparql, scan, formats, media, [], [])
-        except ReformkgError as error:
-            return await library_error(Request(scope), error)
+    ``parse_qsl`` decodes escapes in Python, a quarter of a millisecond for a point lookup with its PREFIX lines on
+    an idle machine. A plain one (``_PLAIN_QUERY``) is decoded by the quoted-printable decoder instead, which reads
+    ``=XX`` escapes in C: every ``%`` becomes ``=`` (the text has none of its own) and every ``+`` the escape of a
+    space. A test compares the two readings on generated query strings."""
+    if _PLAIN_QUERY.fullmatch(query_string) is not None:
+        escaped = query_string[6:].replace(b"+", b"=20").replace(b"%", b"=")
+        return binascii.a2b_qp(escaped).decode("utf-8", "replace")
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    return pairs[0][1] if len(pairs) == 1 and pairs[0][0] == "query" else None
+
+
+async def quick_answer(app, scope) -> Response | None:
+    """The answer to ``GET /sparql?query=…`` with that one parameter, a short text the guard admits and a format
+    the client accepts, made without Starlette's middleware, the router, the route's dependency machinery and the
+    exception layers, which cost about as much as a light query itself (``ReformkgApp`` asks before any of them).
+    It runs the route's own steps (``_prepare_query``, ``_answer_query``); what the library raises while the query
+    runs is answered by the app's own handler. None for any other request, for any request these steps refuse before
+    the query runs, and for any other failure: the app then answers it and says what is wrong, as for every request."""
+    sparql = query_text(scope["query_string"])
+    if sparql is None or not 0 < len(sparql) <= INLINE_CHECK_CHARS:
+        return None
+    executor: QueryExecutor = app.state.executor
+    accept = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"accept"), None)
+    try:
+        scan = executor.check(sparql)
+        formats, media = _prepare_query(executor, sparql, scan, accept, [])
+    except (HTTPException, ReformkgError):
+        return None
+    try:
+        return await _answer_query(executor, sparql, scan, formats, media, [], [])
+    except ReformkgError as error:
+        return await library_error(Request(scope), error)
+    except Exception:
+        return None
 
 
 def _run_update(
