@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import logging
 import multiprocessing
 import os
@@ -47,6 +46,7 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from dataclasses import dataclass
+from json.encoder import encode_basestring as _json_string  # a str as JSON, as json.dumps writes it
 from pathlib import Path
 from typing import TypeVar
 
@@ -111,32 +111,31 @@ class Answer:
     limited: bool = False
 
 
-def _term_json(term) -> dict:
+def _term_text(term) -> str:
+    """A term as SPARQL JSON results write it, in the engine's own bytes (keys in its order, no spaces, strings
+    escaped as ``json.dumps`` with ``ensure_ascii=False`` escapes them)."""
     if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
+        return '{"type":"uri","value":' + _json_string(term.value) + "}"
     if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
+        return '{"type":"bnode","value":' + _json_string(term.value) + "}"
     if isinstance(term, ox.Triple):
-        return {
-            "type": "triple",
-            "value": {
-                "subject": _term_json(term.subject),
-                "predicate": _term_json(term.predicate),
-                "object": _term_json(term.object),
-            },
-        }
-    value = {"type": "literal", "value": term.value}
+        return (
+            '{"type":"triple","value":{"subject":'
+            + _term_text(term.subject)
+            + ',"predicate":'
+            + _term_text(term.predicate)
+            + ',"object":'
+            + _term_text(term.object)
+            + "}}"
+        )
+    text = '{"type":"literal","value":' + _json_string(term.value)
     if term.language:
-        value["xml:lang"] = term.language
+        text += ',"xml:lang":' + _json_string(term.language)
         if term.direction is not None:
-            value["its:dir"] = "rtl" if term.direction == ox.BaseDirection.RTL else "ltr"
+            text += ',"its:dir":"rtl"' if term.direction == ox.BaseDirection.RTL else ',"its:dir":"ltr"'
     elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-        value["datatype"] = term.datatype.value
-    return value
-
-
-#: JSON written as the engine writes it, with no space after a separator.
-COMPACT = (",", ":")
+        text += ',"datatype":' + _json_string(term.datatype.value)
+    return text + "}"
 
 
 def serialize_capped(result: QueryResult, formats: dict[str, str], limit: int) -> Answer:
@@ -159,7 +158,7 @@ def serialize_capped(result: QueryResult, formats: dict[str, str], limit: int) -
         return Answer("select", result.serialize(fmt), fmt)
     variables = result.variables
     head = list(itertools.islice(result.solutions(), limit + 1))
-    keys = [json.dumps(name, ensure_ascii=False) + ":" for name in variables]
+    keys = [_json_string(name) + ":" for name in variables]
     written: dict = {}  # a term's JSON, written once however often it recurs
     rows = []
     for row in head[:limit]:
@@ -168,13 +167,13 @@ def serialize_capped(result: QueryResult, formats: dict[str, str], limit: int) -
             if term is not None:
                 text = written.get(term)
                 if text is None:
-                    text = written[term] = json.dumps(_term_json(term), ensure_ascii=False, separators=COMPACT)
+                    text = written[term] = _term_text(term)
                 cells.append(key + text)
         rows.append("{" + ",".join(cells) + "}")
     body = (
-        '{"head":{"vars":'
-        + json.dumps(variables, ensure_ascii=False, separators=COMPACT)
-        + '},"results":{"bindings":['
+        '{"head":{"vars":['
+        + ",".join(map(_json_string, variables))
+        + ']},"results":{"bindings":['
         + ",".join(rows)
         + "]}}"
     ).encode()
