@@ -13,6 +13,7 @@ federated query 502, any other store failure 503.
 from __future__ import annotations
 
 import binascii
+import functools
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -87,11 +88,18 @@ def _one(values: list[str], name: str) -> str | None:
     return values[0] if values else None
 
 
+@functools.lru_cache(maxsize=256)
+def _choice(graph: bool, accept: str | None) -> tuple[str, str] | None:
+    """``negotiate`` for a query's answer, remembered for Accept headers up to 512 characters: clients send the same
+    few again and again."""
+    return negotiate(accept, GRAPH_OFFERS if graph else RESULT_OFFERS)
+
+
 def _negotiate_query(form: str | None, accept: str | None) -> tuple[dict[str, str], str]:
     """The formats to serialise in and the media type to answer with; 406 when the client accepts none."""
     graph = form in ("construct", "describe")
     offers = GRAPH_OFFERS if graph else RESULT_OFFERS
-    choice = negotiate(accept, offers)
+    choice = _choice(graph, accept) if accept is None or len(accept) <= 512 else negotiate(accept, offers)
     if choice is None:
         kinds = "RDF graphs" if graph else "SPARQL results"
         served = ", ".join(sorted({m for m, _ in offers}))
