@@ -269,7 +269,8 @@ def _framed_size(buffer: bytes | bytearray) -> tuple[int, int] | None:
 
 
 def _read_message(fd: int) -> object:
-    """The next framed message on ``fd`` (blocking): one read for a short message. Raises EOFError at the end."""
+    """The next framed message on ``fd`` (blocking): one read for a short message. Raises EOFError at the end. Nothing
+    follows a message: the pool sends a worker one request and waits for its answer before the next."""
     buffer = bytearray()
     while True:
         chunk = os.read(fd, 1 << 16)

@@ -263,8 +263,8 @@ def check(text: str, limits: Limits, *, update: bool = False) -> Scan:
     """Scan a query or update and refuse it (RefusedRequest) if it breaks a limit or reaches the network. The scan
     returned may be shared with other callers of the same text: read it, do not change it.
 
-    A query that needs no tokens (``_quick_scan``) is admitted at once, at a tenth of the cost of reading its tokens:
-    a new point lookup, with its PREFIX lines, is most of the short texts an endpoint gets that it has not seen."""
+    A query that needs no tokens (``_quick_scan``), such as a new point lookup with its PREFIX lines, is admitted at
+    about a tenth of the cost of reading its tokens."""
     if not update and len(text) > limits.max_chars:
         raise RefusedRequest(
             f"the query is {len(text):,} characters long; this server takes at most {limits.max_chars:,} "
