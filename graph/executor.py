@@ -248,8 +248,8 @@ def _run_on_view(store: ox.Store | None, path: str, sparql: str, formats, option
 
 def _frame(message: object) -> bytes:
     """A message in ``multiprocessing.Connection``'s framing (a 4-byte big-endian length, then the pickle), written at
-    once: the worker and the event loop's path read and write it without ``Connection``, which reads a message in two
-    system calls and pickles through a class of its own; ``Connection.recv`` and ``send`` read and write the same."""
+    once: the pool and its workers read and write every message this way, not through ``Connection``, which reads a
+    message in two system calls and pickles through a class of its own (it reads and writes the same frames)."""
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     if len(data) > 0x7FFFFFFF:
         return struct.pack("!iQ", -1, len(data)) + data
@@ -358,14 +358,15 @@ class _Worker:
         child.close()
         self.ready = False
         self.cpu_idle: float | None = None  # the CPU time the worker had used when it last answered
-        # The same socket, for reading an answer without blocking (MSG_DONTWAIT) on the event loop.
+        # The same socket, for writing a framed message whole (sendall) and reading an answer without blocking
+        # (MSG_DONTWAIT) on the event loop.
         self._socket = socket.socket(fileno=os.dup(self.connection.fileno()))
 
     def wait_ready(self, timeout: float) -> bool:
         """Whether the worker has opened its store, waiting at most ``timeout`` seconds; False if it died."""
         try:
             if not self.ready and self.connection.poll(max(0.0, timeout)):
-                status, _, self.cpu_idle, _ = self.connection.recv()
+                status, _, self.cpu_idle, _ = _read_message(self.connection.fileno())
                 self.ready = status == "ready"
         except (EOFError, OSError):
             return False
@@ -574,11 +575,11 @@ class _ProcessPool:
             with self._cond:
                 epoch = self._epoch
             cpu_before = worker.cpu_idle
-            worker.connection.send((epoch, *request))
+            worker._socket.sendall(_frame((epoch, *request)))
             end = time.monotonic() + timeout
             while not worker.connection.poll(max(0.0, min(self._light_seconds, end - time.monotonic()))):
                 counted_long = self._still_running(worker, end, timeout, cpu_before, counted_long)
-            reply = worker.connection.recv()
+            reply = _read_message(worker.connection.fileno())
             healthy = self._answered(request, worker, epoch, reply)
             return reply[0], reply[1]
         except (EOFError, OSError) as error:
