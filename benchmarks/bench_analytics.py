@@ -73,6 +73,23 @@ def ms_since(started: float) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+def host_cpu() -> list[int] | None:
+    """The machine's CPU time counters (Linux ``/proc/stat``: user, nice, system, idle, …, steal), None elsewhere."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            return [int(n) for n in stat.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+
+
+def stolen_since(before: list[int]) -> float:
+    """The share of the machine's CPU time since ``before`` that the host of this virtual machine took for others
+    (steal), in percent: on a shared host, figures measured while it is high are high."""
+    after = host_cpu() or before
+    spent = [a - b for a, b in zip(after, before, strict=True)]
+    return 100 * spent[7] / max(sum(spent), 1)
+
+
 def ranking_cold(store, writes, figures: dict[str, float | str]) -> None:
     """The ranking cold, two ways, then again (kept until the store changes).
 
@@ -88,9 +105,13 @@ def ranking_cold(store, writes, figures: dict[str, float | str]) -> None:
     if kept is not None:  # nor the one kept on disk
         kept.unlink(missing_ok=True)
     write(store, next(writes))
+    host, cpu = host_cpu(), time.process_time()
     started = time.perf_counter()
     ranking = analytics.rank_agencies(store)
     figures["ranking_nothing"] = ms_since(started)
+    figures["ranking_nothing_cpu"] = (time.process_time() - cpu) * 1000
+    if host is not None:
+        figures["ranking_nothing_steal"] = stolen_since(host)
     write(store, next(writes))
     started = time.perf_counter()
     analytics.rank_agencies(store)
@@ -287,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
         (f"ego view after a write (2 hops, median of {args.runs})", "ego"),
         ("  the first of them", "ego_first"),
         ("ranking cold from nothing (a write, then rank_agencies)", "ranking_nothing"),
+        ("  CPU time of the process meanwhile (all its threads)", "ranking_nothing_cpu"),
         ("ranking cold after a data write (brought up to date)", "ranking"),
         ("ranking after an update with a WHERE (brought up to date)", "ranking_where"),
         ("ranking after a small load, as of an accepted issue", "ranking_load"),
@@ -313,6 +335,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{figures['count:projection-edges']:,} / {figures['count:projection-nodes']:,} / "
             f"{figures['count:projection-display-labels']:,}"
         )
+    if "ranking_nothing_steal" in figures:
+        steal = figures["ranking_nothing_steal"]
+        print(f"{'CPU taken by the host during the ranking from nothing':{width}}  {steal:>12,.0f} %")
     print(f"{'RSS with the store, projection and ranking':{width}}  {figures['rss']:>12,.0f} MiB")
     print(f"{'peak RSS':{width}}  {figures['peak']:>12,.0f} MiB")
     print(f"{'restart: the typed part kept on disk was of the store':{width}}  {figures['restart_kept']}")

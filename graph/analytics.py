@@ -13,6 +13,7 @@ import itertools
 import json
 import logging
 import os
+import re
 import sys
 import weakref
 from collections import defaultdict
@@ -170,68 +171,67 @@ class TypedGraph:
     @classmethod
     def read(cls, store: Store) -> TypedGraph:
         """From the store, reading only the typed part: the members of each class of those kinds (and of the
-        organisation classes that outrank measures and places), the places with no type, and the links out of them
-        (``projection-class-members``, ``projection-untyped-place-list``, ``projection-class-links``,
-        ``projection-links``); an entity with no link of those kinds counts when it has some link in the
+        organisation classes that outrank measures and places), the links out of them, and the places with no type
+        with the links out of those (``projection-class-members``, ``projection-class-links``,
+        ``projection-untyped-place-links``); an entity with no link of those kinds counts when it has some link in the
         projection, as in the projection.
 
         The engine's time goes to reading the text of terms (every IRI written out, and every term an isIRI or STR
         filter looks at) and to a seek per member for its links, so the queries filter on no term's text: answers come
         as TSV, where an IRI is written ``<…>``, and blank nodes, literals and SHACL or OWL predicates are left out
-        here. The queries run ``READ_THREADS`` at a time (the engine runs them without Python's interpreter lock)."""
+        here. The queries run ``READ_THREADS`` at a time (the engine runs them without Python's interpreter lock),
+        the members first and the longest after them; each answer is parsed as it comes, and the agencies' labels are
+        read while the links are still being read."""
         classes = [k for k in CLASS_KINDS if k in RANKED_CLASSES]
         typed = [k for k in classes if CLASS_KINDS[k] in TYPED_KINDS]
-        with _Reader(store) as read:
-            places = read.start("projection-untyped-place-list")
-            links = [read.start("projection-class-links", **{"class": k}) for k in typed]
-            members = {k: read.start("projection-class-members", **{"class": k}) for k in classes}
-            # the places with no type: those linked from an IRI, found at once when ?from is one, else asked again
-            untyped, unsure = [], []
-            for n, origin in read.rows(places):
-                if n[:1] == "<":
-                    (untyped if origin[:1] == "<" else unsure).append(n[1:-1])
-            for batch in _batches(unsure):
-                untyped += [n[1:-1] for (n,) in read.rows(read.start("projection-untyped-places", n=batch))]
-            links += [read.start("projection-links", s=batch) for batch in _batches(untyped)]
-            answers = {("members", k): read.rows(job) for k, job in members.items()}
-            answers.update({("links", i): read.rows(job) for i, job in enumerate(links)})
-            answers[("places", "")] = [[f"<{n}>"] for n in untyped]
-
-        best: dict[str, str] = {}
-        for klass in classes:
-            for (s,) in answers[("members", klass)]:
-                if s[:1] == "<":
-                    s = s[1:-1]
-                    if s not in best or class_rank(klass) < class_rank(best[s]):
-                        best[s] = klass
-        kinds = {s: CLASS_KINDS[klass] for s, klass in best.items() if CLASS_KINDS[klass] in TYPED_KINDS}
-        for (n,) in answers[("places", "")]:
-            if n[:1] == "<":
-                kinds.setdefault(n[1:-1], "place")
-
-        pairs: dict[tuple[str, str], None] = {}  # in the order read, each pair once
-        skipped: dict[str, bool] = {}  # SHACL and OWL predicates, as projection.edge_predicates leaves them out
-        for key, rows in answers.items():
-            if key[0] != "links":
-                continue
-            for s, p, o in rows:
-                if o[:1] != "<" or s[:1] != "<":
-                    continue
-                s, o = s[1:-1], o[1:-1]
-                skip = skipped.get(p)
-                if skip is None:
-                    skip = skipped[p] = p[1:].startswith(SKIPPED_PREDICATE_PREFIXES)
-                if not skip and s in kinds and o in kinds:
-                    pairs[(s, o)] = None
-        del answers
-        edges = list(pairs)
-        linked = {n for edge in edges for n in edge}
         local = LocalProjection(store)
+        with _Reader(store) as read:
+            # the longest first (the places' query and the reforms' links), beside the members, which come in first
+            places = read.start("projection-untyped-place-links", _PLACE_LINE)
+            members = [read.start("projection-class-members", _IRI_LINE, **{"class": k}) for k in classes]
+            links = [read.start("projection-class-links", _LINK_LINE, **{"class": k}) for k in typed]
+
+            best: dict[str, str] = {}
+            for klass, job in zip(classes, members, strict=True):
+                rank = class_rank(klass)
+                for s in job.result():
+                    if s not in best or rank < class_rank(best[s]):
+                        best[s] = klass
+            kinds = {s: CLASS_KINDS[klass] for s, klass in best.items() if CLASS_KINDS[klass] in TYPED_KINDS}
+            del best
+            # the agencies' labels, read while the engine reads the links (an agency that does not count is dropped)
+            attributes = local.attributes(n for n, kind in kinds.items() if kind == "agency")
+
+            # the places with no type: those linked from an IRI, else asked again (another link may come from one)
+            untyped: dict[str, None] = {}
+            unsure: dict[str, None] = {}
+            place_links: list[tuple[str, str, str]] = []
+            for n, origin, p, o in places.result():
+                (untyped if origin[:1] == "<" else unsure)[n] = None
+                if p[:1] == "<" and o[:1] == "<":
+                    place_links.append((n, p[1:-1], o[1:-1]))
+            for batch in _batches(list(unsure)):
+                found = {str(row["n"]) for row in queries.run(store, "projection-untyped-places", n=batch).rows()}
+                untyped.update((n, None) for n in batch if n in found)
+            for n in untyped:
+                kinds.setdefault(n, "place")
+
+            # each answer's links between entities of the part, as it comes: the reforms' while the engine seeks
+            # the measures' (SHACL and OWL predicates left out, as projection.edge_predicates leaves them)
+            pairs: dict[tuple[str, str], None] = {}  # in the order read, each pair once
+            skipped: dict[str, bool] = {}
+            for rows in itertools.chain((job.result() for job in links), [[r for r in place_links if r[0] in untyped]]):
+                for p in {p for _, p, _ in rows}:
+                    if p not in skipped:
+                        skipped[p] = p.startswith(SKIPPED_PREDICATE_PREFIXES)
+                pairs.update(dict.fromkeys((s, o) for s, p, o in rows if s in kinds and o in kinds and not skipped[p]))
+                del rows
+        edges = list(pairs)
+        del pairs
+        linked = {n for edge in edges for n in edge}
         local.describe(n for n in kinds if n not in linked)
         nodes = [n for n in kinds if n in linked or local.knows(n)]
-        agencies = [n for n in nodes if kinds[n] == "agency"]
-        attributes = local.attributes(agencies)
-        info = {n: node_json(n, attributes[n]) for n in agencies}
+        info = {n: node_json(n, attributes[n]) for n in nodes if kinds[n] == "agency"}
         return cls.of_edges(nodes, {n: kinds[n] for n in nodes}, edges, info)
 
     def patched(self, store: Store, touched: set[str]) -> TypedGraph:
@@ -328,11 +328,19 @@ class TypedGraph:
 
 #: How many of ``TypedGraph.read``'s queries run at once.
 READ_THREADS = 2
+#: Lines of the TSV answers ``TypedGraph.read`` keeps: one IRI (a member), a link from an IRI to an IRI
+#: (``?s ?p ?o``), and a place with no type (an IRI), one entity linked to it and a link out of it (``?n ?from ?p ?o``,
+#: any cells). The engine writes an IRI ``<…>``, which holds no ``>``, tab or line break, and a blank node or literal
+#: otherwise; a tab or line break in a literal is escaped. The groups leave out the brackets of the IRIs read whole.
+_IRI_LINE = re.compile(r"^<([^>\t\n]*)>$", re.MULTILINE)
+_LINK_LINE = re.compile(r"^<([^>\t\n]*)>\t<([^>\t\n]*)>\t<([^>\t\n]*)>$", re.MULTILINE)
+_PLACE_LINE = re.compile(r"^<([^>\t\n]*)>\t([^\t\n]*)\t([^\t\n]*)\t([^\t\n]*)$", re.MULTILINE)
 
 
 class _Reader:
     """Named queries run ``READ_THREADS`` at a time on threads of their own (the engine answers without Python's
-    interpreter lock), each answer read as TSV rows of cells, the header left out."""
+    interpreter lock), each answer read as TSV and parsed on that thread: the groups of the lines a pattern matches
+    (the header and any line of another form are left out)."""
 
     def __init__(self, store: Store):
         from concurrent.futures import ThreadPoolExecutor
@@ -348,13 +356,11 @@ class _Reader:
     def __exit__(self, *_exc) -> None:
         self.pool.shutdown(cancel_futures=True)
 
-    def start(self, name: str, **bindings):
-        return self.pool.submit(lambda: queries.run(self.store, name, **bindings).serialize("tsv"))
-
-    @staticmethod
-    def rows(job) -> list[list[str]]:
-        lines = job.result().decode("utf-8").split("\n")
-        return [line.split("\t") for line in lines[1:] if line]
+    def start(self, name: str, lines: re.Pattern[str], **bindings):
+        """A future of the answer's lines of the form ``lines``: a list of their groups (a string when one)."""
+        return self.pool.submit(
+            lambda: lines.findall(queries.run(self.store, name, **bindings).serialize("tsv").decode("utf-8"))
+        )
 
 
 def _batches(iris: list[str]) -> list[list[str]]:

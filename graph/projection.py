@@ -228,13 +228,18 @@ class LocalProjection(Projection):
         """Read the class, place-ness and labels of nodes (the same rows the whole projection reads, bound)."""
         if not nodes:
             return
-        types, zh, en = read_node_info(self._rows("projection-node-info", "s", nodes))
+        info = self._rows("projection-node-info", "s", nodes)
+        types, zh, en = read_node_info(info)
         untyped = [n for n in nodes if n not in types]
         places = {row["n"] for row in self._rows("projection-untyped-places", "n", untyped)} if untyped else set()
-        for lang, made in display_labels(self._rows("projection-display-labels", "entity", nodes)).items():
-            own = zh if lang == "zh" else en
-            for node, label in made.items():
-                own.setdefault(node, label)
+        # a label made from a record's parts fills in a language with no label of its own: asked for those only
+        recorded = {row["s"] for row in info if row["key"] == "type" and row["value"] in DISPLAY_LABEL_CLASSES}
+        unlabelled = [n for n in nodes if n in recorded and (n not in zh or n not in en)]
+        if unlabelled:
+            for lang, made in display_labels(self._rows("projection-display-labels", "entity", unlabelled)).items():
+                own = zh if lang == "zh" else en
+                for node, label in made.items():
+                    own.setdefault(node, label)
         for n in nodes:
             self._info[n] = (types.get(n), n in places, zh.get(n, ""), en.get(n, ""))
 
@@ -404,6 +409,12 @@ def describe_node(data: dict, cls: str | None, untyped_place: bool, zh: str, en:
     data["kind"] = CLASS_KINDS.get(cls, "other") if cls else ("place" if untyped_place else "other")
     data["label_zh"] = zh
     data["label_en"] = en
+
+
+#: The classes ``projection-display-labels`` makes labels for (an entity of none of them gets none from it).
+DISPLAY_LABEL_CLASSES = frozenset(
+    {f"{RKO}StatusRecord", f"{QB}Observation", f"{PROV}Association", f"{RKO}SourceSentence", f"{RKO}DataQualityNote"}
+)
 
 
 def display_labels(rows: list[dict]) -> dict[str, dict[str, str]]:

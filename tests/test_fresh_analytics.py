@@ -4,6 +4,7 @@ one, marked stale; concurrent requests start one build."""
 
 from __future__ import annotations
 
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -12,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from reformkg.api.app import create_app
-from reformkg.graph import analytics, projection, views
+from reformkg.graph import analytics, projection, queries, views
 from reformkg.graph.projection import LocalProjection, build_projection
 from reformkg.graph.settings import Settings
 from reformkg.graph.store import OxigraphStore
@@ -90,7 +91,8 @@ def test_the_ranking_from_the_typed_part_is_the_ranking_from_the_projection(whic
 
 
 #: What the ranking's read leaves out or decides without the engine (blank nodes, literals, SHACL and OWL links, places
-#: linked only from a blank node, entities with several types), beside a few agencies to rank.
+#: linked only from a blank node or from a blank node and an IRI, entities with several types), beside a few agencies
+#: to rank.
 EDGE_CASES = """
 @prefix rko: <https://w3id.org/reformkg/ontology#> . @prefix org: <http://www.w3.org/ns/org#> .
 @prefix prov: <http://www.w3.org/ns/prov#> . @prefix schema: <https://schema.org/> .
@@ -108,6 +110,7 @@ EDGE_CASES = """
 _:b schema:containedInPlace <urn:t:v3> . <urn:t:v3> rko:touches <urn:t:r1> .
 <urn:t:v1> schema:containedInPlace <urn:t:v4> . <urn:t:v4> rko:near <urn:t:a1> .
 _:c a rko:Agency ; prov:wasAssociatedWith <urn:t:a1> .
+_:d dcterms:spatial <urn:t:v5> . <urn:t:o1> dcterms:spatial <urn:t:v5> . <urn:t:v5> rko:near <urn:t:a2>, "v5" .
 """
 
 
@@ -119,8 +122,38 @@ def test_the_ranking_read_decides_edge_cases_as_the_projection():
     assert sorted(read.nodes) == sorted(whole.nodes) and read.kinds == whole.kinds
     assert sorted(read.edges) == sorted(whole.edges) and read.info == whole.info
     assert "urn:t:v2" in read.kinds and "urn:t:v3" not in read.kinds and "urn:t:m3" in read.nodes
+    assert ("urn:t:v5", "urn:t:a2") in read.edges  # a place linked from a blank node and from an IRI
     assert ("urn:t:a3", "urn:t:a1") not in read.edges and ("urn:t:r2", "urn:t:r2") in read.edges
     assert analytics._rank(read) == analytics._rank(whole)
+
+
+def test_display_labels_are_asked_for_the_classes_they_are_made_for():
+    """``LocalProjection`` asks ``projection-display-labels`` only about entities of ``DISPLAY_LABEL_CLASSES``: the
+    set must be the classes the query's branches start from, as the query's own prefixes spell them."""
+    text = queries.text("projection-display-labels")
+    prefixes = dict(re.findall(r"^PREFIX (\w+): <([^>]+)>", text, re.MULTILINE))
+    branches = {prefixes[p] + local for p, local in re.findall(r"\?entity a (\w+):(\w+)", text)}
+    assert branches == projection.DISPLAY_LABEL_CLASSES
+
+
+def test_a_local_projection_labels_records_as_the_whole_does(seed_store):
+    """Records (status, observation, ownership, sentence, note) get the labels made from their parts, other entities
+    none: read bound to a mix of them, as the whole projection reads them."""
+    whole = build_projection(seed_store)
+    by_kind: dict[str, list[str]] = {}
+    for node, kind in whole.graph.nodes(data="kind"):
+        by_kind.setdefault(kind, []).append(node)
+    mix = [
+        n
+        for kind in ("status", "observation", "ownership", "source", "note", "agency", "reform")
+        for n in by_kind[kind][:3]
+    ]
+    assert len(mix) == 21
+    local = LocalProjection(seed_store)
+    found = local.attributes(mix)
+    for n in mix:
+        assert found[n] == {key: whole.node_data(n)[key] for key in ("cls", "kind", "label_zh", "label_en")}
+    assert all(found[n]["label_zh"] for n in by_kind["status"][:3] + by_kind["observation"][:3])
 
 
 def test_local_projection_reads_only_what_it_is_asked_for(seed_store):
