@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -59,6 +60,26 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), http="httptools", loop
 
 def median_ms(times: list[float]) -> float:
     return statistics.median(times) * 1000
+
+
+async def medians(calls: dict[str, Callable[[], Awaitable[None]]], before: Callable[[], None] = lambda: None):
+    """Medians (ms) of each call: ``CALLS`` of them back to back, then ``CALLS // 2`` with a pause of ``PAUSE_SECONDS``
+    before each (named "…, after a pause"); each series after 50 calls to warm up, and after ``before`` (not timed)."""
+    figures = {}
+    for pause in (0.0, PAUSE_SECONDS):
+        for name, call in calls.items():
+            before()
+            for _ in range(50):
+                await call()
+            times = []
+            for _ in range(CALLS if not pause else CALLS // 2):
+                if pause:
+                    await asyncio.sleep(pause)
+                started = time.perf_counter()
+                await call()
+                times.append(time.perf_counter() - started)
+            figures[name + (", after a pause" if pause else "")] = median_ms(times)
+    return figures
 
 
 async def in_process(app, executor) -> dict[str, float]:
@@ -112,26 +133,16 @@ async def in_process(app, executor) -> dict[str, float]:
         text, scan = scans.pop()
         await executor.query_async(text, formats, scan=scan)
 
-    figures = {}
-    for pause in (0.0, PAUSE_SECONDS):
-        for name, call in (
-            ("app, same text", app_repeated),
-            ("app, new text", app_new),
-            ("executor, same text", executor_repeated),
-            ("executor, new text", executor_new),
-        ):
-            scans[:] = [(text, executor.check(text)) for text in (new_text() for _ in range(CALLS + 50))]
-            for _ in range(50):
-                await call()
-            times = []
-            for _ in range(CALLS if not pause else CALLS // 2):
-                if pause:
-                    await asyncio.sleep(pause)
-                started = time.perf_counter()
-                await call()
-                times.append(time.perf_counter() - started)
-            figures[name + (", after a pause" if pause else "")] = median_ms(times)
-    return figures
+    def new_scans() -> None:
+        scans[:] = [(text, executor.check(text)) for text in (new_text() for _ in range(CALLS + 50))]
+
+    calls = {
+        "app, same text": app_repeated,
+        "app, new text": app_new,
+        "executor, same text": executor_repeated,
+        "executor, new text": executor_new,
+    }
+    return await medians(calls, before=new_scans)
 
 
 def _echo(connection) -> None:  # pragma: no cover - runs in a child process
@@ -166,28 +177,16 @@ def floors(store_path: Path) -> dict[str, float]:
 
     requests = socket.socket(fileno=os.dup(mine.fileno()))
 
-    def round_trip() -> None:
+    async def round_trip() -> None:  # blocking calls: the event loop waits in them, as a plain loop would
         requests.sendall(_frame((1, "ASK {}", {"results": "json"}, None, None, 10000)))
         _read_message(mine.fileno())
 
-    def engine() -> None:
+    async def engine() -> None:
         text = f"ASK {{ <urn:bench:{next(counter)}> ?p ?o }}"
         view.query(text, use_default_graph_as_union=True).serialize(format=ox.QueryResultsFormat.JSON)
 
-    figures = {}
     try:
-        for name, call in (("pipe round trip", round_trip), ("engine, a new ASK", engine)):
-            for pause in (0.0, PAUSE_SECONDS):
-                for _ in range(50):
-                    call()
-                times = []
-                for _ in range(CALLS if not pause else CALLS // 2):
-                    if pause:
-                        time.sleep(pause)
-                    started = time.perf_counter()
-                    call()
-                    times.append(time.perf_counter() - started)
-                figures[name + (", after a pause" if pause else "")] = median_ms(times)
+        figures = uvloop.run(medians({"pipe round trip": round_trip, "engine, a new ASK": engine}))
     finally:
         mine.send(None)
         requests.close()
@@ -259,8 +258,10 @@ def main() -> None:
         for name in ("app, same text", "app, new text", "executor, new text"):
             back, paused = figures[name], figures[name + ", after a pause"]
             print(f"  {name + ':':<52} {paused:.3f} ms ({paused / back:.1f}x back to back)")
-        for name, figure in floors(folder / "store" / "oxigraph").items():
-            print(f"  floor, {name + ':':<45} {figure:.3f} ms")
+        floor = floors(folder / "store" / "oxigraph")
+        for name in ("pipe round trip", "engine, a new ASK"):
+            for key in (name, name + ", after a pause"):
+                print(f"  floor, {key + ':':<45} {floor[key]:.3f} ms")
         for name, code in SERVERS.items():
             print(f"over loopback, {name} under uvicorn: {over_loopback(name, code, folder):.3f} ms")
     finally:
