@@ -156,6 +156,27 @@ def test_a_local_projection_labels_records_as_the_whole_does(seed_store):
     assert all(found[n]["label_zh"] for n in by_kind["status"][:3] + by_kind["observation"][:3])
 
 
+@pytest.mark.parametrize("chunk", [1, 7, 40, 1 << 18])
+def test_the_ranking_read_parses_an_answer_piece_by_piece_as_whole(chunk):
+    """``_findall`` reads an answer a piece at a time (so that the interpreter lock is let go between pieces) and
+    finds what one call over the whole finds: pieces shorter than a line, longer than the answer, no final line
+    break, a header, literals and blank nodes among the IRIs."""
+    answer = (
+        '?s\t?p\t?o\n<urn:a>\t<urn:p>\t<urn:b>\n_:b1\t<urn:p>\t<urn:c>\n<urn:a>\t<urn:p>\t"x\ty"@zh\n'
+        "<urn:c>\t<urn:q>\t<urn:a>\n<urn:d>\t<urn:p>\t<urn:e>"
+    )
+    for text in (answer, answer + "\n", "", "\n"):
+        whole = analytics._LINK_LINE.findall(text)
+        assert analytics._findall(analytics._LINK_LINE, text, chunk) == whole
+    assert analytics._findall(analytics._LINK_LINE, answer, chunk) == [
+        ("urn:a", "urn:p", "urn:b"),
+        ("urn:c", "urn:q", "urn:a"),
+        ("urn:d", "urn:p", "urn:e"),
+    ]
+    members = '?s\n<urn:a>\n_:b\n"lit"\n<urn:b>\n'
+    assert analytics._findall(analytics._IRI_LINE, members, chunk) == ["urn:a", "urn:b"]
+
+
 def test_local_projection_reads_only_what_it_is_asked_for(seed_store):
     local = LocalProjection(seed_store)
     local.expand([f"{ID}place/haikou-forest-farm"])
