@@ -229,11 +229,12 @@ class TypedGraph:
                 del rows
         edges = list(pairs)
         del pairs
-        linked = {n for edge in edges for n in edge}
+        linked = set(itertools.chain.from_iterable(edges))
         local.describe(n for n in kinds if n not in linked)
         nodes = [n for n in kinds if n in linked or local.knows(n)]
         info = {n: node_json(n, attributes[n]) for n in nodes if kinds[n] == "agency"}
-        return cls.of_edges(nodes, {n: kinds[n] for n in nodes}, edges, info)
+        # (the nodes are the entities of ``kinds`` that count, in its order: all of them when as many)
+        return cls.of_edges(nodes, kinds if len(nodes) == len(kinds) else {n: kinds[n] for n in nodes}, edges, info)
 
     def patched(self, store: Store, touched: set[str]) -> TypedGraph:
         """The typed part of the store as it is now, from this one (read at an earlier state) and the IRIs that the

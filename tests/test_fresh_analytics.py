@@ -106,6 +106,7 @@ EDGE_CASES = """
 <urn:t:r2> a rko:ReformInitiative, rko:Measure ; prov:wasAssociatedWith <urn:t:a3> ;
     rko:hasMeasure <urn:t:m1>, <urn:t:r2> .
 <urn:t:m1> a rko:Measure . <urn:t:m2> a rko:Measure, org:Organization . <urn:t:m3> a rko:Measure .
+<urn:t:m4> a rko:Measure ; rdfs:label "alone"@en .
 <urn:t:o1> a qb:Observation ; rko:outcomeOf <urn:t:m3> ; schema:containedInPlace <urn:t:v2> .
 _:b schema:containedInPlace <urn:t:v3> . <urn:t:v3> rko:touches <urn:t:r1> .
 <urn:t:v1> schema:containedInPlace <urn:t:v4> . <urn:t:v4> rko:near <urn:t:a1> .
@@ -123,6 +124,7 @@ def test_the_ranking_read_decides_edge_cases_as_the_projection():
     assert sorted(read.edges) == sorted(whole.edges) and read.info == whole.info
     assert "urn:t:v2" in read.kinds and "urn:t:v3" not in read.kinds and "urn:t:m3" in read.nodes
     assert ("urn:t:v5", "urn:t:a2") in read.edges  # a place linked from a blank node and from an IRI
+    assert "urn:t:m4" not in read.kinds  # a measure with no link at all does not count
     assert ("urn:t:a3", "urn:t:a1") not in read.edges and ("urn:t:r2", "urn:t:r2") in read.edges
     assert analytics._rank(read) == analytics._rank(whole)
 
