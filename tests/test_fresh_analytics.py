@@ -90,6 +90,18 @@ def test_the_ranking_from_the_typed_part_is_the_ranking_from_the_projection(whic
     assert read["agencies"][0]["label_en"] and read["agencies"][0]["pagerank"] > read["agencies"][-1]["pagerank"]
 
 
+def test_the_ranking_read_in_small_slices_is_the_same(seed_store, monkeypatch):
+    """The passes over the edges go a slice at a time (``PART``): with slices of a few edges, the read and the
+    ranking are those of the projection still, as with one slice."""
+    monkeypatch.setattr(analytics, "PART", 7)
+    whole = analytics.TypedGraph.of(build_projection(seed_store))
+    read = analytics.TypedGraph.read(seed_store)
+    assert read.edge_count > 10 * analytics.PART
+    assert sorted(read.nodes) == sorted(whole.nodes)
+    assert sorted(read.edges) == sorted(whole.edges) and read.kinds == whole.kinds
+    assert analytics._rank(read) == analytics._rank(whole)
+
+
 #: What the ranking's read leaves out or decides without the engine (blank nodes, literals, SHACL and OWL links, places
 #: linked only from a blank node or from a blank node and an IRI, entities with several types), beside a few agencies
 #: to rank.
