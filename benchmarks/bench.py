@@ -22,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -235,6 +236,29 @@ def timed_together(fns: dict[str, Callable[[], bytes]], runs: int = 5, warmup: i
             out[name].body = fn()
             out[name].runs.append((time.perf_counter() - started) * 1000)
     return out
+
+
+class Sampler:
+    """A thread that calls ``sample`` again and again while a ``with`` block runs (``sample`` paces itself)."""
+
+    def __init__(self):
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"bench-{type(self).__name__}", daemon=True)
+
+    def _run(self) -> None:
+        while not self._done.is_set():
+            self.sample()
+
+    def sample(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._done.set()
+        self._thread.join()
 
 
 def free_port() -> int:

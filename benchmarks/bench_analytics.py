@@ -42,6 +42,8 @@ import threading
 import time
 from pathlib import Path
 
+from benchmarks.bench import Sampler
+
 TARGETS = {"ego": 1000.0, "ranking": 5000.0}
 AG = "https://w3id.org/reformkg/id/org/"
 BENCH_WRITES = "https://w3id.org/reformkg/graph/bench-analytics-writes"
@@ -73,29 +75,19 @@ def ms_since(started: float) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-class Ticker:
+class Ticker(Sampler):
     """A thread that sleeps 1 ms again and again while the block runs, as a server's event loop waits for its next
     request, and keeps the longest it waited past its millisecond (``longest``, seconds): how long the work beside it
     kept Python's interpreter lock from the server's requests."""
 
     def __init__(self):
+        super().__init__()
         self.longest = 0.0
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._tick, name="bench-ticker", daemon=True)
 
-    def _tick(self) -> None:
-        while not self._done.is_set():
-            started = time.perf_counter()
-            time.sleep(0.001)
-            self.longest = max(self.longest, time.perf_counter() - started - 0.001)
-
-    def __enter__(self) -> Ticker:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc) -> None:
-        self._done.set()
-        self._thread.join()
+    def sample(self) -> None:
+        started = time.perf_counter()
+        time.sleep(0.001)
+        self.longest = max(self.longest, time.perf_counter() - started - 0.001)
 
 
 def host_cpu() -> list[int] | None:

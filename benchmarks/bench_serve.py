@@ -38,6 +38,7 @@ import httpx
 
 from benchmarks.bench import (
     BENCH_GRAPH,
+    Sampler,
     finish,
     free_port,
     generate,
@@ -106,26 +107,16 @@ def rss_mib(pid: int, with_children: bool) -> float:
     return total / 1024
 
 
-class PeakMemory:
+class PeakMemory(Sampler):
     """Samples a server's resident memory (with its worker processes) twice a second while in the ``with`` block."""
 
     def __init__(self, server: Server):
+        super().__init__()
         self.server, self.peak = server, 0.0
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
 
-    def _sample(self) -> None:
-        while not self._done.is_set():
-            self.peak = max(self.peak, rss_mib(self.server.proc.pid, with_children=True))
-            self._done.wait(0.5)
-
-    def __enter__(self) -> PeakMemory:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc) -> None:
-        self._done.set()
-        self._thread.join()
+    def sample(self) -> None:
+        self.peak = max(self.peak, rss_mib(self.server.proc.pid, with_children=True))
+        self._done.wait(0.5)
 
 
 def cpu_seconds(pid: int) -> float:
