@@ -536,3 +536,25 @@ def test_a_variable_bound_to_several_iris_takes_each(store):
         )
     ).rows()
     assert sorted(row["label"] for row in rows) == ["Haikou Forest Farm", "海口林场", "西山林场"]
+
+
+def test_rows_give_each_terms_value_as_the_solutions_do():
+    """``rows()`` reads the answer through the engine's JSON writer (so that the engine evaluates it without Python's
+    interpreter lock) and gives what the solutions' terms give: an IRI, a literal's lexical form (with a language, a
+    datatype, escapes and characters outside ASCII), a blank node's id, None when unbound; in the variables' order."""
+    store = OxigraphStore()
+    store.oxigraph.load(
+        '<urn:a> <urn:p> "Haikou \\"海口\\"\\n林场"@zh , "5.0 km"^^<urn:unit> , _:b1 , '
+        '<urn:b> , "" .'.encode(),
+        format=ox.RdfFormat.TURTLE,
+    )
+    text = "SELECT ?o ?s ?none WHERE { ?s <urn:p> ?o OPTIONAL { ?s <urn:q> ?none } } ORDER BY STR(?o)"
+    expected = [
+        {name: (term.value if (term := row[name]) is not None else None) for name in ("o", "s", "none")}
+        for row in store.query(text).solutions()
+    ]
+    rows = store.query(text).rows()
+    assert rows == expected and len(rows) == 5
+    assert [list(row) for row in rows] == [["o", "s", "none"]] * 5
+    assert {'Haikou "海口"\n林场', "5.0 km", "urn:b", ""} <= {row["o"] for row in rows}
+    assert all(row["none"] is None for row in rows)
