@@ -544,8 +544,7 @@ def test_rows_give_each_terms_value_as_the_solutions_do():
     datatype, escapes and characters outside ASCII), a blank node's id, None when unbound; in the variables' order."""
     store = OxigraphStore()
     store.oxigraph.load(
-        '<urn:a> <urn:p> "Haikou \\"海口\\"\\n林场"@zh , "5.0 km"^^<urn:unit> , _:b1 , '
-        '<urn:b> , "" .'.encode(),
+        '<urn:a> <urn:p> "Haikou \\"海口\\"\\n林场"@zh , "5.0 km"^^<urn:unit> , _:b1 , <urn:b> , "" .'.encode(),
         format=ox.RdfFormat.TURTLE,
     )
     text = "SELECT ?o ?s ?none WHERE { ?s <urn:p> ?o OPTIONAL { ?s <urn:q> ?none } } ORDER BY STR(?o)"
