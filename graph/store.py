@@ -242,9 +242,9 @@ class QueryResult:
     def rows(self) -> list[dict[str, str | None]]:
         """SELECT solutions as dicts of term values (IRI, literal lexical form or blank node id); consumes them.
 
-        Read through the engine's JSON writer, which evaluates the query without Python's interpreter lock: each step
-        of the solutions' iterator holds it, and one step can evaluate a whole join, so a query read step by step on
-        one thread made the server's other requests wait (0.17 s for one such step in a measured case)."""
+        Read in one call of the engine's JSON writer. Row by row, the engine lets go of Python's interpreter lock
+        inside each step and the loop takes it back for every row: beside a thread busy in Python, each take can wait
+        for the interpreter's switch interval (5 ms), so a few thousand rows took tens of seconds."""
         if self.kind != "select":
             raise StoreError(f"a {self.kind} result has no rows")
         names = self.variables
