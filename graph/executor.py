@@ -157,7 +157,7 @@ def serialize_capped(result: QueryResult, formats: dict[str, str], limit: int) -
     if limit <= 0:
         return Answer("select", result.serialize(fmt), fmt)
     variables = result.variables
-    head = list(itertools.islice(result.solutions(), limit + 1))
+    head = list(itertools.islice(result.stream_solutions(), limit + 1))
     keys = [_json_string(name) + ":" for name in variables]
     written: dict = {}  # a term's JSON, written once however often it recurs
     rows = []

@@ -202,6 +202,28 @@ class LoadReport:
     seconds: float = 0.0
 
 
+_DIRECTIONS = {"ltr": ox.BaseDirection.LTR, "rtl": ox.BaseDirection.RTL}
+
+
+def _json_term(cell: dict) -> ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple:
+    """A term of the SPARQL JSON results format (as the engine writes it) as a pyoxigraph term."""
+    kind, value = cell["type"], cell["value"]
+    if kind == "uri":
+        return ox.NamedNode(value)
+    if kind == "literal":
+        if "xml:lang" in cell:
+            direction = _DIRECTIONS[cell["its:dir"]] if "its:dir" in cell else None
+            return ox.Literal(value, language=cell["xml:lang"], direction=direction)
+        if "datatype" in cell:
+            return ox.Literal(value, datatype=ox.NamedNode(cell["datatype"]))
+        return ox.Literal(value)
+    if kind == "bnode":
+        return ox.BlankNode(value)
+    if kind == "triple":
+        return ox.Triple(_json_term(value["subject"]), _json_term(value["predicate"]), _json_term(value["object"]))
+    raise StoreError(f"the engine wrote a term of an unknown kind {kind!r}")
+
+
 class QueryResult:
     """A query's answer: solutions (SELECT), a boolean (ASK) or triples (CONSTRUCT/DESCRIBE)."""
 
@@ -251,8 +273,18 @@ class QueryResult:
         bindings = json.loads(self._payload.serialize(format=ox.QueryResultsFormat.JSON))["results"]["bindings"]
         return [{name: (cell["value"] if (cell := row.get(name)) else None) for name in names} for row in bindings]
 
-    def solutions(self) -> Iterable[ox.QuerySolution]:
-        """SELECT solutions as pyoxigraph terms; consumes them."""
+    def solutions(self) -> list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None]]:
+        """SELECT solutions as dicts of pyoxigraph terms (None when unbound); consumes them. Read in one call of the
+        engine's JSON writer, as ``rows`` (why: there); ``stream_solutions`` reads them one at a time."""
+        if self.kind != "select":
+            raise StoreError(f"a {self.kind} result has no solutions")
+        names = self.variables
+        bindings = json.loads(self._payload.serialize(format=ox.QueryResultsFormat.JSON))["results"]["bindings"]
+        return [{name: (_json_term(cell) if (cell := row.get(name)) else None) for name in names} for row in bindings]
+
+    def stream_solutions(self) -> Iterable[ox.QuerySolution]:
+        """SELECT solutions one at a time as the engine gives them, so that a caller can stop early (the row cap);
+        consumes them. A loop over them takes Python's interpreter lock back for every row (see ``rows``)."""
         if self.kind != "select":
             raise StoreError(f"a {self.kind} result has no solutions")
         return self._payload
@@ -551,7 +583,7 @@ class Store(ABC):
         rdf_fmt = EXPORT_FORMATS[fmt]
         if _is_quad_format(rdf_fmt):
             result = self.query("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-            quads = (ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in result.solutions())
+            quads = (ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in result.stream_solutions())
             ox.serialize(quads, output, format=rdf_fmt)
         else:
             result = self.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")

@@ -538,10 +538,43 @@ def test_a_variable_bound_to_several_iris_takes_each(store):
     assert sorted(row["label"] for row in rows) == ["Haikou Forest Farm", "海口林场", "西山林场"]
 
 
+#: Terms of every kind an answer can hold: IRIs, literals with a language (and a base direction), a datatype, escapes
+#: and characters outside ASCII, an empty literal, a blank node, a triple term, and an unbound variable.
+TERM_KINDS = """SELECT ?o ?s ?none ?t WHERE {
+  VALUES (?o ?t) {
+    ("Haikou \\"海口\\"\\n林场"@zh UNDEF) ("5.0 km"^^<urn:unit> UNDEF) (<urn:b> UNDEF) ("" UNDEF) ("hi"@en--ltr UNDEF)
+    (1 <<( <urn:a> <urn:p> "x"@en )>>)
+  }
+  BIND(<urn:a> AS ?s)
+  OPTIONAL { ?s <urn:q> ?none }
+} ORDER BY STR(?o)"""
+
+
+def test_solutions_give_the_engines_own_terms():
+    """``solutions()`` reads an answer in one call of the engine's JSON writer and gives, row for row, the terms that
+    reading the engine's solutions one at a time gives (``stream_solutions``), in the variables' order."""
+    store = OxigraphStore()
+    streamed = [
+        {name: row[name] for name in ("o", "s", "none", "t")} for row in store.query(TERM_KINDS).stream_solutions()
+    ]
+    solutions = store.query(TERM_KINDS).solutions()
+    assert solutions == streamed and len(solutions) == 6
+    assert [list(row) for row in solutions] == [["o", "s", "none", "t"]] * 6
+    kinds = {type(term).__name__ for row in solutions for term in row.values() if term is not None}
+    assert kinds == {"NamedNode", "Literal", "Triple"}
+    literals = [t for row in solutions if isinstance(t := row["o"], ox.Literal)]
+    assert {(t.value, t.language, t.direction) for t in literals if t.language} == {
+        ('Haikou "海口"\n林场', "zh", None),
+        ("hi", "en", ox.BaseDirection.LTR),
+    }
+    blank = store.query("SELECT ?b WHERE { BIND(BNODE() AS ?b) }")
+    [row] = blank.solutions()
+    assert isinstance(row["b"], ox.BlankNode) and row["b"].value
+
+
 def test_rows_give_each_terms_value_as_the_solutions_do():
-    """``rows()`` reads the answer through the engine's JSON writer (so that the engine evaluates it without Python's
-    interpreter lock) and gives what the solutions' terms give: an IRI, a literal's lexical form (with a language, a
-    datatype, escapes and characters outside ASCII), a blank node's id, None when unbound; in the variables' order."""
+    """``rows()`` gives the value of each term the engine's solutions hold (an IRI, a literal's lexical form, a blank
+    node's id), None when unbound, in the variables' order."""
     store = OxigraphStore()
     store.oxigraph.load(
         '<urn:a> <urn:p> "Haikou \\"海口\\"\\n林场"@zh , "5.0 km"^^<urn:unit> , _:b1 , <urn:b> , "" .'.encode(),
@@ -550,7 +583,7 @@ def test_rows_give_each_terms_value_as_the_solutions_do():
     text = "SELECT ?o ?s ?none WHERE { ?s <urn:p> ?o OPTIONAL { ?s <urn:q> ?none } } ORDER BY STR(?o)"
     expected = [
         {name: (term.value if (term := row[name]) is not None else None) for name in ("o", "s", "none")}
-        for row in store.query(text).solutions()
+        for row in store.query(text).stream_solutions()
     ]
     rows = store.query(text).rows()
     assert rows == expected and len(rows) == 5
