@@ -224,6 +224,12 @@ def _json_term(cell: dict) -> ox.NamedNode | ox.BlankNode | ox.Literal | ox.Trip
     raise StoreError(f"the engine wrote a term of an unknown kind {kind!r}")
 
 
+def _json_value(cell: dict) -> str:
+    """A term's value from its SPARQL JSON form: the IRI, the lexical form, the blank node's id (a triple term: its
+    N-Triples text)."""
+    return cell["value"] if cell["type"] != "triple" else str(_json_term(cell))
+
+
 class QueryResult:
     """A query's answer: solutions (SELECT), a boolean (ASK) or triples (CONSTRUCT/DESCRIBE)."""
 
@@ -262,25 +268,27 @@ class QueryResult:
         return iter(self._payload)
 
     def rows(self) -> list[dict[str, str | None]]:
-        """SELECT solutions as dicts of term values (IRI, literal lexical form or blank node id); consumes them.
+        """SELECT solutions as dicts of term values (IRI, literal lexical form or blank node id; a triple term as
+        N-Triples writes it), None when unbound; consumes them.
 
         Read in one call of the engine's JSON writer. Row by row, the engine lets go of Python's interpreter lock
         inside each step and the loop takes it back for every row: beside a thread busy in Python, each take can wait
         for the interpreter's switch interval (5 ms), so a few thousand rows took tens of seconds."""
-        if self.kind != "select":
-            raise StoreError(f"a {self.kind} result has no rows")
-        names = self.variables
-        bindings = json.loads(self._payload.serialize(format=ox.QueryResultsFormat.JSON))["results"]["bindings"]
-        return [{name: (cell["value"] if (cell := row.get(name)) else None) for name in names} for row in bindings]
+        names, bindings = self._bindings()
+        return [{name: (_json_value(cell) if (cell := row.get(name)) else None) for name in names} for row in bindings]
 
     def solutions(self) -> list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None]]:
         """SELECT solutions as dicts of pyoxigraph terms (None when unbound); consumes them. Read in one call of the
         engine's JSON writer, as ``rows`` (why: there); ``stream_solutions`` reads them one at a time."""
-        if self.kind != "select":
-            raise StoreError(f"a {self.kind} result has no solutions")
-        names = self.variables
-        bindings = json.loads(self._payload.serialize(format=ox.QueryResultsFormat.JSON))["results"]["bindings"]
+        names, bindings = self._bindings()
         return [{name: (_json_term(cell) if (cell := row.get(name)) else None) for name in names} for row in bindings]
+
+    def _bindings(self) -> tuple[list[str], list[dict]]:
+        """The variables and the solutions as the SPARQL JSON results format has them, written by the engine."""
+        if self.kind != "select":
+            raise StoreError(f"a {self.kind} result has no rows")
+        answer = json.loads(self._payload.serialize(format=ox.QueryResultsFormat.JSON))
+        return self.variables, answer["results"]["bindings"]
 
     def stream_solutions(self) -> Iterable[ox.QuerySolution]:
         """SELECT solutions one at a time as the engine gives them, so that a caller can stop early (the row cap);

@@ -567,6 +567,8 @@ def test_solutions_give_the_engines_own_terms():
         ('Haikou "海口"\n林场', "zh", None),
         ("hi", "en", ox.BaseDirection.LTR),
     }
+    [triple] = [row["t"] for row in store.query(TERM_KINDS).rows() if row["t"] is not None]
+    assert triple == str(next(row["t"] for row in solutions if row["t"] is not None))  # its N-Triples text
     blank = store.query("SELECT ?b WHERE { BIND(BNODE() AS ?b) }")
     [row] = blank.solutions()
     assert isinstance(row["b"], ox.BlankNode) and row["b"].value
