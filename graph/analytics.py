@@ -120,7 +120,7 @@ PART = 1 << 15
 
 def _parts(items: list) -> Iterator[list]:
     """``items`` in slices of ``PART``. A call such as ``set(…)`` or ``array.extend(…)`` over a whole list of hundreds
-    of thousands holds Python's interpreter lock for tenths of a second (the server's requests wait meanwhile); over
+    of thousands holds Python's interpreter lock for a tenth of a second or more (the server's requests wait); over
     slices, it lets go between them."""
     for start in range(0, len(items), PART):
         yield items[start : start + PART]
