@@ -7,8 +7,9 @@ alone, each for ``ASK {}`` sent again and again (answered by the main process on
 for a new text at each call (``ASK { <urn:bench:N> ?p ?o }``: scanned by the guard, run on a query worker process);
 then the same with a pause of ``PAUSE_SECONDS`` before each call, as one analyst's requests come, beside the floors
 that any server's path is made of (a round trip to another process over a pipe, the engine answering a new ``ASK``),
-back to back and after the same pause; then, over loopback with httpx, a bare ASGI app and a one-route FastAPI app
-under uvicorn as ``reformkg serve`` runs it. Every figure printed is measured in this run.
+back to back and after the same pause; then a 1,000-row answer read in one call and row by row, alone and beside a
+thread busy in Python (``beside_a_busy_thread``); then, over loopback with httpx, a bare ASGI app and a one-route
+FastAPI app under uvicorn as ``reformkg serve`` runs it. Every figure printed is measured in this run.
 """
 
 from __future__ import annotations
@@ -194,6 +195,46 @@ def floors(store_path: Path) -> dict[str, float]:
     return figures
 
 
+#: The answer ``beside_a_busy_thread`` reads: 1,000 rows of three terms.
+ROWS_QUERY = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 1000"
+
+
+def beside_a_busy_thread(store) -> dict[str, float]:
+    """Milliseconds (median of 3) to read a 1,000-row answer in one call of the engine's JSON writer
+    (``QueryResult.rows``) and one row at a time (``stream_solutions``), alone and beside a thread running a Python
+    loop, as a request handler reads while a projection or a ranking is being made in the same process."""
+    import threading
+
+    def one_call() -> None:
+        store.query(ROWS_QUERY).rows()
+
+    def row_by_row() -> None:
+        [{name: row[name] for name in ("s", "p", "o")} for row in store.query(ROWS_QUERY).stream_solutions()]
+
+    busy = threading.Event()
+
+    def loop() -> None:
+        while busy.is_set():
+            pass
+
+    figures = {}
+    for beside in (False, True):
+        if beside:
+            busy.set()
+            threading.Thread(target=loop, daemon=True).start()
+        try:
+            for name, call in (("in one call", one_call), ("row by row", row_by_row)):
+                times = []
+                for _ in range(3):
+                    started = time.perf_counter()
+                    call()
+                    times.append(time.perf_counter() - started)
+                figures[name + (", beside a busy thread" if beside else "")] = median_ms(times)
+        finally:
+            busy.clear()
+    return figures
+
+
 def over_loopback(name: str, code: str, folder: Path) -> float:
     """Median (ms) of a GET to a tiny app under uvicorn (httptools, uvloop, no access log), one httpx client."""
     script = folder / f"{name.replace(' ', '-')}.py"
@@ -243,6 +284,7 @@ def main() -> None:
         figures = uvloop.run(in_process(app, executor))
         inline = executor.inline_answers
         executor.close()
+        reading = beside_a_busy_thread(store)
         store.close()
         same, new = figures["app, same text"], figures["app, new text"]
         print("reformkg app, GET /sparql?query=… called as ASGI in process:")
@@ -262,6 +304,10 @@ def main() -> None:
         for name in ("pipe round trip", "engine, a new ASK"):
             for key in (name, name + ", after a pause"):
                 print(f"  floor, {key + ':':<45} {floor[key]:.3f} ms")
+        print("a 1,000-row answer read in process (median of 3), alone and beside a thread running a Python loop:")
+        for name in ("in one call", "row by row"):
+            alone, beside = reading[name], reading[name + ", beside a busy thread"]
+            print(f"  {name + ':':<14} {alone:9.1f} ms alone, {beside:9.1f} ms beside it ({beside / alone:.1f}x)")
         for name, code in SERVERS.items():
             print(f"over loopback, {name} under uvicorn: {over_loopback(name, code, folder):.3f} ms")
     finally:

@@ -382,15 +382,15 @@ class _Reader:
         )
 
 
-#: How much of an answer one call of the regular expression reads (about 3 ms on this project's machine).
+#: How much of an answer one call of the regular expression reads (a few milliseconds' work).
 FINDALL_CHUNK = 1 << 18
 
 
 def _findall(lines: re.Pattern[str], text: str, chunk: int = FINDALL_CHUNK) -> list:
     """``lines.findall(text)``, a piece of about ``chunk`` characters at a time, each ending at a line break: one call
-    holds Python's interpreter lock throughout (0.6 s for the reforms' links at 50,000 farms), and the server's
-    requests wait for it, while between pieces they go on. Each piece starts just after a line break, where ``^``
-    matches."""
+    holds Python's interpreter lock throughout (tenths of a second over the reforms' links at 50,000 farms), and the
+    server's requests wait for it, while between pieces they go on. Each piece starts just after a line break, where
+    ``^`` matches."""
     found: list = []
     start = 0
     while start < len(text):

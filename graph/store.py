@@ -273,7 +273,7 @@ class QueryResult:
 
         Read in one call of the engine's JSON writer. Row by row, the engine lets go of Python's interpreter lock
         inside each step and the loop takes it back for every row: beside a thread busy in Python, each take can wait
-        for the interpreter's switch interval (5 ms), so a few thousand rows took tens of seconds."""
+        for the interpreter's switch interval (5 ms). ``benchmarks.bench_request_path`` measures both ways."""
         names, bindings = self._bindings()
         return [{name: (_json_value(cell) if (cell := row.get(name)) else None) for name in names} for row in bindings]
 
