@@ -100,6 +100,7 @@ class Hit:
     label_en: str | None
     type: str | None
     type_label: str | None
+    type_label_zh: str | None
     kind: str
     matched: str
     score: float
@@ -164,6 +165,7 @@ class SearchIndex:
                     label_en=entry.label_en,
                     type=type_,
                     type_label=(type_entry.label_en or type_entry.label_zh) if type_entry else None,
+                    type_label_zh=(type_entry.label_zh or type_entry.label_en) if type_entry else None,
                     kind=entry.kind,
                     matched=best[1],
                     score=round(score, 2),

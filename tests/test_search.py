@@ -46,6 +46,7 @@ def test_short_chinese_name_finds_the_poverty_alleviation_office(seed_store):
     assert hit.label_zh == "昆明市扶贫开发办公室"
     assert hit.label_en == "Kunming Poverty Alleviation and Development Office"
     assert hit.type_label == "Agency" and hit.kind == "entity"
+    assert hit.type_label_zh == "机关部门"
 
 
 def test_ranking_exact_then_prefix_then_substring(seed_store):
@@ -105,6 +106,16 @@ def test_suggest(client):
     assert answer.status_code == 200
     first = answer.json()[0]
     assert first["iri"] in LUFENGCUN and "宜良国有禄丰村林场" in first["label"]
+    labels = (first["type_label"], first["type_label_zh"])
+    assert labels in (("State forest farm", "国有林场"), ("Forest farm site", "林场场址"))
+
+
+def test_the_results_page_names_each_class_in_the_pages_language(client):
+    """A Chinese page tags each result with its class's Chinese label, an English page with the English one."""
+    zh = client.get("/search", params={"q": "扶贫办"}, headers={"Accept": "text/html", "Accept-Language": "zh-CN"})
+    en = client.get("/search", params={"q": "扶贫办"}, headers={"Accept": "text/html", "Accept-Language": "en"})
+    assert '<span class="tag" lang="zh">机关部门</span>' in zh.text and ">Agency</span>" not in zh.text
+    assert '<span class="tag" lang="en">Agency</span>' in en.text and "机关部门</span>" not in en.text
 
 
 def test_search_html_escapes_data():

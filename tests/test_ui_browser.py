@@ -40,6 +40,20 @@ def test_example_query_runs_and_shows_rows(offline, live_seed_app):
     offline.assert_clean()
 
 
+def test_suggestions_on_a_chinese_page_name_their_class_in_chinese(browser, live_seed_app):
+    page = OfflinePage(browser, locale="zh-CN", extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    try:
+        page.page.goto(live_seed_app.url + "/search")
+        assert page.page.locator("html").get_attribute("lang") == "zh"
+        page.page.locator("input[name=q]").first.fill("扶贫办")
+        first = page.page.locator(".suggestions a").first
+        first.wait_for(timeout=10000)
+        assert first.locator(".tag").inner_text() == "机关部门"
+        page.assert_clean()
+    finally:
+        page.close()
+
+
 def test_shared_url_restores_the_query(offline, live_seed_app):
     page = offline.page
     query = (
@@ -63,6 +77,7 @@ def test_entity_page_and_search_box(offline, live_seed_app):
     first = page.locator(".suggestions a").first
     first.wait_for(timeout=10000)
     assert "Lufengcun" in first.inner_text()
+    assert first.locator(".tag").inner_text() in ("State forest farm", "Forest farm site")  # an English page
     first.click()
     page.wait_for_url("**/id/*/yiliang-lufengcun-forest-farm")
     assert "宜良国有禄丰村林场" in page.locator("h1").inner_text()

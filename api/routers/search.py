@@ -25,6 +25,7 @@ class SearchHit(BaseModel):
     label_en: str | None = Field(description="The entity's English label")
     type: str | None = Field(description="The entity's class")
     type_label: str | None = Field(description="The class's English label")
+    type_label_zh: str | None = Field(description="The class's Chinese label (the English one when it has none)")
     kind: str = Field(description="`entity` (minted by reformkg) or `concept` (SKOS concepts and ontology terms)")
     page: str = Field(description="The entity's page on this server")
     matched: str = Field(description="The label the query matched")
@@ -41,6 +42,7 @@ class Suggestion(BaseModel):
     iri: str
     page: str
     type_label: str | None
+    type_label_zh: str | None
 
 
 def _hit(hit: Hit) -> SearchHit:
@@ -113,6 +115,7 @@ def suggest(
             iri=h.iri,
             page=page_url(h.iri),
             type_label=h.type_label,
+            type_label_zh=h.type_label_zh,
         )
         for h in _search(store, q, limit)
     ]

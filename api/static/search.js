@@ -1,6 +1,9 @@
 // Autocomplete for every search box with a data-suggest URL. Suggestions are built with textContent, never markup.
 (function () {
   "use strict";
+  // the class of each suggestion in the page's language (the page says it in <html lang>)
+  var zh = (document.documentElement.lang || "").toLowerCase().indexOf("zh") === 0;
+
   function attach(form) {
     var input = form.querySelector("input[data-suggest]");
     var list = form.querySelector(".suggestions");
@@ -23,10 +26,11 @@
         a.href = s.page;
         a.setAttribute("role", "option");
         a.textContent = s.label;
-        if (s.type_label) {
+        var typeLabel = zh ? s.type_label_zh : s.type_label;
+        if (typeLabel) {
           var tag = document.createElement("span");
           tag.className = "tag";
-          tag.textContent = s.type_label;
+          tag.textContent = typeLabel;
           a.appendChild(document.createTextNode(" "));
           a.appendChild(tag);
         }
