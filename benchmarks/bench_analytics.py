@@ -78,7 +78,7 @@ def ms_since(started: float) -> float:
 class Ticker(Sampler):
     """A thread that sleeps 1 ms again and again while the block runs, as a server's event loop waits for its next
     request, and keeps the longest it waited past its millisecond (``longest``, seconds): how long the work beside it
-    kept Python's interpreter lock from the server's requests."""
+    kept a server's requests waiting, for Python's interpreter lock or for a core."""
 
     def __init__(self):
         super().__init__()

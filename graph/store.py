@@ -274,19 +274,20 @@ class QueryResult:
         Read in one call of the engine's JSON writer. Row by row, the engine lets go of Python's interpreter lock
         inside each step and the loop takes it back for every row: beside a thread busy in Python, each take can wait
         for the interpreter's switch interval (5 ms). ``benchmarks.bench_request_path`` measures both ways."""
-        names, bindings = self._bindings()
+        names, bindings = self._bindings("rows")
         return [{name: (_json_value(cell) if (cell := row.get(name)) else None) for name in names} for row in bindings]
 
     def solutions(self) -> list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None]]:
         """SELECT solutions as dicts of pyoxigraph terms (None when unbound); consumes them. Read in one call of the
         engine's JSON writer, as ``rows`` (why: there); ``stream_solutions`` reads them one at a time."""
-        names, bindings = self._bindings()
+        names, bindings = self._bindings("solutions")
         return [{name: (_json_term(cell) if (cell := row.get(name)) else None) for name in names} for row in bindings]
 
-    def _bindings(self) -> tuple[list[str], list[dict]]:
-        """The variables and the solutions as the SPARQL JSON results format has them, written by the engine."""
+    def _bindings(self, what: str) -> tuple[list[str], list[dict]]:
+        """The variables and the solutions as the SPARQL JSON results format has them, written by the engine (``what``
+        names the caller's answer in the error of a result that is not SELECT's)."""
         if self.kind != "select":
-            raise StoreError(f"a {self.kind} result has no rows")
+            raise StoreError(f"a {self.kind} result has no {what}")
         answer = json.loads(self._payload.serialize(format=ox.QueryResultsFormat.JSON))
         return self.variables, answer["results"]["bindings"]
 
