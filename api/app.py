@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import sys
 import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -41,6 +42,12 @@ STATIC = Path(__file__).parent / "static"
 #: started, so that the first view a visitor opens does not wait for it (once per server; the ranking's numpy and
 #: scipy are left to the ranking, which runs on a thread of its own anyway).
 PRELOADED = ("networkx", "pyvis.network")
+#: Python's switch interval while the app serves: how long a thread that runs Python code keeps the interpreter lock
+#: when another thread asks for it (Python's default is 5 ms). The server's own threads make rankings, projections and
+#: views beside the event loop, and the loop asks for the lock again at each step of a request (each time the engine
+#: or a socket gave it back): each such step waits up to the interval. ``bench_request_path`` measures requests beside
+#: a thread running Python at both intervals.
+SWITCH_INTERVAL_SECONDS = 0.0005
 
 
 def _preload() -> None:
@@ -110,9 +117,14 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
+        previous = sys.getswitchinterval()
+        sys.setswitchinterval(min(previous, SWITCH_INTERVAL_SECONDS))
         threading.Thread(target=_preload, name="reformkg-preload", daemon=True).start()
-        yield
-        executor.close()
+        try:
+            yield
+        finally:
+            sys.setswitchinterval(previous)
+            executor.close()
 
     app = ReformkgApp(
         title="reformkg",

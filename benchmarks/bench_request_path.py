@@ -7,9 +7,11 @@ alone, each for ``ASK {}`` sent again and again (answered by the main process on
 for a new text at each call (``ASK { <urn:bench:N> ?p ?o }``: scanned by the guard, run on a query worker process);
 then the same with a pause of ``PAUSE_SECONDS`` before each call, as one analyst's requests come, beside the floors
 that any server's path is made of (a round trip to another process over a pipe, the engine answering a new ``ASK``),
-back to back and after the same pause; then a 1,000-row answer read in one call and row by row, alone and beside a
-thread busy in Python (``beside_a_busy_thread``); then, over loopback with httpx, a bare ASGI app and a one-route
-FastAPI app under uvicorn as ``reformkg serve`` runs it. Every figure printed is measured in this run.
+back to back and after the same pause; then the app's requests again beside a thread busy in Python, at Python's
+default switch interval and at the one the app sets while it serves (``requests_beside_a_busy_thread``); then a
+1,000-row answer read in one call and row by row, alone and beside such a thread (``beside_a_busy_thread``); then,
+over loopback with httpx, a bare ASGI app and a one-route FastAPI app under uvicorn as ``reformkg serve`` runs it.
+Every figure printed is measured in this run.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -35,6 +39,8 @@ CALLS = 500
 #: The pause before each call in the runs "after a pause": one analyst's requests come one at a time, with the machine
 #: idle in between (``bench_serve`` interleaves two servers, so each of them idles between its requests too).
 PAUSE_SECONDS = 0.005
+#: Python's own switch interval (``sys.getswitchinterval()`` unless a program changes it).
+PYTHON_SWITCH_INTERVAL = 0.005
 SERVERS = {
     "bare ASGI app": """
 async def app(scope, receive, send):
@@ -83,10 +89,10 @@ async def medians(calls: dict[str, Callable[[], Awaitable[None]]], before: Calla
     return figures
 
 
-async def in_process(app, executor) -> dict[str, float]:
+async def in_process(app, executor, names: tuple[str, ...] | None = None) -> dict[str, float]:
     """Medians (ms) of the whole app on ``GET /sparql?query=…`` and of the executor alone, each for a text sent again
     and again (after the first time answered in the main process: ``INLINE_SECONDS``) and for a new text at each call
-    (scanned by the guard, run on a query worker process)."""
+    (scanned by the guard, run on a query worker process). ``names`` keeps only those calls."""
     counter = itertools.count()
 
     def scope_for(text: str) -> dict:
@@ -143,6 +149,8 @@ async def in_process(app, executor) -> dict[str, float]:
         "executor, same text": executor_repeated,
         "executor, new text": executor_new,
     }
+    if names is not None:
+        calls = {name: calls[name] for name in names}
     return await medians(calls, before=new_scans)
 
 
@@ -199,11 +207,30 @@ def floors(store_path: Path) -> dict[str, float]:
 ROWS_QUERY = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 1000"
 
 
+@contextmanager
+def busy_thread() -> Iterator[None]:
+    """A thread running a Python loop until the block ends, as a projection or a ranking being made in the server's
+    process (pure Python, never letting go of the interpreter lock but when the switch interval forces it)."""
+    busy = threading.Event()
+    busy.set()
+
+    def loop() -> None:
+        while busy.is_set():
+            pass
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        busy.clear()
+        thread.join()
+
+
 def beside_a_busy_thread(store) -> dict[str, float]:
     """Milliseconds (median of 3) to read a 1,000-row answer in one call of the engine's JSON writer
     (``QueryResult.rows``) and one row at a time (``stream_solutions``), alone and beside a thread running a Python
     loop, as a request handler reads while a projection or a ranking is being made in the same process."""
-    import threading
 
     def one_call() -> None:
         store.query(ROWS_QUERY).rows()
@@ -211,18 +238,9 @@ def beside_a_busy_thread(store) -> dict[str, float]:
     def row_by_row() -> None:
         [{name: row[name] for name in ("s", "p", "o")} for row in store.query(ROWS_QUERY).stream_solutions()]
 
-    busy = threading.Event()
-
-    def loop() -> None:
-        while busy.is_set():
-            pass
-
     figures = {}
     for beside in (False, True):
-        if beside:
-            busy.set()
-            threading.Thread(target=loop, daemon=True).start()
-        try:
+        with busy_thread() if beside else nullcontext():
             for name, call in (("in one call", one_call), ("row by row", row_by_row)):
                 times = []
                 for _ in range(3):
@@ -230,8 +248,24 @@ def beside_a_busy_thread(store) -> dict[str, float]:
                     call()
                     times.append(time.perf_counter() - started)
                 figures[name + (", beside a busy thread" if beside else "")] = median_ms(times)
-        finally:
-            busy.clear()
+    return figures
+
+
+def requests_beside_a_busy_thread(app, executor) -> dict[float, dict[str, float]]:
+    """The app's requests (``in_process``, both texts) beside a thread running a Python loop, at Python's default
+    switch interval and at the one the app sets while it serves (``SWITCH_INTERVAL_SECONDS``): per interval, the
+    medians by name."""
+    from reformkg.api.app import SWITCH_INTERVAL_SECONDS
+
+    previous = sys.getswitchinterval()
+    figures = {}
+    try:
+        for interval in (PYTHON_SWITCH_INTERVAL, SWITCH_INTERVAL_SECONDS):
+            sys.setswitchinterval(interval)
+            with busy_thread():
+                figures[interval] = uvloop.run(in_process(app, executor, ("app, same text", "app, new text")))
+    finally:
+        sys.setswitchinterval(previous)
     return figures
 
 
@@ -283,6 +317,7 @@ def main() -> None:
             time.sleep(0.05)
         figures = uvloop.run(in_process(app, executor))
         inline = executor.inline_answers
+        crowded = requests_beside_a_busy_thread(app, executor)
         executor.close()
         reading = beside_a_busy_thread(store)
         store.close()
@@ -304,6 +339,12 @@ def main() -> None:
         for name in ("pipe round trip", "engine, a new ASK"):
             for key in (name, name + ", after a pause"):
                 print(f"  floor, {key + ':':<45} {floor[key]:.3f} ms")
+        print("the app's requests beside a thread running a Python loop (a ranking or a projection being made):")
+        for name in ("app, same text", "app, new text"):
+            for key in (name, name + ", after a pause"):
+                alone = figures[key]
+                at = ", ".join(f"{crowded[i][key]:.3f} ms at a {i * 1000:g} ms switch interval" for i in crowded)
+                print(f"  {key + ':':<32} {at} ({alone:.3f} ms alone)")
         print("a 1,000-row answer read in process (median of 3), alone and beside a thread running a Python loop:")
         for name in ("in one call", "row by row"):
             alone, beside = reading[name], reading[name + ", beside a busy thread"]

@@ -68,3 +68,23 @@ def test_the_views_modules_are_imported_in_the_background_once_the_server_starts
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[0] == "[] ['networkx', 'pyvis.network']"
+
+
+def test_the_switch_interval_is_short_while_the_app_serves_and_restored_after():
+    """While the app serves, a thread running Python keeps the interpreter lock for at most
+    ``SWITCH_INTERVAL_SECONDS`` when the event loop asks for it (not Python's 5 ms); when it stops, the process's own
+    interval comes back. (``bench_request_path`` measures what this does to requests beside such a thread.)"""
+    import sys
+
+    from reformkg.api.app import SWITCH_INTERVAL_SECONDS
+    from reformkg.graph.store import OxigraphStore
+
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(0.005)
+    try:
+        with TestClient(create_app(Settings(store="memory"), OxigraphStore())) as client:
+            assert client.get("/healthz").status_code == 200
+            assert sys.getswitchinterval() == SWITCH_INTERVAL_SECONDS < 0.005
+        assert sys.getswitchinterval() == 0.005
+    finally:
+        sys.setswitchinterval(previous)
