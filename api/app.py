@@ -7,6 +7,7 @@ place, ``reformkg.api.errors``.
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import sys
 import threading
@@ -59,6 +60,17 @@ def _preload() -> None:
         # deadlock error in one of them), the first view imports it itself, as it would without this thread
         with contextlib.suppress(ImportError, RuntimeError):
             importlib.import_module(name)
+    freeze_what_is_loaded()
+
+
+def freeze_what_is_loaded() -> None:
+    """Put the objects alive now out of the garbage collector's reach (``gc.freeze``), after one last collection: the
+    modules, classes and functions the server has imported, which live as long as it does. Each full collection
+    walks every object it tracks while it holds the interpreter lock, and every thread (the event loop among them)
+    waits meanwhile; ``bench_request_path`` measures one before and after. Objects made later are collected as
+    usual, and a frozen object is still freed when its last reference goes (only a cycle of them would stay)."""
+    gc.collect()
+    gc.freeze()
 
 
 def uvicorn_options(settings: Settings) -> dict:

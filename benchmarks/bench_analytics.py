@@ -8,8 +8,8 @@ into its own graph there and drops the graph at the end.
 
 Printed, in milliseconds unless said otherwise:
 
-- ego view after a write: a write, then the ego view (2 hops, rendered to HTML), median of ``--runs``; the view reads
-  its neighbourhood by SPARQL (``LocalProjection``), so the write costs it nothing;
+- ego view after a write: a write, then the ego view (2 hops, rendered to HTML), median and slowest of ``--runs``;
+  the view reads its neighbourhood by SPARQL (``LocalProjection``), so the write costs it nothing;
 - ranking cold: a write, then ``rank_agencies``, with no projection of the store as it now is. From nothing (no typed
   part kept, as on the first ranking of a store, or after a write whose changes are not known) it reads the typed
   part of the graph alone (``TypedGraph.read``); after a data write it brings the typed part kept for the previous
@@ -26,8 +26,12 @@ Printed, in milliseconds unless said otherwise:
 - RSS: the process's resident memory after the projection is built (the store, the projection and the ranking, as
   in the server's main process), and its peak.
 
-Targets at 50,000 farms: the ego view after a write under 1 s, the ranking cold under 5 s. A script that prints
-figures, not a timed test.
+The process is set up as the server's: Python's switch interval is the app's (``SWITCH_INTERVAL_SECONDS``), and the
+modules the server imports once it has started (``PRELOADED``: networkx, pyvis) are imported before anything is
+timed, then frozen out of the garbage collector's reach as the server freezes them (``freeze_what_is_loaded``).
+
+Targets at 50,000 farms: every ego view after a write under 1 s (the slowest of the runs is judged), the ranking
+cold under 5 s. A script that prints figures, not a timed test.
 """
 
 from __future__ import annotations
@@ -77,17 +81,24 @@ def ms_since(started: float) -> float:
 
 class Ticker(Sampler):
     """A thread that sleeps 1 ms again and again while the block runs, as a server's event loop waits for its next
-    request, and keeps the longest it waited past its millisecond (``longest``, seconds): how long the work beside it
-    kept a server's requests waiting, for Python's interpreter lock or for a core."""
+    request, and keeps the longest it waited past its millisecond (``longest``, seconds) and how many times it waited
+    past it more than ``LONG_WAIT`` (``long_waits``): how long and how often the work beside it kept a server's
+    requests waiting, for Python's interpreter lock or for a core."""
+
+    #: A wait past the millisecond that counts in ``long_waits`` (seconds).
+    LONG_WAIT = 0.02
 
     def __init__(self):
         super().__init__()
         self.longest = 0.0
+        self.long_waits = 0
 
     def sample(self) -> None:
         started = time.perf_counter()
         time.sleep(0.001)
-        self.longest = max(self.longest, time.perf_counter() - started - 0.001)
+        waited = time.perf_counter() - started - 0.001
+        self.longest = max(self.longest, waited)
+        self.long_waits += waited > self.LONG_WAIT
 
 
 def host_cpu() -> list[int] | None:
@@ -129,6 +140,7 @@ def ranking_cold(store, writes, figures: dict[str, float | str]) -> None:
         figures["ranking_nothing"] = ms_since(started)
     figures["ranking_nothing_cpu"] = (time.process_time() - cpu) * 1000
     figures["ranking_nothing_stall"] = ticker.longest * 1000
+    figures["ranking_nothing_stalls"] = ticker.long_waits
     if host is not None:
         figures["ranking_nothing_steal"] = stolen_since(host)
     write(store, next(writes))
@@ -226,7 +238,7 @@ def measure(store, runs: int, quick: bool = False) -> dict[str, float | str]:
         render(ego_data(store, EGO, hops=2))
         ego.append(ms_since(started))
     figures["ego"] = statistics.median(ego)
-    figures["ego_first"] = ego[0]
+    figures["ego_slowest"] = max(ego)
     if quick:  # the larger sizes: the ego view and the ranking cold only (no whole projection, which takes minutes)
         ranking_cold(store, writes, figures)
         figures["rss"] = rss_mb()
@@ -289,8 +301,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
+    import importlib
+
     from benchmarks.bench import generate
+    from reformkg.api.app import PRELOADED, SWITCH_INTERVAL_SECONDS, freeze_what_is_loaded
     from reformkg.graph.store import OxigraphStore
+
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)  # as the server runs
+    for name in PRELOADED:  # as the server imports them once it has started, and freezes what it has loaded then
+        importlib.import_module(name)
+    freeze_what_is_loaded()
 
     tmp = Path(tempfile.mkdtemp(prefix="reformkg-bench-analytics-"))
     try:
@@ -320,12 +340,15 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(tmp, ignore_errors=True)
 
     print(f"synthetic graph: {args.farms:,} farms, {triples:,} triples ({note}); on-disk Oxigraph, in process")
+    interval = SWITCH_INTERVAL_SECONDS * 1000
+    loaded = ", ".join(PRELOADED)
+    print(f"as in the server: switch interval {interval:g} ms; imported before the runs, then frozen: {loaded}")
     if "nodes" in figures:
         print(f"projection: {figures['nodes']:,} nodes, {figures['edges']:,} edges; ", end="")
     print(f"typed (ranked on): {figures['typed']:,} nodes\n")
     keys = [
         (f"ego view after a write (2 hops, median of {args.runs})", "ego"),
-        ("  the first of them", "ego_first"),
+        ("  the slowest of them", "ego_slowest"),
         ("ranking cold from nothing (a write, then rank_agencies)", "ranking_nothing"),
         ("  CPU time of the process meanwhile (all its threads)", "ranking_nothing_cpu"),
         ("  the longest another thread waited meanwhile (1 ms sleeps)", "ranking_nothing_stall"),
@@ -355,6 +378,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{figures['count:projection-edges']:,} / {figures['count:projection-nodes']:,} / "
             f"{figures['count:projection-display-labels']:,}"
         )
+    if "ranking_nothing_stalls" in figures:
+        title = f"ranking from nothing: waits of the 1 ms sleeps over {Ticker.LONG_WAIT * 1000:g} ms"
+        print(f"{title:{width}}  {figures['ranking_nothing_stalls']:>12,}")
     if "ranking_nothing_steal" in figures:
         steal = figures["ranking_nothing_steal"]
         print(f"{'CPU taken by the host during the ranking from nothing':{width}}  {steal:>12,.0f} %")
@@ -369,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
     scale = "" if args.farms >= 50_000 else f" (targets are for 50,000 farms; this run has {args.farms:,})"
     print(f"\ntargets{scale}:")
     for key, target, label in (
-        ("ego", "ego", "ego view after a write"),
+        ("ego_slowest", "ego", "ego view after a write, the slowest"),
         ("ranking", "ranking", "ranking cold after a data write"),
         ("ranking_nothing", "ranking", "ranking cold from nothing"),
         ("ranking_where", "ranking", "ranking after an update with a WHERE"),

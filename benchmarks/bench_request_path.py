@@ -9,8 +9,9 @@ then the same with a pause of ``PAUSE_SECONDS`` before each call, as one analyst
 that any server's path is made of (a round trip to another process over a pipe, the engine answering a new ``ASK``),
 back to back and after the same pause; then the app's requests again beside a thread busy in Python, at Python's
 default switch interval and at the one the app sets while it serves (``requests_beside_a_busy_thread``); then a
-1,000-row answer read in one call and row by row, alone and beside such a thread (``beside_a_busy_thread``); then,
-over loopback with httpx, a bare ASGI app and a one-route FastAPI app under uvicorn as ``reformkg serve`` runs it.
+1,000-row answer read in one call and row by row, alone and beside such a thread (``beside_a_busy_thread``); then a
+full garbage collection before and after the server freezes what it has loaded (``full_collections``); then, over
+loopback with httpx, a bare ASGI app and a one-route FastAPI app under uvicorn as ``reformkg serve`` runs it.
 Every figure printed is measured in this run.
 """
 
@@ -269,6 +270,31 @@ def requests_beside_a_busy_thread(app, executor) -> dict[float, dict[str, float]
     return figures
 
 
+def full_collections() -> dict[str, float]:
+    """A full garbage collection in this process, which holds what a server holds once it has started (the app and
+    the modules it imports then, ``PRELOADED``), before and after ``freeze_what_is_loaded``: milliseconds (median of
+    5) and the objects the collector tracks, for each."""
+    import gc
+    import importlib
+
+    from reformkg.api.app import PRELOADED, freeze_what_is_loaded
+
+    for name in PRELOADED:
+        importlib.import_module(name)
+    figures = {}
+    for when in ("before", "after"):
+        if when == "after":
+            freeze_what_is_loaded()
+        times = []
+        for _ in range(5):
+            started = time.perf_counter()
+            gc.collect()
+            times.append(time.perf_counter() - started)
+        figures[when] = median_ms(times)
+        figures[when + ", objects"] = len(gc.get_objects())
+    return figures
+
+
 def over_loopback(name: str, code: str, folder: Path) -> float:
     """Median (ms) of a GET to a tiny app under uvicorn (httptools, uvloop, no access log), one httpx client."""
     script = folder / f"{name.replace(' ', '-')}.py"
@@ -349,6 +375,11 @@ def main() -> None:
         for name in ("in one call", "row by row"):
             alone, beside = reading[name], reading[name + ", beside a busy thread"]
             print(f"  {name + ':':<14} {alone:9.1f} ms alone, {beside:9.1f} ms beside it ({beside / alone:.1f}x)")
+        collections = full_collections()
+        print("a full garbage collection in a process holding what the server holds once started (median of 5):")
+        for when in ("before", "after"):
+            objects = collections[when + ", objects"]
+            print(f"  {when} it freezes what it has loaded: {collections[when]:8.2f} ms, {objects:,} objects tracked")
         for name, code in SERVERS.items():
             print(f"over loopback, {name} under uvicorn: {over_loopback(name, code, folder):.3f} ms")
     finally:

@@ -114,8 +114,9 @@ def _as_of(proj: Projection, store: Store) -> dict[str, Any]:
     return {"stale": stale} if stale else {}
 
 
-#: How many items one C-level call over a large list takes at a time (``_parts``): a few milliseconds' work.
-PART = 1 << 15
+#: How many items one C-level call over a large list takes at a time (``_parts``, ``_positions``, ``_release``): a few
+#: milliseconds' work.
+PART = 1 << 13
 
 
 def _parts(items: list) -> Iterator[list]:
@@ -127,8 +128,19 @@ def _parts(items: list) -> Iterator[list]:
 
 
 def _positions(nodes: list[str]) -> dict[str, int]:
-    """Each node's index in ``nodes``."""
-    return dict(zip(nodes, range(len(nodes)), strict=True))
+    """Each node's index in ``nodes``, made ``PART`` nodes at a time (see ``_parts``)."""
+    index: dict[str, int] = {}
+    for start in range(0, len(nodes), PART):
+        part = nodes[start : start + PART]
+        index.update(zip(part, range(start, start + len(part)), strict=True))
+    return index
+
+
+def _release(items: list) -> None:
+    """Empty ``items`` from its end, ``PART`` at a time: a list of hundreds of thousands of tuples freed at once (when
+    the last reference to it goes) holds the interpreter lock as long as one C-level pass over it (see ``_parts``)."""
+    while items:
+        del items[-PART:]
 
 
 @dataclass
@@ -208,9 +220,9 @@ class TypedGraph:
             links = [read.start("projection-class-links", _LINK_LINE, **{"class": k}) for k in typed]
 
             best: dict[str, str] = {}
-            for klass, job in zip(classes, members, strict=True):
+            for klass in classes:
                 rank = class_rank(klass)
-                for s in job.result():
+                for s in _taken(members.pop(0)):
                     if s not in best or rank < class_rank(best[s]):
                         best[s] = klass
             kinds = {s: CLASS_KINDS[klass] for s, klass in best.items() if CLASS_KINDS[klass] in TYPED_KINDS}
@@ -222,10 +234,12 @@ class TypedGraph:
             untyped: dict[str, None] = {}
             unsure: dict[str, None] = {}
             place_links: list[tuple[str, str, str]] = []
-            for n, origin, p, o in places.result():
+            rows = _taken(places)
+            for n, origin, p, o in rows:
                 (untyped if origin[:1] == "<" else unsure)[n] = None
                 if p[:1] == "<" and o[:1] == "<":
                     place_links.append((n, p[1:-1], o[1:-1]))
+            _release(rows)
             for batch in _batches(list(unsure)):
                 found = {str(row["n"]) for row in queries.run(store, "projection-untyped-places", n=batch).rows()}
                 untyped.update((n, None) for n in batch if n in found)
@@ -236,14 +250,23 @@ class TypedGraph:
             # the measures' (SHACL and OWL predicates left out, as projection.edge_predicates leaves them)
             pairs: dict[tuple[str, str], None] = {}  # in the order read, each pair once
             skipped: dict[str, bool] = {}
-            for rows in itertools.chain((job.result() for job in links), [[r for r in place_links if r[0] in untyped]]):
+            answers = [*links, [r for r in place_links if r[0] in untyped]]
+            del links, place_links
+            while answers:
+                rows = _taken(answers.pop(0))
                 for p in {p for _, p, _ in rows}:
                     if p not in skipped:
                         skipped[p] = p.startswith(SKIPPED_PREDICATE_PREFIXES)
-                pairs.update(dict.fromkeys((s, o) for s, p, o in rows if s in kinds and o in kinds and not skipped[p]))
-                del rows
-        edges = list(pairs)
-        del pairs
+                for part in _parts(rows):
+                    pairs.update(
+                        dict.fromkeys((s, o) for s, p, o in part if s in kinds and o in kinds and not skipped[p])
+                    )
+                _release(rows)
+        edges: list[tuple[str, str]] = []
+        keys = iter(pairs)
+        while part := list(itertools.islice(keys, PART)):
+            edges += part
+        del keys, pairs
         linked: set[str] = set()
         for part in _parts(edges):
             linked.update(itertools.chain.from_iterable(part))
@@ -251,7 +274,9 @@ class TypedGraph:
         nodes = [n for n in kinds if n in linked or local.knows(n)]
         info = {n: node_json(n, attributes[n]) for n in nodes if kinds[n] == "agency"}
         # (the nodes are the entities of ``kinds`` that count, in its order: all of them when as many)
-        return cls.of_edges(nodes, kinds if len(nodes) == len(kinds) else {n: kinds[n] for n in nodes}, edges, info)
+        typed = cls.of_edges(nodes, kinds if len(nodes) == len(kinds) else {n: kinds[n] for n in nodes}, edges, info)
+        _release(edges)
+        return typed
 
     def patched(self, store: Store, touched: set[str]) -> TypedGraph:
         """The typed part of the store as it is now, from this one (read at an earlier state) and the IRIs that the
@@ -377,26 +402,30 @@ class _Reader:
 
     def start(self, name: str, lines: re.Pattern[str], **bindings):
         """A future of the answer's lines of the form ``lines``: a list of their groups (a string when one)."""
-        return self.pool.submit(
-            lambda: _findall(lines, queries.run(self.store, name, **bindings).serialize("tsv").decode("utf-8"))
-        )
+        return self.pool.submit(lambda: _findall(lines, queries.run(self.store, name, **bindings).serialize("tsv")))
+
+
+def _taken(job) -> list:
+    """The list a finished job of ``_Reader.start`` made, the job dropped: the list is then the caller's alone, to free
+    a part at a time (``_release``) once read. (``job`` is a future, or the list itself.)"""
+    return job if isinstance(job, list) else job.result()
 
 
 #: How much of an answer one call of the regular expression reads (a few milliseconds' work).
 FINDALL_CHUNK = 1 << 18
 
 
-def _findall(lines: re.Pattern[str], text: str, chunk: int = FINDALL_CHUNK) -> list:
-    """``lines.findall(text)``, a piece of about ``chunk`` characters at a time, each ending at a line break: one call
-    holds Python's interpreter lock throughout (tenths of a second over the reforms' links at 50,000 farms), and the
-    server's requests wait for it, while between pieces they go on. Each piece starts just after a line break, where
-    ``^`` matches."""
+def _findall(lines: re.Pattern[str], data: bytes, chunk: int = FINDALL_CHUNK) -> list:
+    """``lines.findall`` over an answer (UTF-8), a piece of about ``chunk`` bytes at a time, each ending at a line
+    break, decoded then searched: one call holds Python's interpreter lock throughout (the decoding of the reforms'
+    links at 50,000 farms alone took tenths of a second), and the server's requests wait for it, while between pieces
+    they go on. A piece starts just after a line break, where ``^`` matches, and never splits a character."""
     found: list = []
     start = 0
-    while start < len(text):
-        end = text.find("\n", start + chunk)
-        end = len(text) if end < 0 else end + 1
-        found += lines.findall(text, start, end)
+    while start < len(data):
+        end = data.find(b"\n", start + chunk)
+        end = len(data) if end < 0 else end + 1
+        found += lines.findall(data[start:end].decode("utf-8"))
         start = end
     return found
 

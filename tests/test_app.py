@@ -45,7 +45,8 @@ def test_healthz_is_503_when_the_store_does_not_answer():
 
 def test_the_views_modules_are_imported_in_the_background_once_the_server_starts():
     """Building the app imports neither networkx nor pyvis (the command line stays quick); once the server has
-    started, a thread imports them, so that the first graph view a visitor opens does not wait for them."""
+    started, a thread imports them, so that the first graph view a visitor opens does not wait for them, then freezes
+    what the process has loaded (``gc.freeze``): the collector's full passes no longer walk it."""
     import subprocess
     import sys
 
@@ -64,10 +65,14 @@ def test_the_views_modules_are_imported_in_the_background_once_the_server_starts
         "            thread.join(60)\n"
         "    after = [m for m in PRELOADED if m in sys.modules]\n"
         "print(before, after)\n"
+        "import gc, networkx\n"
+        "print(gc.get_freeze_count() > 0, gc.is_tracked(networkx.Graph), networkx.Graph in gc.get_objects())\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[0] == "[] ['networkx', 'pyvis.network']"
+    # then what it loaded is out of the garbage collector's reach: a full collection no longer walks it
+    assert done.stdout.split("\n")[1] == "True True False"
 
 
 def test_the_switch_interval_is_short_while_the_app_serves_and_restored_after():

@@ -172,23 +172,36 @@ def test_a_local_projection_labels_records_as_the_whole_does(seed_store):
 
 @pytest.mark.parametrize("chunk", [1, 7, 40, 1 << 18])
 def test_the_ranking_read_parses_an_answer_piece_by_piece_as_whole(chunk):
-    """``_findall`` reads an answer a piece at a time (so that the interpreter lock is let go between pieces) and
-    finds what one call over the whole finds: pieces shorter than a line, longer than the answer, no final line
-    break, a header, literals and blank nodes among the IRIs."""
+    """``_findall`` reads an answer (UTF-8 bytes) a piece at a time (so that the interpreter lock is let go between
+    pieces) and finds what one call over the whole text finds: pieces shorter than a line, longer than the answer, no
+    final line break, a header, literals (in Chinese too, whose characters take several bytes) and blank nodes among
+    the IRIs, and IRIs with characters beyond ASCII."""
     answer = (
         '?s\t?p\t?o\n<urn:a>\t<urn:p>\t<urn:b>\n_:b1\t<urn:p>\t<urn:c>\n<urn:a>\t<urn:p>\t"x\ty"@zh\n'
-        "<urn:c>\t<urn:q>\t<urn:a>\n<urn:d>\t<urn:p>\t<urn:e>"
+        '<urn:c>\t<urn:q>\t<urn:a>\n<urn:a>\t<urn:label>\t"昆明市"@zh\n<urn:d>\t<urn:p>\t<urn:地方>'
     )
     for text in (answer, answer + "\n", "", "\n"):
         whole = analytics._LINK_LINE.findall(text)
-        assert analytics._findall(analytics._LINK_LINE, text, chunk) == whole
-    assert analytics._findall(analytics._LINK_LINE, answer, chunk) == [
+        assert analytics._findall(analytics._LINK_LINE, text.encode("utf-8"), chunk) == whole
+    assert analytics._findall(analytics._LINK_LINE, answer.encode("utf-8"), chunk) == [
         ("urn:a", "urn:p", "urn:b"),
         ("urn:c", "urn:q", "urn:a"),
-        ("urn:d", "urn:p", "urn:e"),
+        ("urn:d", "urn:p", "urn:地方"),
     ]
     members = '?s\n<urn:a>\n_:b\n"lit"\n<urn:b>\n'
-    assert analytics._findall(analytics._IRI_LINE, members, chunk) == ["urn:a", "urn:b"]
+    assert analytics._findall(analytics._IRI_LINE, members.encode("utf-8"), chunk) == ["urn:a", "urn:b"]
+
+
+def test_release_and_positions_go_a_part_at_a_time(monkeypatch):
+    """``_positions`` gives each node its index and ``_release`` empties a list, both ``PART`` items at a time, for any
+    length around a multiple of it."""
+    monkeypatch.setattr(analytics, "PART", 3)
+    for n in (0, 1, 2, 3, 4, 6, 7, 10):
+        nodes = [f"urn:n{i}" for i in range(n)]
+        assert analytics._positions(nodes) == {node: i for i, node in enumerate(nodes)}
+        items = [(node, node) for node in nodes]
+        analytics._release(items)
+        assert items == []
 
 
 def test_local_projection_reads_only_what_it_is_asked_for(seed_store):
