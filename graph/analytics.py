@@ -220,9 +220,9 @@ class TypedGraph:
             links = [read.start("projection-class-links", _LINK_LINE, **{"class": k}) for k in typed]
 
             best: dict[str, str] = {}
-            for klass in classes:
+            for klass, job in zip(classes, members, strict=True):
                 rank = class_rank(klass)
-                for s in _taken(members.pop(0)):
+                for s in job.result():
                     if s not in best or rank < class_rank(best[s]):
                         best[s] = klass
             kinds = {s: CLASS_KINDS[klass] for s, klass in best.items() if CLASS_KINDS[klass] in TYPED_KINDS}
@@ -406,8 +406,8 @@ class _Reader:
 
 
 def _taken(job) -> list:
-    """The list a finished job of ``_Reader.start`` made, the job dropped: the list is then the caller's alone, to free
-    a part at a time (``_release``) once read. (``job`` is a future, or the list itself.)"""
+    """The list a job of ``_Reader.start`` made (``job`` a future), or ``job`` itself when it is a list: to be read,
+    then emptied in place a part at a time (``_release``), which frees its rows though the future still holds it."""
     return job if isinstance(job, list) else job.result()
 
 
@@ -418,8 +418,8 @@ FINDALL_CHUNK = 1 << 18
 def _findall(lines: re.Pattern[str], data: bytes, chunk: int = FINDALL_CHUNK) -> list:
     """``lines.findall`` over an answer (UTF-8), a piece of about ``chunk`` bytes at a time, each ending at a line
     break, decoded then searched: one call holds Python's interpreter lock throughout (the decoding of the reforms'
-    links at 50,000 farms alone took tenths of a second), and the server's requests wait for it, while between pieces
-    they go on. A piece starts just after a line break, where ``^`` matches, and never splits a character."""
+    links at 50,000 farms alone took tens of milliseconds), and the server's requests wait for it, while between
+    pieces they go on. A piece starts just after a line break, where ``^`` matches, and never splits a character."""
     found: list = []
     start = 0
     while start < len(data):
