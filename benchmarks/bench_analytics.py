@@ -259,6 +259,7 @@ def measure(store, runs: int, quick: bool = False) -> dict[str, float | str]:
     figures["rebuild"] = ms_since(started)
     figures["nodes"] = built.graph.number_of_nodes()
     figures["edges"] = built.graph.number_of_edges()
+    built.dismantle()  # as the server's builder frees a projection it has replaced and no reader holds
     del built
 
     ranking_cold(store, writes, figures)

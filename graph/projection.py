@@ -21,8 +21,10 @@ import contextlib
 import contextvars
 import csv
 import io
+import itertools
 import os
 import re
+import sys
 import threading
 import time
 import weakref
@@ -177,6 +179,36 @@ class Projection:
                 keep = [n for n, kind in self.graph.nodes(data="kind") if kind in TYPED_KINDS]
                 self._typed = self.graph.subgraph(keep).copy()
             return self._typed
+
+    def dismantle(self) -> None:
+        """Free this projection's graphs a part at a time (``DISMANTLE_PART`` entries per step), leaving them empty: for
+        a projection that nothing will read again. A networkx graph keeps views of itself that refer back to it
+        (``edges``, ``degree``), so a dropped projection is a reference cycle, freed only by a full pass of Python's
+        garbage collector; at 50,000 farms that pass walks and frees millions of objects in one go, holding the
+        interpreter lock while every request waits. Emptied step by step, each step frees a few thousand entries and
+        the lock is let go between steps."""
+        with self._lock:
+            graphs = [g for g in (self._typed, self._undirected, self.graph) if g is not None]
+            self._typed = self._undirected = None
+            self.derived.clear()
+        for g in graphs:
+            for key in [key for key, value in vars(g).items() if getattr(value, "_graph", None) is g]:
+                del vars(g)[key]  # the views that refer back to the graph
+        for g in graphs:
+            tables = [vars(g).get(name) for name in ("_succ", "_pred", "_adj", "_node")]
+            for table in {id(d): d for d in tables if isinstance(d, dict)}.values():
+                _empty(table)
+
+
+#: How many entries of a projection's tables one step of ``Projection.dismantle`` frees.
+DISMANTLE_PART = 1 << 12
+
+
+def _empty(table: dict) -> None:
+    """Delete a dict's entries ``DISMANTLE_PART`` at a time."""
+    while table:
+        for key in list(itertools.islice(table, DISMANTLE_PART)):
+            del table[key]
 
 
 class LocalProjection(Projection):
@@ -512,18 +544,27 @@ class _Builder:
                 return
             del store
             with self.changed:
+                unused = made  # what this builder keeps no more: the result it replaces, else the one just made
                 if self.latest is None or generation >= self.latest[0]:
+                    unused = self.latest[1] if self.latest is not None else None
                     self.latest = (generation, made)
                 self.changed.notify_all()
-                if generation >= self.wanted:
+                done = generation >= self.wanted
+                if done:
                     self.running = False
-                    return
+            del made
+            # a projection no reader holds (none took it before, none can now) is freed a part at a time; one that a
+            # reader holds is left to the garbage collector
+            if isinstance(unused, Projection) and sys.getrefcount(unused) == 2:  # (this name, and the argument)
+                unused.dismantle()
+            del unused
+            if done:
+                return
 
     def get(self, generation: int, *, stale_ok: bool) -> tuple[int, Any]:
         with self.changed:
-            latest = self.latest
-            if latest is not None and latest[0] == generation:
-                return latest
+            if self.latest is not None and self.latest[0] == generation:
+                return self.latest
         self.want(generation)
         deadline = time.monotonic() + FIRST_WAIT if stale_ok else None
         with self.changed:
@@ -536,6 +577,7 @@ class _Builder:
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     raise ProjectionBuilding(f"the graph's {self.what} is being built; try again in a few seconds")
+                del latest  # (a waiting caller holds no result: the one replaced meanwhile can be dismantled)
                 self.changed.wait(remaining)
 
 

@@ -522,3 +522,64 @@ def test_bringing_the_typed_part_up_to_date_keeps_each_node_s_index_unless_a_nod
         assert analytics._rank(shrunk) == analytics._rank(analytics.TypedGraph.of(build_projection(store)))
     finally:
         store.close()
+
+
+def test_a_dismantled_projection_is_empty_and_freed_without_the_garbage_collector(seed_store):
+    """``Projection.dismantle`` empties every graph of a projection (the whole graph, its undirected view, its typed
+    part) and breaks the cycles networkx's views of a graph make, so that the projection is freed by its references
+    alone, with the garbage collector off."""
+    import gc
+    import weakref
+
+    built = build_projection(seed_store)
+    assert built.graph.number_of_edges() > 100
+    views = (built.graph.edges, built.graph.degree, built.undirected.degree, built.typed.edges)  # cached by networkx
+    del views
+    graph, typed = weakref.ref(built.graph), weakref.ref(built.typed)
+    gc.disable()
+    try:
+        built.dismantle()
+        # (read without networkx's views, which would refer back to the graph again)
+        left = (built.graph.number_of_nodes(), len(built.graph._succ) + len(built.graph._pred), typed() is None)
+        del built
+        freed = graph() is None
+    finally:
+        gc.enable()
+    assert left == (0, 0, True)  # empty, and its typed part dropped and freed
+    assert freed
+
+
+def test_a_builder_dismantles_the_projection_it_replaces_unless_a_reader_holds_it():
+    """When a newer projection replaces one, the builder dismantles the old one if nothing else holds it (freed with
+    the garbage collector off); one that a reader still holds is left whole for that reader."""
+    import gc
+    import weakref
+
+    import networkx as nx
+
+    from reformkg.graph.store import OxigraphStore
+
+    store = OxigraphStore()
+
+    def make(store):
+        graph = nx.DiGraph([("urn:a", "urn:b"), ("urn:b", "urn:c")])
+        assert graph.edges and graph.degree  # networkx keeps these views of the graph: a reference cycle
+        return store.generation, projection.Projection(graph=graph, generation=store.generation)
+
+    def write(n):
+        store.update(f"INSERT DATA {{ <urn:s{n}> <urn:p> <urn:o> }}")
+
+    gc.disable()
+    try:
+        first = weakref.ref(projection.kept(store, "dismantle-test", make)[1].graph)
+        write(1)
+        held = projection.kept(store, "dismantle-test", make)[1]  # replaces the first, which nothing holds
+        first_freed = first() is None
+        write(2)
+        projection.kept(store, "dismantle-test", make)  # replaces the second, which ``held`` holds
+        held_edges = held.graph.number_of_edges()
+    finally:
+        gc.enable()
+        store.close()
+    assert first_freed
+    assert held_edges == 2
