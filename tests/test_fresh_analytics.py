@@ -583,3 +583,22 @@ def test_a_builder_dismantles_the_projection_it_replaces_unless_a_reader_holds_i
         store.close()
     assert first_freed
     assert held_edges == 2
+
+
+def test_table_reads_the_engines_csv_as_rows_reads_its_json():
+    """``projection.table`` (the engine's CSV, decoded as the csv reader goes) gives the rows ``QueryResult.rows``
+    gives, unbound as "": literals with line breaks, quotes, commas and Chinese text among them."""
+    from reformkg.graph.store import OxigraphStore
+
+    store = OxigraphStore()
+    store.update(
+        'INSERT DATA { <urn:a> <urn:p> "第一行\\r\\n第二行, \\"引号\\"" . <urn:a> <urn:p> "plain" . '
+        '<urn:b> <urn:p> <urn:c> . <urn:d> <urn:q> "x\\ny"@zh }'
+    )
+    query = "SELECT ?s ?o ?none WHERE { ?s ?p ?o } ORDER BY ?s ?o"
+    try:
+        expected = [{k: v or "" for k, v in row.items()} for row in store.query(query).rows()]
+        assert projection.table(store.query(query)) == expected
+        assert any("第一行\r\n第二行" in row["o"] for row in expected) and len(expected) == 4
+    finally:
+        store.close()
