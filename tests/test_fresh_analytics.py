@@ -270,8 +270,17 @@ def test_the_first_build_answers_503_with_retry_after_and_other_requests_go_on(s
     assert held.generations == [store.generation]
 
 
-def test_a_rebuild_never_blocks_and_concurrent_requests_start_one_build(small_app):
+def test_a_rebuild_never_blocks_and_concurrent_requests_start_one_build(small_app, monkeypatch):
     store, client, held = small_app
+    ranking_made = threading.Event()  # (set: the ranking is made at once; clear: its making waits)
+    ranking_made.set()
+    make_ranking = analytics._make_ranking
+
+    def held_ranking(store):
+        assert ranking_made.wait(30), "the test never let the ranking be made"
+        return make_ranking(store)
+
+    monkeypatch.setattr(analytics, "_make_ranking", held_ranking)
     held.release.set()
     first = client.get("/analytics/components").json()
     assert "stale" not in first and first["components"][0]["size"] == 3
@@ -300,10 +309,12 @@ def test_a_rebuild_never_blocks_and_concurrent_requests_start_one_build(small_ap
     # what does not need the whole projection reads the store as it is now
     ego = client.get("/graph/ego", params={"iri": REFORM})
     assert ego.status_code == 200 and f"{ID}org/second" in ego.text
-    # the ranking: the previous state's at once, marked so, while the new one is made (not held: it needs no
-    # projection); the library waits for the new one
+    # the ranking: the previous state's at once, marked so, while the new one is made (held here, so that it is not
+    # made before the request looks; it needs no projection); the library waits for the new one
+    ranking_made.clear()
     ranking = client.get("/analytics/agencies", params={"format": "json"}).json()
     assert ranking["stale"]["generation"] == before and [a["iri"] for a in ranking["agencies"]] == [AGENCY]
+    ranking_made.set()
     fresh_ranking = analytics.rank_agencies(store)
     assert "stale" not in fresh_ranking
     assert {a["iri"] for a in fresh_ranking["agencies"]} == {AGENCY, f"{ID}org/second"}
