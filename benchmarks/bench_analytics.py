@@ -100,6 +100,11 @@ class Ticker(Sampler):
         self.longest = max(self.longest, waited)
         self.long_waits += waited > self.LONG_WAIT
 
+    def record(self, figures: dict, name: str) -> None:
+        """Put the longest wait (ms) and the count of long waits in ``figures`` as ``<name>_stall(s)``."""
+        figures[f"{name}_stall"] = self.longest * 1000
+        figures[f"{name}_stalls"] = self.long_waits
+
 
 def host_cpu() -> list[int] | None:
     """The machine's CPU time counters (Linux ``/proc/stat``: user, nice, system, idle, …, steal), None elsewhere."""
@@ -139,8 +144,7 @@ def ranking_cold(store, writes, figures: dict[str, float | str]) -> None:
         ranking = analytics.rank_agencies(store)
         figures["ranking_nothing"] = ms_since(started)
     figures["ranking_nothing_cpu"] = (time.process_time() - cpu) * 1000
-    figures["ranking_nothing_stall"] = ticker.longest * 1000
-    figures["ranking_nothing_stalls"] = ticker.long_waits
+    ticker.record(figures, "ranking_nothing")
     if host is not None:
         figures["ranking_nothing_steal"] = stolen_since(host)
     write(store, next(writes))
@@ -267,8 +271,7 @@ def measure(store, runs: int, quick: bool = False) -> dict[str, float | str]:
         started = time.perf_counter()
         projection.project(store)
         figures["project"] = ms_since(started)
-    figures["project_stall"] = ticker.longest * 1000
-    figures["project_stalls"] = ticker.long_waits
+    ticker.record(figures, "project")
     figures["rss"] = rss_mb()
 
     # a write, then what answers while the projection rebuilds on its thread: the ego view and the ranking (neither
@@ -383,12 +386,10 @@ def main(argv: list[str] | None = None) -> int:
             f"{figures['count:projection-edges']:,} / {figures['count:projection-nodes']:,} / "
             f"{figures['count:projection-display-labels']:,}"
         )
-    if "project_stalls" in figures:
-        title = f"projection on its thread: waits of the 1 ms sleeps over {Ticker.LONG_WAIT * 1000:g} ms"
-        print(f"{title:{width}}  {figures['project_stalls']:>12,}")
-    if "ranking_nothing_stalls" in figures:
-        title = f"ranking from nothing: waits of the 1 ms sleeps over {Ticker.LONG_WAIT * 1000:g} ms"
-        print(f"{title:{width}}  {figures['ranking_nothing_stalls']:>12,}")
+    for name, what in (("project", "projection on its thread"), ("ranking_nothing", "ranking from nothing")):
+        if f"{name}_stalls" in figures:
+            title = f"{what}: waits of the 1 ms sleeps over {Ticker.LONG_WAIT * 1000:g} ms"
+            print(f"{title:{width}}  {figures[f'{name}_stalls']:>12,}")
     if "ranking_nothing_steal" in figures:
         steal = figures["ranking_nothing_steal"]
         print(f"{'CPU taken by the host during the ranking from nothing':{width}}  {steal:>12,.0f} %")
