@@ -36,7 +36,7 @@ from reformkg.api.routers import (
 from reformkg.graph.executor import QueryExecutor
 from reformkg.graph.guard import Limits
 from reformkg.graph.settings import Settings
-from reformkg.graph.store import Store, open_store
+from reformkg.graph.store import OxigraphStore, Store, open_store
 
 STATIC = Path(__file__).parent / "static"
 #: What the graph views import on their first request, imported on a thread of low priority once the server has
@@ -51,7 +51,8 @@ PRELOADED = ("networkx", "pyvis.network")
 SWITCH_INTERVAL_SECONDS = 0.0005
 
 
-def _preload() -> None:
+def _preload(warm: Store | None = None) -> None:
+    """Import ``PRELOADED``, freeze what is loaded, then start making ``warm``'s ranking (when given)."""
     from reformkg.graph.projection import background_priority
 
     background_priority()
@@ -61,6 +62,19 @@ def _preload() -> None:
         with contextlib.suppress(ImportError, RuntimeError):
             importlib.import_module(name)
     freeze_what_is_loaded()
+    if warm is not None:
+        # after the freeze: what the ranking makes is not frozen, and is freed as usual when it is replaced
+        from reformkg.graph.analytics import warm_ranking
+
+        warm_ranking(warm)
+
+
+def warmed(settings: Settings, store: Store) -> Store | None:
+    """The store whose ranking the server makes once it has started (``REFORMKG_WARM_RANKING``): an on-disk store,
+    whose ranking from nothing takes seconds at scale and whose typed part is kept beside it across restarts. An
+    in-memory store starts empty, and a remote engine is left to be asked only when a visitor asks."""
+    on_disk = isinstance(store, OxigraphStore) and store.path is not None
+    return store if settings.warm_ranking and on_disk else None
 
 
 def freeze_what_is_loaded() -> None:
@@ -131,7 +145,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     async def lifespan(_app: FastAPI):
         previous = sys.getswitchinterval()
         sys.setswitchinterval(min(previous, SWITCH_INTERVAL_SECONDS))
-        threading.Thread(target=_preload, name="reformkg-preload", daemon=True).start()
+        threading.Thread(target=_preload, args=(warmed(settings, store),), name="reformkg-preload", daemon=True).start()
         try:
             yield
         finally:

@@ -23,6 +23,11 @@ Printed, in milliseconds unless said otherwise:
 - projection rebuild: ``build_projection`` alone, and where its time goes (its three SELECTs, read as it reads them);
 - while the projection rebuilds on its thread after a write: the ego view and the ranking (neither waits for it), and
   the components as the web layer asks for them (``stale_allowed``: from the previous projection, marked stale);
+- served, from nothing: ``reformkg serve`` started on the store with no typed part beside it (the benchmark deletes
+  it); once the server is idle (under a tenth of a core for 2 s), one client asks for the ranking
+  (``GET /analytics/agencies``), again after each 503 ("being built", after ``FIRST_WAIT`` seconds): how long until
+  it has it, the statuses it got, and how long the server took to become idle. Once with
+  ``REFORMKG_WARM_RANKING=false`` (the ranking is made when asked), once as by default (made from the server's start);
 - RSS: the process's resident memory after the projection is built (the store, the projection and the ranking, as
   in the server's main process), and its peak.
 
@@ -298,6 +303,36 @@ def measure(store, runs: int, quick: bool = False) -> dict[str, float | str]:
     return figures
 
 
+def served_ranking(path: Path, logs: Path, figures: dict, warm: bool) -> None:
+    """The served figures (module docstring): ``reformkg serve`` on the closed store at ``path`` (its log in
+    ``logs``), from nothing."""
+    import httpx
+
+    from benchmarks.bench import stop
+    from benchmarks.bench_serve import start_reformkg, wait_until_idle
+    from reformkg.graph.store import TYPED_PART_FILE
+
+    name = "served_warm" if warm else "served_cold"
+    (path / TYPED_PART_FILE).unlink(missing_ok=True)
+    server = start_reformkg(path, logs / f"{name}.log", warm_ranking=str(warm).lower())
+    url = server.query_url.removesuffix("/sparql") + "/analytics/agencies"
+    statuses: list[int] = []
+    try:
+        figures[f"{name}_idle"] = wait_until_idle([server], 600)
+        started = time.perf_counter()
+        with httpx.Client(timeout=300) as client:
+            while time.perf_counter() - started < 600:
+                statuses.append(client.get(url, params={"limit": 10}).status_code)
+                if statuses[-1] != 503:
+                    break
+        figures[name] = ms_since(started)
+        figures[f"{name}_statuses"] = ", ".join(map(str, statuses))
+    finally:
+        stop(server.proc)
+    if statuses[-1] != 200:
+        raise SystemExit(f"{name}: the ranking was answered {statuses}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_analytics", description=__doc__.split("\n\n")[0])
     parser.add_argument("--farms", type=int, default=5000, help="forest farms to generate (default 5000)")
@@ -343,6 +378,8 @@ def main(argv: list[str] | None = None) -> int:
             store.drop_graph(BENCH_WRITES)
             store.drop_graph(BENCH_ISSUE)
             store.close()
+        for warm in (False, True):
+            served_ranking(store.path, tmp, figures, warm)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -366,6 +403,8 @@ def main(argv: list[str] | None = None) -> int:
         ("closing the store (the typed part written beside it)", "close"),
         ("ranking after a restart (new process, typed part kept)", "ranking_restart"),
         ("closing after a write, in a process that ranked nothing", "close_unranked"),
+        ("served, from nothing: the ranking asked once idle (warm-up off)", "served_cold"),
+        ("  the same, made from the server's start (the default)", "served_warm"),
         ("projection rebuild (build_projection)", "rebuild"),
         ("  again, on its thread (project, waited for)", "project"),
         ("    the longest another thread waited meanwhile (1 ms sleeps)", "project_stall"),
@@ -396,6 +435,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'RSS with the store, projection and ranking':{width}}  {figures['rss']:>12,.0f} MiB")
     print(f"{'peak RSS':{width}}  {figures['peak']:>12,.0f} MiB")
     print(f"{'restart: the typed part kept on disk was of the store':{width}}  {figures['restart_kept']}")
+    for name, what in (("served_cold", "made when asked"), ("served_warm", "made from the start")):
+        if name in figures:
+            title = f"served, {what}: idle after / statuses"
+            print(f"{title:{width}}  {figures[f'{name}_idle']:>10,.1f} s / {figures[f'{name}_statuses']}")
     if "during_stale" in figures:
         print(
             f"components while rebuilding: stale={figures['during_stale']}; build still running at the end: "

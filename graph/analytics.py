@@ -40,6 +40,7 @@ from reformkg.graph.projection import (
     local_name,
     project,
     stale_for,
+    start_making,
 )
 from reformkg.graph.store import TYPED_PART_FILE, Store
 
@@ -105,6 +106,14 @@ def rank_agencies(store: Store, *, limit: int | None = None) -> dict[str, Any]:
     rows = ranking["agencies"][:limit] if limit else ranking["agencies"]
     stale = stale_for(generation, store, "ranking")
     return {**ranking, "agencies": [dict(row) for row in rows], **({"stale": stale} if stale else {})}
+
+
+def warm_ranking(store: Store) -> None:
+    """Start making the store's ranking on its own thread, as the first ``rank_agencies`` would, and return at once
+    (nothing when it is made or being made). The server calls it once it has started (``REFORMKG_WARM_RANKING``), so
+    the first visitor to the ranking does not wait for its read from nothing, which takes seconds on a large store.
+    From then on, writes also say what they may touch (``_make_ranking``), so the next ranking is brought up to date."""
+    start_making(store, "ranking", _make_ranking)
 
 
 def _as_of(proj: Projection, store: Store) -> dict[str, Any]:

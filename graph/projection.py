@@ -610,6 +610,17 @@ def kept(store: Store, what: str, make) -> tuple[int, Any]:
     return _builder(store, what, make).get(store.generation, stale_ok=_stale_ok.get())
 
 
+def start_making(store: Store, what: str, make) -> None:
+    """Start making ``make``'s result for the store as it is now (as ``kept`` would), unless it is made already or
+    being made; return at once. The server starts its ranking this way when it starts (``warm_ranking``)."""
+    builder = _builder(store, what, make)
+    generation = store.generation
+    with builder.changed:
+        if builder.latest is not None and builder.latest[0] == generation:
+            return
+    builder.want(generation)
+
+
 def _make_projection(store: Store) -> tuple[int, Projection]:
     built = _build(store)
     return built.generation, built

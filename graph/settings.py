@@ -56,6 +56,12 @@ class Settings(BaseSettings):
         description="Log a line per request (uvicorn's access log). Off by default: at hundreds of requests a second "
         "the log costs a noticeable share of each short request; a proxy in front usually keeps one.",
     )
+    warm_ranking: bool = Field(
+        True,
+        description="When the server starts on an on-disk store, make the agency ranking on a thread of low priority "
+        "before anyone asks for it (from the typed part kept beside the store when there is one), so the first visitor "
+        "to the ranking does not wait for its read from nothing (seconds on a large store).",
+    )
     ontology_dir: Path = Field(
         default_factory=ontology_dir,
         description="Folder of the ontology and SHACL shapes that `reformkg build` loads. Unset, the ontology "

@@ -93,3 +93,58 @@ def test_the_switch_interval_is_short_while_the_app_serves_and_restored_after():
         assert sys.getswitchinterval() == 0.005
     finally:
         sys.setswitchinterval(previous)
+
+
+def _preloaded() -> None:
+    """Wait for the app's start-up thread (imports, freeze, the ranking's start) to finish."""
+    import threading
+
+    for thread in threading.enumerate():
+        if thread.name == "reformkg-preload":
+            thread.join(60)
+
+
+def test_the_server_makes_the_ranking_once_started_on_a_disk_store(tmp_path):
+    """On an on-disk store, the server starts making the agency ranking once it has started, before anyone asks for
+    it (``REFORMKG_WARM_RANKING``): the first visitor to the ranking gets it at once, for the store as it is."""
+    import time
+
+    from reformkg.graph import projection
+    from reformkg.graph.store import OxigraphStore
+
+    store = OxigraphStore(tmp_path / "store")
+    try:
+        store.load_file(FIXTURES / "farms.ttl", graph="http://example.org/g")
+        with TestClient(create_app(Settings(store="unused"), store)) as client:
+            _preloaded()
+            builder = projection._builder(store, "ranking")
+            assert builder is not None  # started without any request for it
+            deadline = time.monotonic() + 60
+            while builder.latest is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            made = builder.latest
+            assert made is not None and made[0] == store.generation
+            answer = client.get("/analytics/agencies")
+            assert answer.status_code == 200 and "stale" not in answer.json()
+            assert builder.latest is made  # answered from the ranking made at start, not made again
+    finally:
+        store.close()
+
+
+def test_the_ranking_is_made_at_start_only_on_disk_and_when_the_setting_asks(tmp_path):
+    from reformkg.api.app import warmed
+    from reformkg.graph import projection
+    from reformkg.graph.store import OxigraphStore
+
+    memory, disk = OxigraphStore(), OxigraphStore(tmp_path / "store")
+    try:
+        assert warmed(Settings(store="unused"), disk) is disk
+        assert warmed(Settings(store="unused"), memory) is None  # starts empty: nothing to make ahead
+        assert warmed(Settings(store="unused", warm_ranking=False), disk) is None
+        with TestClient(create_app(Settings(store="unused", warm_ranking=False), disk)) as client:
+            assert client.get("/healthz").status_code == 200
+            _preloaded()
+            assert projection._builder(disk, "ranking") is None
+    finally:
+        memory.close()
+        disk.close()
