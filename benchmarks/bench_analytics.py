@@ -28,6 +28,8 @@ Printed, in milliseconds unless said otherwise:
   (``GET /analytics/agencies``), again after each 503 ("being built", after ``FIRST_WAIT`` seconds): how long until
   it has it, the statuses it got, and how long the server took to become idle. Once with
   ``REFORMKG_WARM_RANKING=false`` (the ranking is made when asked), once as by default (made from the server's start);
+- the rebuild with all of that beside it, the previous projection kept meanwhile (as the server keeps it): the longest
+  wait of a thread sleeping 1 ms again and again beside it, and the garbage collector's full passes meanwhile;
 - RSS: the process's resident memory after the projection is built (the store, the projection and the ranking, as
   in the server's main process), and its peak.
 
@@ -109,6 +111,37 @@ class Ticker(Sampler):
         """Put the longest wait (ms) and the count of long waits in ``figures`` as ``<name>_stall(s)``."""
         figures[f"{name}_stall"] = self.longest * 1000
         figures[f"{name}_stalls"] = self.long_waits
+
+
+class FullPasses:
+    """The garbage collector's full passes (generation 2) while a ``with`` block runs: how many, and how long each
+    held the interpreter lock (``durations``, ms). ``gc.collect()`` calls count too."""
+
+    def __init__(self):
+        self.durations: list[float] = []
+        self._started = 0.0
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if info["generation"] == 2:
+            if phase == "start":
+                self._started = time.perf_counter()
+            else:
+                self.durations.append(ms_since(self._started))
+
+    def __enter__(self):
+        import gc
+
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        import gc
+
+        gc.callbacks.remove(self._callback)
+
+    def record(self, figures: dict, name: str) -> None:
+        figures[f"{name}_full_passes"] = len(self.durations)
+        figures[f"{name}_full_pass_longest"] = max(self.durations, default=0.0)
 
 
 def host_cpu() -> list[int] | None:
@@ -283,22 +316,29 @@ def measure(store, runs: int, quick: bool = False) -> dict[str, float | str]:
     # needs it), and the components as the web layer asks for them (the previous projection's, marked stale)
     write(store, next(writes))
     rebuilt = threading.Event()
-    threading.Thread(target=lambda: (projection.project(store), rebuilt.set()), daemon=True).start()
-    while not projection.building(store) and not rebuilt.is_set():
-        time.sleep(0.001)
-    started = time.perf_counter()
-    render(ego_data(store, EGO, hops=2))
-    figures["ego_during"] = ms_since(started)
-    started = time.perf_counter()
-    with projection.stale_allowed():
-        during = components(store, typed=True, sample=0)
-    figures["components_during"] = ms_since(started)
-    figures["during_stale"] = str(during.get("stale"))
-    started = time.perf_counter()
-    rank_agencies(store)
-    figures["ranking_during"] = ms_since(started)
-    figures["during_still_building"] = "yes" if not rebuilt.is_set() else "no (it had finished)"
-    rebuilt.wait()
+    # (the sleep loop and the count of full passes run until the rebuild ends: the server keeps the previous
+    # projection, to answer from it meanwhile, so the collector's passes walk both)
+    with Ticker() as beside, FullPasses() as passes:
+        rebuild_started = time.perf_counter()
+        threading.Thread(target=lambda: (projection.project(store), rebuilt.set()), daemon=True).start()
+        while not projection.building(store) and not rebuilt.is_set():
+            time.sleep(0.001)
+        started = time.perf_counter()
+        render(ego_data(store, EGO, hops=2))
+        figures["ego_during"] = ms_since(started)
+        started = time.perf_counter()
+        with projection.stale_allowed():
+            during = components(store, typed=True, sample=0)
+        figures["components_during"] = ms_since(started)
+        figures["during_stale"] = str(during.get("stale"))
+        started = time.perf_counter()
+        rank_agencies(store)
+        figures["ranking_during"] = ms_since(started)
+        figures["during_still_building"] = "yes" if not rebuilt.is_set() else "no (it had finished)"
+        rebuilt.wait()
+        figures["rebuild_beside"] = ms_since(rebuild_started)
+    beside.record(figures, "rebuild_beside")
+    passes.record(figures, "rebuild_beside")
     figures["peak"] = peak_mb()
     return figures
 
@@ -414,6 +454,9 @@ def main(argv: list[str] | None = None) -> int:
         ("while it rebuilds: ego view", "ego_during"),
         ("while it rebuilds: components (web layer, stale)", "components_during"),
         ("while it rebuilds: ranking (cold, beside the build)", "ranking_during"),
+        ("the rebuild, with all the above beside it (waited for)", "rebuild_beside"),
+        ("  the longest another thread waited meanwhile (1 ms sleeps)", "rebuild_beside_stall"),
+        ("  the longest full pass of the garbage collector meanwhile", "rebuild_beside_full_pass_longest"),
     ]
     rows = [(title, figures[key]) for title, key in keys if key in figures]
     width = max(len(r[0]) for r in rows)
@@ -425,7 +468,14 @@ def main(argv: list[str] | None = None) -> int:
             f"{figures['count:projection-edges']:,} / {figures['count:projection-nodes']:,} / "
             f"{figures['count:projection-display-labels']:,}"
         )
-    for name, what in (("project", "projection on its thread"), ("ranking_nothing", "ranking from nothing")):
+    if "rebuild_beside_full_passes" in figures:
+        passes = figures["rebuild_beside_full_passes"]
+        print(f"{'full passes of the garbage collector during the rebuild':{width}}  {passes:>12,}")
+    for name, what in (
+        ("project", "projection on its thread"),
+        ("rebuild_beside", "the rebuild"),
+        ("ranking_nothing", "ranking from nothing"),
+    ):
         if f"{name}_stalls" in figures:
             title = f"{what}: waits of the 1 ms sleeps over {Ticker.LONG_WAIT * 1000:g} ms"
             print(f"{title:{width}}  {figures[f'{name}_stalls']:>12,}")

@@ -20,6 +20,8 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import csv
+import functools
+import gc
 import io
 import itertools
 import os
@@ -106,6 +108,73 @@ PLACE_OBJECT_PREDICATES = (
 TYPED_KINDS = frozenset({"agency", "reform", "measure", "place"})
 
 
+@functools.cache
+def graph_classes() -> tuple[type[nx.DiGraph], type[nx.Graph]]:
+    """The networkx classes a projection is made of: a ``DiGraph`` and the ``Graph`` of its undirected view, whose
+    views (``nodes``, ``edges``, ``degree``, ``succ`` …) are made at each use instead of kept on the graph. networkx
+    keeps each view on the graph it views (``functools.cached_property``), and the view refers back to the graph:
+    every graph was a reference cycle, which only a full pass of Python's garbage collector frees. With these, a
+    projection refers to itself nowhere, so the last reference to it going frees it, even once frozen out of the
+    collector's reach (``long_lived``). Made at the first call: networkx is imported only when a projection is."""
+    import networkx as nx
+
+    def uncached(cls: type) -> dict[str, property]:
+        views: dict[str, property] = {}
+        for klass in reversed(cls.__mro__):
+            for name, attr in vars(klass).items():
+                if isinstance(attr, functools.cached_property):
+                    views[name] = property(attr.func, doc=attr.__doc__)
+        return views
+
+    undirected = type("ProjectedUndirectedGraph", (nx.Graph,), {"__module__": __name__, **uncached(nx.Graph)})
+    directed = type(
+        "ProjectedGraph",
+        (nx.DiGraph,),
+        {"__module__": __name__, "to_undirected_class": lambda _self: undirected, **uncached(nx.DiGraph)},
+    )
+    return directed, undirected
+
+
+#: The collector's threshold for a full pass while a projection is made (Python's is 10 passes of the middle
+#: generation): so high that none runs until it is made.
+FULL_PASSES_HELD = 1 << 30
+_held = threading.Lock()
+_holding: dict[str, Any] = {"count": 0, "thresholds": None}
+
+
+@contextlib.contextmanager
+def long_lived() -> Iterator[None]:
+    """Hold the garbage collector's full passes while the block makes objects that will live long (a projection),
+    then collect once and freeze what is alive (``gc.freeze``); concurrent blocks hold them until the last one ends.
+
+    A full pass walks every object the collector tracks while it holds Python's interpreter lock, and every thread
+    (the server's event loop among them) waits meanwhile. A projection's adjacency is a dictionary per node, so at
+    50,000 farms a build ran several passes of seconds each, walking the new projection so far and the previous one
+    (which answers meanwhile). Held, the build runs none; the young generations are still collected as usual. Once
+    it is made, one full pass collects what became garbage meanwhile, and the freeze puts everything then alive out
+    of the collector's reach, so the passes that follow walk neither projection. A frozen object is still freed when
+    its last reference goes, and a projection has no reference cycle (``graph_classes``): a projection replaced or
+    dropped is freed as before. Only a cycle of objects alive at the freeze that becomes garbage later stays until
+    the process ends (a request in flight at that instant may leave one)."""
+    with _held:
+        if _holding["count"] == 0:
+            _holding["thresholds"] = gc.get_threshold()
+            young, middle, _full = _holding["thresholds"]
+            gc.set_threshold(young, middle, FULL_PASSES_HELD)
+        _holding["count"] += 1
+    try:
+        yield
+    finally:
+        with _held:
+            _holding["count"] -= 1
+            last = _holding["count"] == 0
+            if last:
+                gc.set_threshold(*_holding["thresholds"])
+        if last:
+            gc.collect()
+            gc.freeze()
+
+
 @dataclass
 class Projection:
     """A projected graph and what it was built from."""
@@ -182,11 +251,11 @@ class Projection:
 
     def dismantle(self) -> None:
         """Free this projection's graphs a part at a time (``DISMANTLE_PART`` entries per step), leaving them empty: for
-        a projection that nothing will read again. A networkx graph keeps views of itself that refer back to it
-        (``edges``, ``degree``), so a dropped projection is a reference cycle, freed only by a full pass of Python's
-        garbage collector; at 50,000 farms that pass walks and frees millions of objects in one go, holding the
-        interpreter lock while every request waits. Emptied step by step, each step frees a few thousand entries and
-        the lock is let go between steps."""
+        a projection that nothing will read again. Dropped whole, a projection of 50,000 farms is freed in one go:
+        millions of objects, while the interpreter lock is held and every request waits (and a graph of networkx's own
+        classes keeps views of itself that refer back to it, so it is a reference cycle that only a full pass of the
+        garbage collector frees; ``graph_classes`` keeps none, and the views of any other graph are dropped here).
+        Emptied step by step, each step frees a few thousand entries and the lock is let go between steps."""
         with self._lock:
             graphs = [g for g in (self._typed, self._undirected, self.graph) if g is not None]
             self._typed = self._undirected = None
@@ -221,9 +290,7 @@ class LocalProjection(Projection):
     BATCH = 2000
 
     def __init__(self, store: Store):
-        import networkx as nx
-
-        super().__init__(nx.DiGraph(), generation=store.generation)
+        super().__init__(graph_classes()[0](), generation=store.generation)
         self.store = store
         self._expanded: set[str] = set()
         self._degrees: dict[str, int] = {}
@@ -343,7 +410,6 @@ def humanise(name: str) -> str:
 
 def build_projection(store: Store) -> Projection:
     """Project the whole store into a typed DiGraph (two SPARQL queries; no caching)."""
-    import networkx as nx
 
     started = time.perf_counter()
     generation = store.generation
@@ -355,7 +421,7 @@ def build_projection(store: Store) -> Projection:
     intern = interned.setdefault
     types, zh, en = read_node_info(info, intern)
 
-    graph = nx.DiGraph()
+    graph = graph_classes()[0]()
     by_pair = edge_predicates(edges, intern)
     predicates = {p for preds in by_pair.values() for p in preds}
     predicate_labels = {p: en.get(p) or humanise(local_name(p)) for p in predicates}
@@ -556,7 +622,7 @@ class _Builder:
                     self.running = False
             del made
             # a projection no reader holds (none took it before, none can now) is freed a part at a time; one that a
-            # reader holds is left to the garbage collector
+            # reader holds is freed whole when the reader lets it go (it has no reference cycle: graph_classes)
             if isinstance(unused, Projection) and sys.getrefcount(unused) == 2:  # (this name, and the argument)
                 unused.dismantle()
             del unused
@@ -622,7 +688,8 @@ def start_making(store: Store, what: str, make) -> None:
 
 
 def _make_projection(store: Store) -> tuple[int, Projection]:
-    built = _build(store)
+    with long_lived():
+        built = _build(store)
     return built.generation, built
 
 

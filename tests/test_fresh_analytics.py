@@ -613,3 +613,86 @@ def test_table_reads_the_engines_csv_as_rows_reads_its_json():
         assert any("第一行\r\n第二行" in row["o"] for row in expected) and len(expected) == 4
     finally:
         store.close()
+
+
+def test_a_projection_is_freed_by_its_references_alone(seed_store):
+    """A projection refers to itself nowhere, whatever was asked of it (networkx's views of its graphs, the undirected
+    view, the typed part, what views derive from it): with the garbage collector off, it is freed when its last
+    reference goes. (So freezing it out of the collector's reach, ``long_lived``, never keeps it.)"""
+    import gc
+    import weakref
+
+    built = build_projection(seed_store)
+    g = built.graph
+    reform = next(n for n, kind in g.nodes(data="kind") if kind == "reform")
+    asked = (
+        list(g.edges(data=True))[:3],
+        g.degree(reform),
+        g.in_degree(reform),
+        list(g.succ[reform]),
+        list(g.pred[reform]),
+        built.undirected.degree(reform),
+        built.typed.number_of_edges(),
+        g.subgraph([reform]).number_of_nodes(),
+        built.label(reform, "zh"),
+        views._roles(seed_store, built),
+    )
+    assert asked[1] > 0 and asked[6] > 0 and asked[-1]
+    del asked, g
+    refs = [weakref.ref(x) for x in (built, built.graph, built.undirected, built.typed)]
+    gc.disable()
+    try:
+        del built
+        freed = [ref() is None for ref in refs]
+    finally:
+        gc.enable()
+    assert freed == [True, True, True, True]
+
+
+def test_a_projection_is_made_with_full_collections_held_then_frozen(monkeypatch):
+    """While a projection is made, the collector's full passes wait (each would walk every object it tracks, the
+    projection so far and the previous one, holding the interpreter lock); once it is made, its objects are frozen
+    out of the collector's reach. The collector's thresholds come back after, even when the making fails."""
+    import gc
+
+    store = OxigraphStore()
+    store.update("INSERT DATA { <urn:a> <urn:p> <urn:b> . <urn:b> <urn:p> <urn:c> }")
+    before = gc.get_threshold()
+    during: list[tuple[int, int, int]] = []
+
+    def build(store):
+        during.append(gc.get_threshold())
+        return build_projection(store)
+
+    monkeypatch.setattr(projection, "_build", build)
+    try:
+        built = projection.project(store)
+        assert during == [(before[0], before[1], projection.FULL_PASSES_HELD)]
+        assert gc.get_threshold() == before
+        adjacency = built.graph._succ["urn:a"]  # a dict of dicts: tracked by the collector, until frozen
+        assert gc.is_tracked(adjacency)
+        assert not any(o is adjacency for o in gc.get_objects())  # frozen: no pass walks it
+
+        def fails(store):
+            during.append(gc.get_threshold())
+            raise RuntimeError("the engine stopped")
+
+        monkeypatch.setattr(projection, "_build", fails)
+        store.update("INSERT DATA { <urn:c> <urn:p> <urn:d> }")
+        with pytest.raises(RuntimeError, match="the engine stopped"):
+            projection.project(store)
+        assert during[-1][2] == projection.FULL_PASSES_HELD
+        assert gc.get_threshold() == before
+    finally:
+        store.close()
+
+
+def test_full_collections_wait_until_the_last_of_concurrent_makings_ends():
+    import gc
+
+    before = gc.get_threshold()
+    with projection.long_lived():
+        with projection.long_lived():
+            assert gc.get_threshold()[2] == projection.FULL_PASSES_HELD
+        assert gc.get_threshold()[2] == projection.FULL_PASSES_HELD  # the outer one still makes
+    assert gc.get_threshold() == before
