@@ -108,6 +108,20 @@ PLACE_OBJECT_PREDICATES = (
 TYPED_KINDS = frozenset({"agency", "reform", "measure", "place"})
 
 
+class EdgeData(dict):
+    """The attributes of a projection's edges (``predicate``, ``label``): one read-only object for all the edges that
+    have the same ones. networkx makes a dictionary per edge: 1.1M of them at 50,000 farms, scattered over the heap,
+    and each full pass of the garbage collector visited every one. Shared, they are as many as the pairs of predicate
+    and label. ``dict(data)`` gives a copy that can be changed."""
+
+    __slots__ = ()
+
+    def _read_only(self, *_args, **_kwargs):
+        raise TypeError("a projection's edge attributes are shared by many edges and read-only: change a copy")
+
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _read_only
+
+
 @functools.cache
 def graph_classes() -> tuple[type[nx.DiGraph], type[nx.Graph]]:
     """The networkx classes a projection is made of: a ``DiGraph`` and the ``Graph`` of its undirected view, whose
@@ -427,9 +441,20 @@ def build_projection(store: Store) -> Projection:
     predicate_labels = {p: en.get(p) or humanise(local_name(p)) for p in predicates}
 
     untyped_places: set[str] = set()
+    # the edges go straight into networkx's tables (as ``add_edge`` puts them: a node's attributes, its successors and
+    # predecessors, made as it first appears), each with the one EdgeData of its predicate and label
+    shared: dict[tuple[str, str], EdgeData] = {}
+    nodes, succ, pred = graph._node, graph._succ, graph._pred
     for (s, o), preds in by_pair.items():
         label = " / ".join(predicate_labels[p] for p in preds) if len(preds) > 1 else predicate_labels[preds[0]]
-        graph.add_edge(s, o, predicate=preds[0], label=intern(label, label))
+        data = shared.get((preds[0], label))
+        if data is None:
+            data = shared[preds[0], label] = EdgeData(predicate=preds[0], label=label)
+        for n in (s, o):
+            if n not in nodes:
+                nodes[n], succ[n], pred[n] = {}, {}, {}
+        succ[s][o] = data
+        pred[o][s] = data
         for p in preds:
             if p in PLACE_OBJECT_PREDICATES:
                 untyped_places.add(o)

@@ -696,3 +696,29 @@ def test_full_collections_wait_until_the_last_of_concurrent_makings_ends():
             assert gc.get_threshold()[2] == projection.FULL_PASSES_HELD
         assert gc.get_threshold()[2] == projection.FULL_PASSES_HELD  # the outer one still makes
     assert gc.get_threshold() == before
+
+
+def test_the_projection_is_networkx_s_graph_of_its_edges_with_shared_read_only_edge_data(seed_store):
+    """``build_projection`` fills networkx's tables itself, each edge with the one ``EdgeData`` of its predicate and
+    label: the graph is the one ``add_edge`` makes of the same edges (nodes and neighbours in the same order, both
+    ways), and an edge's attributes cannot be changed in place."""
+    import networkx as nx
+
+    built = build_projection(seed_store)
+    g = built.graph
+    again = nx.DiGraph()  # add_edge in the order the build reads the pairs, each with the attributes it got
+    for s, o in projection.edge_predicates(projection.table(seed_store.query(queries.text("projection-edges")))):
+        again.add_edge(s, o, **g.edges[s, o])
+    assert list(g) == list(again) and g.number_of_edges() == again.number_of_edges() > 100
+    assert [(n, list(g.succ[n].items()), list(g.pred[n].items())) for n in g] == [
+        (n, list(again.succ[n].items()), list(again.pred[n].items())) for n in again
+    ]
+    datas = {id(data): data for _, _, data in g.edges(data=True)}
+    assert len(datas) == len({(d["predicate"], d["label"]) for d in datas.values()}) < g.number_of_edges() / 10
+    u, v, data = next(iter(g.edges(data=True)))
+    with pytest.raises(TypeError, match="read-only"):
+        g.edges[u, v]["label"] = "changed"
+    with pytest.raises(TypeError, match="read-only"):
+        data.update(label="changed")
+    assert dict(data) | {"label": "a copy"} == {"predicate": data["predicate"], "label": "a copy"}
+    assert g.in_degree(v) == len(g.pred[v]) and g.out_degree(u) == len(g.succ[u])
