@@ -424,7 +424,6 @@ def humanise(name: str) -> str:
 
 def build_projection(store: Store) -> Projection:
     """Project the whole store into a typed DiGraph (two SPARQL queries; no caching)."""
-
     started = time.perf_counter()
     generation = store.generation
     edges = table(store.query(queries.text("projection-edges")))
@@ -654,10 +653,14 @@ class _Builder:
             if done:
                 return
 
-    def get(self, generation: int, *, stale_ok: bool) -> tuple[int, Any]:
+    def made(self, generation: int) -> tuple[int, Any] | None:
+        """The latest result when it is of ``generation``, else None."""
         with self.changed:
-            if self.latest is not None and self.latest[0] == generation:
-                return self.latest
+            return self.latest if self.latest is not None and self.latest[0] == generation else None
+
+    def get(self, generation: int, *, stale_ok: bool) -> tuple[int, Any]:
+        if (made := self.made(generation)) is not None:
+            return made
         self.want(generation)
         deadline = time.monotonic() + FIRST_WAIT if stale_ok else None
         with self.changed:
@@ -706,10 +709,8 @@ def start_making(store: Store, what: str, make) -> None:
     being made; return at once. The server starts its ranking this way when it starts (``warm_ranking``)."""
     builder = _builder(store, what, make)
     generation = store.generation
-    with builder.changed:
-        if builder.latest is not None and builder.latest[0] == generation:
-            return
-    builder.want(generation)
+    if builder.made(generation) is None:
+        builder.want(generation)
 
 
 def _make_projection(store: Store) -> tuple[int, Projection]:
@@ -731,8 +732,8 @@ def project(store: Store) -> Projection:
 def current(store: Store) -> Projection | None:
     """The projection of the store as it is now when it is already built, else None: never builds, never waits."""
     builder = _builder(store, "projection")
-    latest = builder.latest if builder is not None else None
-    return latest[1] if latest is not None and latest[0] == store.generation else None
+    made = builder.made(store.generation) if builder is not None else None
+    return made[1] if made is not None else None
 
 
 def building(store: Store, what: str = "projection") -> bool:
