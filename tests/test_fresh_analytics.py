@@ -537,20 +537,19 @@ def test_bringing_the_typed_part_up_to_date_keeps_each_node_s_index_unless_a_nod
 
 def test_a_dismantled_projection_is_empty_and_freed_without_the_garbage_collector(seed_store):
     """``Projection.dismantle`` empties every graph of a projection (the whole graph, its undirected view, its typed
-    part) and breaks the cycles networkx's views of a graph make, so that the projection is freed by its references
-    alone, with the garbage collector off."""
+    part), and the projection is then freed by its references alone, with the garbage collector off. (That a graph of
+    networkx's own classes, whose views refer back to it, is freed too is the builder's test below.)"""
     import gc
     import weakref
 
     built = build_projection(seed_store)
     assert built.graph.number_of_edges() > 100
-    views = (built.graph.edges, built.graph.degree, built.undirected.degree, built.typed.edges)  # cached by networkx
+    views = (built.graph.edges, built.graph.degree, built.undirected.degree, built.typed.edges)  # asked before
     del views
     graph, typed = weakref.ref(built.graph), weakref.ref(built.typed)
     gc.disable()
     try:
         built.dismantle()
-        # (read without networkx's views, which would refer back to the graph again)
         left = (built.graph.number_of_nodes(), len(built.graph._succ) + len(built.graph._pred), typed() is None)
         del built
         freed = graph() is None
