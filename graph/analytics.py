@@ -17,7 +17,7 @@ import re
 import sys
 import weakref
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -411,7 +411,7 @@ class _Reader:
 
     def start(self, name: str, lines: re.Pattern[str], **bindings):
         """A future of the answer's lines of the form ``lines``: a list of their groups (a string when one)."""
-        return self.pool.submit(lambda: _findall(lines, queries.run(self.store, name, **bindings).serialize("tsv")))
+        return self.pool.submit(lambda: _findall(lines, queries.run(self.store, name, **bindings).pieces("tsv").take()))
 
 
 def _taken(job) -> list:
@@ -424,18 +424,24 @@ def _taken(job) -> list:
 FINDALL_CHUNK = 1 << 18
 
 
-def _findall(lines: re.Pattern[str], data: bytes, chunk: int = FINDALL_CHUNK) -> list:
-    """``lines.findall`` over an answer (UTF-8), a piece of about ``chunk`` bytes at a time, each ending at a line
-    break, decoded then searched: one call holds Python's interpreter lock throughout (the decoding of the reforms'
-    links at 50,000 farms alone took tens of milliseconds), and the server's requests wait for it, while between
-    pieces they go on. A piece starts just after a line break, where ``^`` matches, and never splits a character."""
+def _findall(lines: re.Pattern[str], answer: Iterable[bytes], chunk: int = FINDALL_CHUNK) -> list:
+    """``lines.findall`` over an answer (UTF-8, given in pieces: ``Pieces.take``), about ``chunk`` bytes at a time, each
+    part ending at a line break, decoded then searched: one call holds Python's interpreter lock throughout (the
+    decoding of the reforms' links at 50,000 farms alone took tens of milliseconds), and the server's requests wait
+    for it, while between parts they go on. A part starts just after a line break, where ``^`` matches, and never
+    splits a character."""
     found: list = []
-    start = 0
-    while start < len(data):
-        end = data.find(b"\n", start + chunk)
-        end = len(data) if end < 0 else end + 1
-        found += lines.findall(data[start:end].decode("utf-8"))
-        start = end
+    held: list[bytes] = []
+    size = 0
+    for piece in itertools.chain(answer, [b"\n"]):
+        held.append(piece)
+        size += len(piece)
+        if size < chunk and piece != b"\n":
+            continue
+        data = b"".join(held)
+        end = data.rfind(b"\n") + 1
+        found += lines.findall(data[:end].decode("utf-8"))
+        held, size = [data[end:]], len(data) - end
     return found
 
 

@@ -189,6 +189,27 @@ def long_lived() -> Iterator[None]:
             gc.freeze()
 
 
+def _track_late(steps: Iterable[None]) -> None:
+    """Run ``steps``, each of which makes the collector track some objects that will live long. While its full passes
+    are held (``long_lived``): one full pass first, over what is not frozen (the new objects, not yet tracked, cost it
+    nothing), then a young pass after each step, over what that step made tracked (the objects are then in the oldest
+    generation, which no pass walks while full passes are held), then a freeze (``gc.freeze``). So no pass ever walks
+    them all at once: one full pass over the tables of a projection at 50,000 farms held the interpreter lock for
+    0.7 to 1.5 s. An object that reached the oldest generation after the first of these passes and became garbage
+    before the freeze is frozen with the rest (as is any cycle alive at the freeze that becomes garbage later:
+    ``long_lived``). Outside ``long_lived``, only the steps run."""
+    with _held:
+        held = _holding["count"] > 0
+    if not held:
+        for _ in steps:
+            pass
+        return
+    gc.collect()
+    for _ in steps:
+        gc.collect(1)
+    gc.freeze()
+
+
 @dataclass
 class Projection:
     """A projected graph and what it was built from."""
@@ -423,69 +444,138 @@ def humanise(name: str) -> str:
 
 
 def build_projection(store: Store) -> Projection:
-    """Project the whole store into a typed DiGraph (two SPARQL queries; no caching)."""
+    """Project the whole store into a typed DiGraph (three SPARQL queries; no caching).
+
+    The edges' answer is read row by row straight into networkx's tables (as ``add_edge`` puts them: a node's
+    attributes, its successors and predecessors, made as it first appears; one edge per ordered pair, named by the
+    first of its predicates in order, as ``edge_predicates`` makes them), each IRI held once. Each edge first holds a
+    string, the key of its predicates (the collector does not track a dictionary of strings), then the one EdgeData
+    of that key's predicate and label (``_attach_edge_data``)."""
     started = time.perf_counter()
     generation = store.generation
-    edges = table(store.query(queries.text("projection-edges")))
-    info = table(store.query(queries.text("projection-nodes")))
-    display = table(store.query(queries.text("projection-display-labels")))
+    graph = graph_classes()[0]()
+    nodes, succ, pred = graph._node, graph._succ, graph._pred
+    # the graph's tables, empty, put out of the collector's reach: they will hold every node. The collector does not
+    # track an empty dictionary (nor one holding no container: a full pass stops tracking it), so a freeze would
+    # leave it out; each holds one empty dictionary until frozen.
+    for own in (nodes, succ, pred):
+        own[""] = {}
+    _track_late(())
+    for own in (nodes, succ, pred):
+        del own[""]
 
     interned: dict[str, str] = {}
     intern = interned.setdefault
-    types, zh, en = read_node_info(info, intern)
-
-    graph = graph_classes()[0]()
-    by_pair = edge_predicates(edges, intern)
-    predicates = {p for preds in by_pair.values() for p in preds}
-    predicate_labels = {p: en.get(p) or humanise(local_name(p)) for p in predicates}
-
+    types, zh, en = read_node_info(records(store.query(queries.text("projection-nodes"))), intern)
+    display = table(store.query(queries.text("projection-display-labels")))
+    kept: dict[str, str | None] = {}  # each predicate read: itself (interned), or None when no edge is made of it
+    several: dict[tuple[str, str], list[str]] = {}  # the pairs linked by more than one predicate: those predicates
     untyped_places: set[str] = set()
-    # the edges go straight into networkx's tables (as ``add_edge`` puts them: a node's attributes, its successors and
-    # predecessors, made as it first appears), each with the one EdgeData of its predicate and label
-    shared: dict[tuple[str, str], EdgeData] = {}
-    nodes, succ, pred = graph._node, graph._succ, graph._pred
-    for (s, o), preds in by_pair.items():
-        label = " / ".join(predicate_labels[p] for p in preds) if len(preds) > 1 else predicate_labels[preds[0]]
-        data = shared.get((preds[0], label))
-        if data is None:
-            data = shared[preds[0], label] = EdgeData(predicate=preds[0], label=label)
+    for s, p, o in records(store.query(queries.text("projection-edges")), ("s", "p", "o")):
+        if p not in kept:
+            kept[p] = None if p.startswith(SKIPPED_PREDICATE_PREFIXES) else intern(p, p)
+        p = kept[p]
+        if p is None:
+            continue
+        s, o = intern(s, s), intern(o, o)
         for n in (s, o):
             if n not in nodes:
                 nodes[n], succ[n], pred[n] = {}, {}, {}
-        succ[s][o] = data
-        pred[o][s] = data
-        for p in preds:
-            if p in PLACE_OBJECT_PREDICATES:
-                untyped_places.add(o)
-                if p == f"{SCHEMA}containedInPlace":
-                    untyped_places.add(s)
-    del by_pair
+        first = succ[s].get(o)
+        if first is None:
+            succ[s][o] = pred[o][s] = p
+        elif first != p:
+            preds = several.setdefault((s, o), [first])
+            if p not in preds:
+                preds.append(p)
+        if p in PLACE_OBJECT_PREDICATES:
+            untyped_places.add(o)
+            if p == f"{SCHEMA}containedInPlace":
+                untyped_places.add(s)
+    predicate_labels = {p: en.get(p) or humanise(local_name(p)) for p in kept.values() if p is not None}
+    keys = {p: p for p in predicate_labels}  # what an edge holds until its data is put in: its predicates, NUL-joined
+    for (s, o), preds in several.items():
+        preds.sort()
+        key = "\0".join(preds)  # (an IRI holds no NUL)
+        key = keys.setdefault(key, key)
+        succ[s][o] = pred[o][s] = key
+    del several
+
+    by_label: dict[tuple[str, str], EdgeData] = {}
+    shared: dict[str, EdgeData] = {}
+    for key in keys:
+        preds = key.split("\0")
+        label = " / ".join(predicate_labels[p] for p in preds)
+        shared[key] = by_label.get((preds[0], label)) or by_label.setdefault(
+            (preds[0], label), EdgeData(predicate=preds[0], label=label)
+        )
 
     for lang, made in display_labels(display).items():
         own = zh if lang == "zh" else en
         for node, label in made.items():
             own.setdefault(node, label)
+    del display
 
     for node, data in graph.nodes(data=True):
         describe_node(data, types.get(node), node in untyped_places, zh.get(node, ""), en.get(node, ""))
+    _attach_edge_data((succ, pred), shared)
     return Projection(graph, predicate_labels, generation=generation, seconds=time.perf_counter() - started)
+
+
+#: How many nodes' successors (or predecessors) one step of ``_attach_edge_data`` gives their edge data.
+ATTACH_PART = 1 << 13
+
+
+def _attach_edge_data(tables: tuple[dict, ...], shared: dict[str, EdgeData]) -> None:
+    """Put in each entry of the adjacency ``tables`` (node -> neighbour -> the key of its edge's data) the edge data
+    of that key, ``ATTACH_PART`` nodes a step. A dictionary holding only strings is not tracked by the collector; one
+    holding an EdgeData is, from then on. So the tables are tracked only from here, and while the collector's full
+    passes are held (``long_lived``) they are put out of its reach as they are (``_track_late``)."""
+
+    def steps() -> Iterator[None]:
+        for adjacency in tables:
+            rows = iter(adjacency.values())
+            while part := list(itertools.islice(rows, ATTACH_PART)):
+                for row in part:
+                    for neighbour, key in row.items():
+                        row[neighbour] = shared[key]
+                yield
+
+    _track_late(steps())
 
 
 #: Predicates no edge is made of, by namespace (shape and OWL axioms), beside those ``projection-edges`` leaves out.
 SKIPPED_PREDICATE_PREFIXES = ("http://www.w3.org/ns/shacl#", "http://www.w3.org/2002/07/owl#")
 
 
+#: How many bytes of an answer ``records`` reads at a time.
+READ_BUFFER = 1 << 16
+
+
 def table(result) -> list[dict[str, str]]:
-    """A SELECT's rows as dicts of strings, unbound as "": written by the engine as CSV and read by Python's csv
-    module, 2-4 times faster on a large answer than ``QueryResult.rows()``, which makes a Python term per value. The
-    answer is decoded as the reader goes, a few kilobytes at a time: decoded whole, then copied into a ``StringIO``,
-    a large answer held the interpreter lock for two long stretches while the server's requests waited."""
-    reader = csv.reader(io.TextIOWrapper(io.BytesIO(result.serialize("csv")), encoding="utf-8", newline=""))
+    """A SELECT's rows as dicts of strings, unbound as "" (``records``, kept in a list)."""
+    return list(records(result))
+
+
+def records(result, columns: tuple[str, ...] | None = None) -> Iterator:
+    """A SELECT's rows, one at a time, as dicts of strings, unbound as "", or, given ``columns``, as lists of those
+    columns' values in that order: written by the engine as CSV and read by Python's csv module, 2-4 times faster on a
+    large answer than ``QueryResult.rows()``, which makes a Python term per value. The answer is decoded as the reader
+    goes, a few kilobytes at a time, from the pieces the engine wrote it in (``Pieces``): decoded whole, then copied
+    into a ``StringIO``, a large answer held the interpreter lock for two long stretches while the server's requests
+    waited. Read row by row, a large answer is never held as a million dictionaries."""
+    answer = io.BufferedReader(result.pieces("csv"), READ_BUFFER)
+    reader = csv.reader(io.TextIOWrapper(answer, encoding="utf-8", newline=""))
     header = next(reader, [])
-    return [dict(zip(header, row, strict=True)) for row in reader]
+    if columns is None:
+        return (dict(zip(header, row, strict=True)) for row in reader)
+    if tuple(header) == columns:
+        return reader
+    at = [header.index(c) for c in columns]
+    return ([row[i] for i in at] for row in reader)
 
 
-def read_node_info(rows: list[dict], intern=None) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+def read_node_info(rows: Iterable[dict], intern=None) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     """The rows of ``projection-nodes`` as (most specific class, zh label, en label) by IRI: the first zh label, the
     first en or plain one."""
     intern = intern or {}.setdefault
@@ -493,7 +583,7 @@ def read_node_info(rows: list[dict], intern=None) -> tuple[dict[str, str], dict[
     zh: dict[str, str] = {}
     en: dict[str, str] = {}
     for row in rows:
-        s, key, value = row["s"], row["key"], row["value"]
+        s, key, value = intern(row["s"], row["s"]), row["key"], row["value"]
         if key == "type":
             best = types.get(s)
             if best is None or class_rank(value) < class_rank(best):

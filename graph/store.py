@@ -298,15 +298,67 @@ class QueryResult:
             raise StoreError(f"a {self.kind} result has no solutions")
         return self._payload
 
-    def serialize(self, fmt: str) -> bytes:
-        """The result in a SPARQL results format (json, xml, csv, tsv) or an RDF format (ttl, nt, jsonld, xml)."""
+    def serialize(self, fmt: str, output: IO[bytes] | None = None) -> bytes | None:
+        """The result in a SPARQL results format (json, xml, csv, tsv) or an RDF format (ttl, nt, jsonld, xml): as
+        bytes, or written to ``output`` (then None). For a large answer, write it to ``Pieces`` (``pieces``)."""
         if self.kind == "graph":
             if fmt not in GRAPH_RESULT_FORMATS:
                 raise StoreError(f"a graph result cannot be written as {fmt!r}")
-            return ox.serialize(self._payload, format=GRAPH_RESULT_FORMATS[fmt])
+            return ox.serialize(self._payload, output, format=GRAPH_RESULT_FORMATS[fmt])
         if fmt not in RESULT_FORMATS:
             raise StoreError(f"a {self.kind} result cannot be written as {fmt!r}")
-        return self._payload.serialize(format=RESULT_FORMATS[fmt])
+        return self._payload.serialize(output, format=RESULT_FORMATS[fmt])
+
+    def pieces(self, fmt: str) -> Pieces:
+        """The result written as ``serialize`` writes it, kept in the pieces the engine writes (``Pieces``)."""
+        written = Pieces()
+        self.serialize(fmt, written)
+        return written
+
+
+class Pieces(io.RawIOBase):
+    """Bytes kept in the pieces they are written in, then read back in order (as a binary file, or piece by piece with
+    ``take``), each piece let go once read.
+
+    Given a file, the engine writes an answer in pieces of 8 KiB, taking Python's interpreter lock for each one. Asked
+    for bytes, it makes one object of the whole answer while it holds the lock, and every other thread (the server's
+    requests) waits meanwhile: about 200 ms for the 150 MB of the projection's edges at 50,000 farms."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pieces: collections.deque[bytes] = collections.deque()
+        self._at = 0  # how much of the first piece has been read
+
+    def writable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:  # type: ignore[override]
+        self._pieces.append(bytes(data))
+        return len(data)
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        while self._pieces:
+            piece = self._pieces[0]
+            n = min(len(buffer), len(piece) - self._at)
+            if n <= 0:
+                self._pieces.popleft()
+                self._at = 0
+                continue
+            buffer[:n] = memoryview(piece)[self._at : self._at + n]
+            self._at += n
+            return n
+        return 0
+
+    def take(self) -> Iterator[bytes]:
+        """The pieces not yet read, in order, each let go as it is given."""
+        if self._at and self._pieces:
+            self._pieces[0] = self._pieces[0][self._at :]
+            self._at = 0
+        while self._pieces:
+            yield self._pieces.popleft()
 
 
 class _ProgressReader(io.RawIOBase):
