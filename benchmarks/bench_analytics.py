@@ -31,7 +31,9 @@ Printed, in milliseconds unless said otherwise:
 - the rebuild with all of that beside it, the previous projection kept meanwhile (as the server keeps it): the longest
   wait of a thread sleeping 1 ms again and again beside it, and the garbage collector's full passes meanwhile;
 - RSS: the process's resident memory after the projection is built (the store, the projection and the ranking, as
-  in the server's main process), and its peak.
+  in the server's main process), and its peak;
+- the objects that the freezes of the process (``gc.freeze``: at start as the server's, and as each projection is
+  made) kept though they were garbage, found by a full pass once everything is unfrozen, at the end.
 
 The process is set up as the server's: Python's switch interval is the app's (``SWITCH_INTERVAL_SECONDS``), and the
 modules the server imports once it has started (``PRELOADED``: networkx, pyvis) are imported before anything is
@@ -340,7 +342,20 @@ def measure(store, runs: int, quick: bool = False) -> dict[str, float | str]:
     beside.record(figures, "rebuild_beside")
     passes.record(figures, "rebuild_beside")
     figures["peak"] = peak_mb()
+    figures["frozen_garbage"] = frozen_garbage()
     return figures
+
+
+def frozen_garbage() -> int:
+    """How many objects the freezes of this process kept though they were garbage (``gc.freeze`` keeps a cycle that
+    was alive when frozen, or that became garbage between the last full pass and the freeze): found by a full pass
+    once everything is unfrozen, after one that collected what was garbage and not frozen. Leaves the process
+    unfrozen, so it comes last."""
+    import gc
+
+    gc.collect()
+    gc.unfreeze()
+    return gc.collect()
 
 
 def served_ranking(path: Path, logs: Path, figures: dict, warm: bool) -> None:
@@ -482,6 +497,9 @@ def main(argv: list[str] | None = None) -> int:
     if "ranking_nothing_steal" in figures:
         steal = figures["ranking_nothing_steal"]
         print(f"{'CPU taken by the host during the ranking from nothing':{width}}  {steal:>12,.0f} %")
+    if "frozen_garbage" in figures:
+        title = "objects the freezes kept though garbage (found unfrozen)"
+        print(f"{title:{width}}  {figures['frozen_garbage']:>12,}")
     print(f"{'RSS with the store, projection and ranking':{width}}  {figures['rss']:>12,.0f} MiB")
     print(f"{'peak RSS':{width}}  {figures['peak']:>12,.0f} MiB")
     print(f"{'restart: the typed part kept on disk was of the store':{width}}  {figures['restart_kept']}")

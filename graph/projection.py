@@ -280,8 +280,8 @@ class Projection:
         """The agency-reform-measure-place projection: only nodes of those kinds, and the edges among them."""
         with self._lock:
             if self._typed is None:
-                keep = [n for n, kind in self.graph.nodes(data="kind") if kind in TYPED_KINDS]
-                self._typed = self.graph.subgraph(keep).copy()
+                with long_lived():
+                    self._typed = typed_part(self.graph)
             return self._typed
 
     def dismantle(self) -> None:
@@ -520,6 +520,36 @@ def build_projection(store: Store) -> Projection:
         describe_node(data, types.get(node), node in untyped_places, zh.get(node, ""), en.get(node, ""))
     _attach_edge_data((succ, pred), shared)
     return Projection(graph, predicate_labels, generation=generation, seconds=time.perf_counter() - started)
+
+
+def typed_part(graph: nx.DiGraph) -> nx.DiGraph:
+    """The graph of the nodes of ``TYPED_KINDS`` and the edges among them: ``graph.subgraph(those).copy()`` (the same
+    nodes, neighbours and attributes in the same order), but each edge holds the same edge data as in ``graph``
+    (networkx's copy makes a dictionary per edge), and its tables are put out of the collector's reach as they are
+    made (``_track_late``), as a projection's are."""
+    typed = graph_classes()[0]()
+    nodes, succ, pred = typed._node, typed._succ, typed._pred
+    for own in (nodes, succ, pred):  # (as in build_projection)
+        own[""] = {}
+    _track_late(())
+    for own in (nodes, succ, pred):
+        del own[""]
+    keep = {n: None for n, kind in graph.nodes(data="kind") if kind in TYPED_KINDS}
+    for n in keep:
+        nodes[n], succ[n], pred[n] = dict(graph._node[n]), {}, {}
+
+    def steps() -> Iterator[None]:
+        sources = iter(keep)
+        while part := list(itertools.islice(sources, ATTACH_PART)):
+            for u in part:
+                out = succ[u]
+                for v, data in graph._succ[u].items():
+                    if v in keep:
+                        out[v] = pred[v][u] = data
+            yield
+
+    _track_late(steps())
+    return typed
 
 
 #: How many nodes' successors (or predecessors) one step of ``_attach_edge_data`` gives their edge data.

@@ -758,6 +758,25 @@ def test_no_pass_of_the_collector_walks_the_tables_of_a_projection_being_made(se
     assert outer <= walked[first_full][1] and not any(outer & ids for _, ids in walked[first_full + 1 :])
 
 
+def test_the_typed_part_is_networkx_s_copy_of_the_subgraph_sharing_the_edge_data(seed_store):
+    """``Projection.typed`` is ``graph.subgraph(typed nodes).copy()`` (nodes, neighbours both ways, attributes), its
+    nodes in the projection's order (networkx's copy takes them in the order of a set), whose edges hold the
+    projection's own edge data, its tables frozen once made."""
+    import gc
+
+    built = build_projection(seed_store)
+    g, typed = built.graph, built.typed
+    keep = [n for n, kind in g.nodes(data="kind") if kind in projection.TYPED_KINDS]
+    copied = g.subgraph(keep).copy()
+    assert list(typed) == keep and 100 < len(keep) < len(g)
+    assert dict(typed.nodes(data=True)) == dict(copied.nodes(data=True))
+    assert {n: (typed.succ[n], typed.pred[n]) for n in typed} == {n: (copied.succ[n], copied.pred[n]) for n in copied}
+    assert typed.number_of_edges() == copied.number_of_edges() > 100
+    assert all(data is g._succ[u][v] for u, v, data in typed.edges(data=True))
+    tables = {id(t) for n in typed for t in (typed._succ[n], typed._pred[n]) if t}
+    assert tables and not any(id(o) in tables for o in gc.get_objects())
+
+
 def test_full_collections_wait_until_the_last_of_concurrent_makings_ends():
     import gc
 
