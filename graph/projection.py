@@ -552,7 +552,8 @@ def typed_part(graph: nx.DiGraph) -> nx.DiGraph:
     return typed
 
 
-#: How many nodes' successors (or predecessors) one step of ``_attach_edge_data`` gives their edge data.
+#: How many nodes' successors (or predecessors) one step of ``_attach_edge_data`` (or ``typed_part``) gives their edge
+#: data.
 ATTACH_PART = 1 << 13
 
 

@@ -322,7 +322,8 @@ class Pieces(io.RawIOBase):
 
     Given a file, the engine writes an answer in pieces of 8 KiB, taking Python's interpreter lock for each one. Asked
     for bytes, it makes one object of the whole answer while it holds the lock, and every other thread (the server's
-    requests) waits meanwhile: about 200 ms for the 150 MB of the projection's edges at 50,000 farms."""
+    requests) waits meanwhile: 56 to 79 ms for the 56 MB of the projection's nodes at 50,000 farms, 204 ms once as
+    its edges' answer was handed over."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -340,6 +341,8 @@ class Pieces(io.RawIOBase):
         return len(data)
 
     def readinto(self, buffer) -> int:  # type: ignore[override]
+        if not len(buffer):
+            return 0
         while self._pieces:
             piece = self._pieces[0]
             n = min(len(buffer), len(piece) - self._at)

@@ -219,6 +219,8 @@ def test_pieces_give_back_what_was_written_in_order(size):
     got = partly.readinto(head)
     assert 0 < got <= 10 and bytes(head[:got]) + b"".join(partly.take()) == data
     assert partly.readinto(bytearray(4)) == 0 and list(partly.take()) == []
+    empty = _written(text, size)
+    assert empty.readinto(bytearray(0)) == 0 and b"".join(empty.take()) == data  # an empty buffer reads nothing
 
 
 def test_release_and_positions_go_a_part_at_a_time(monkeypatch):
