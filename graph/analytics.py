@@ -788,9 +788,10 @@ def components(store: Store, *, typed: bool = False, sample: int = 10) -> dict[s
 
     proj = project(store)
     graph = proj.typed if typed else proj.graph
-    found = sorted(nx.weakly_connected_components(graph), key=lambda c: (-len(c), min(c)))
+    found = [(members, _least(members, max(sample, 1))) for members in nx.weakly_connected_components(graph)]
+    found.sort(key=lambda c: (-len(c[0]), c[1][0]))
     result = []
-    for members in found:
+    for members, least in found:
         kinds: dict[str, int] = defaultdict(int)
         for n in members:
             kinds[graph.nodes[n]["kind"]] += 1
@@ -798,7 +799,7 @@ def components(store: Store, *, typed: bool = False, sample: int = 10) -> dict[s
             {
                 "size": len(members),
                 "kinds": dict(sorted(kinds.items())),
-                "sample": [node_info(proj, n) for n in sorted(members)[:sample]],
+                "sample": [node_info(proj, n) for n in least[:sample]],
             }
         )
     return {
@@ -807,6 +808,16 @@ def components(store: Store, *, typed: bool = False, sample: int = 10) -> dict[s
         "components": result,
         **_as_of(proj, store),
     }
+
+
+def _least(members: Iterable[str], n: int) -> list[str]:
+    """The ``n`` least of ``members``, in order, sorted ``PART`` at a time: ``sorted`` (or ``min``) over a component
+    of 300,000 IRIs holds Python's interpreter lock for 0.6 s (or 0.1 s) in one call, and the server's requests wait;
+    between parts they go on."""
+    least: list[str] = []
+    for part in _parts(list(members)):
+        least = sorted(least + part)[:n]
+    return least
 
 
 # -- places ----------------------------------------------------------------------------------------------------------

@@ -235,6 +235,27 @@ def test_release_and_positions_go_a_part_at_a_time(monkeypatch):
         assert items == []
 
 
+def test_least_and_components_take_their_order_a_part_at_a_time(monkeypatch, seed_store):
+    """``_least`` gives what ``sorted(…)[:n]`` gives, ``PART`` items at a time, for any length around a multiple of it;
+    the components (largest first, then by least member) and their samples are those of whole sorts."""
+    import networkx as nx
+
+    monkeypatch.setattr(analytics, "PART", 3)
+    for size in (1, 2, 3, 4, 6, 7, 10):
+        members = {f"urn:m{(i * 7) % size:02d}-{i}" for i in range(size)}
+        for n in (1, 2, 5, 12):
+            assert analytics._least(members, n) == sorted(members)[:n]
+    for typed in (False, True):
+        proj = projection.project(seed_store)
+        graph = proj.typed if typed else proj.graph
+        found = sorted(nx.weakly_connected_components(graph), key=lambda c: (-len(c), min(c)))
+        for sample in (0, 1, 4):
+            got = analytics.components(seed_store, typed=typed, sample=sample)["components"]
+            assert [c["size"] for c in got] == [len(c) for c in found]
+            assert [[n["iri"] for n in c["sample"]] for c in got] == [sorted(c)[:sample] for c in found]
+    assert len(found) > 1  # (the typed part has several components)
+
+
 def test_local_projection_reads_only_what_it_is_asked_for(seed_store):
     local = LocalProjection(seed_store)
     local.expand([f"{ID}place/haikou-forest-farm"])
