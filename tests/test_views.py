@@ -83,6 +83,12 @@ def test_ego_errors(client):
     assert unknown.status_code == 404 and "atlantis" in unknown.json()["detail"]
     for hops in (0, 4):
         assert client.get("/graph/ego", params={"iri": KUNMING, "hops": hops}).status_code == 422
+    # a kind no view draws, or a predicate that is not an absolute IRI, is named in a 422 (it would match nothing)
+    for name, value in (("kind", "places"), ("kind", "5"), ("predicate", "containedInPlace"), ("predicate", "5")):
+        wrong = client.get("/graph/ego", params={"iri": KUNMING, name: ["place", value] if name == "kind" else value})
+        assert wrong.status_code == 422 and [name] == [e["loc"][1] for e in wrong.json()["detail"]]
+    fine = {"kind": ["place", "agency"], "predicate": "https://schema.org/containedInPlace"}
+    assert client.get("/graph/ego", params={"iri": KUNMING, **fine}).status_code == 200
 
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")

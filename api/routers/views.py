@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
+from pydantic import StringConstraints
 
 from reformkg.api import i18n
 from reformkg.api.deps import StoreDep
@@ -18,6 +19,12 @@ from reformkg.graph.projection import stale_allowed
 from reformkg.graph.resolve import resolve
 
 router = APIRouter(prefix="/graph", tags=["views"])
+
+
+#: The kinds of entity a view draws (``views.KIND_STYLES``), which the ego view can keep.
+NodeKind = StrEnum("NodeKind", {kind: kind for kind in views.KIND_STYLES})
+#: An absolute IRI: a scheme, a colon, then no space.
+ABSOLUTE_IRI = r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+$"
 
 
 class Lang(StrEnum):
@@ -76,10 +83,13 @@ def ego(
     ],
     hops: Annotated[int, Query(ge=1, le=3, description="How many links away to go (1 to 3)")] = 1,
     kind: Annotated[
-        list[str] | None,
-        Query(description="Show only neighbours of these kinds: " + ", ".join(views.KIND_STYLES)),
+        list[NodeKind] | None,
+        Query(description="Show only neighbours of these kinds (another word: 422)"),
     ] = None,
-    predicate: Annotated[list[str] | None, Query(description="Follow only links with these predicate IRIs")] = None,
+    predicate: Annotated[
+        list[Annotated[str, StringConstraints(pattern=ABSOLUTE_IRI)]] | None,
+        Query(description="Follow only links with these predicate IRIs (absolute; anything else: 422)"),
+    ] = None,
     provenance: Provenance = False,
     observations: Observations = False,
     lang: LangQuery = None,
@@ -89,8 +99,9 @@ def ego(
     422; a name that fits nothing: 404; one that fits several: 400. Read by SPARQL around the entity: it never
     waits for the whole projection."""
     centre = resolve(store, iri)
+    kinds = [k.value for k in kind] if kind is not None else None
     view = views.ego_data(
-        store, centre, hops=hops, kinds=kind, predicates=predicate, provenance=provenance, observations=observations
+        store, centre, hops=hops, kinds=kinds, predicates=predicate, provenance=provenance, observations=observations
     )
     return _page(request, view)
 
