@@ -453,16 +453,8 @@ def build_projection(store: Store) -> Projection:
     of that key's predicate and label (``_attach_edge_data``)."""
     started = time.perf_counter()
     generation = store.generation
-    graph = graph_classes()[0]()
+    graph = _new_graph()
     nodes, succ, pred = graph._node, graph._succ, graph._pred
-    # the graph's tables, empty, put out of the collector's reach: they will hold every node. The collector does not
-    # track an empty dictionary (nor one holding no container: a full pass stops tracking it), so a freeze would
-    # leave it out; each holds one empty dictionary until frozen.
-    for own in (nodes, succ, pred):
-        own[""] = {}
-    _track_late(())
-    for own in (nodes, succ, pred):
-        del own[""]
 
     interned: dict[str, str] = {}
     intern = interned.setdefault
@@ -522,18 +514,28 @@ def build_projection(store: Store) -> Projection:
     return Projection(graph, predicate_labels, generation=generation, seconds=time.perf_counter() - started)
 
 
+def _new_graph() -> nx.DiGraph:
+    """An empty graph of a projection's class whose tables (nodes, successors, predecessors), which will hold every
+    node, are put out of the collector's reach (``_track_late``). The collector does not track an empty dictionary
+    (nor one holding no container: a full pass stops tracking it), so a freeze would leave it out: each table holds
+    one empty dictionary until frozen."""
+    graph = graph_classes()[0]()
+    tables = (graph._node, graph._succ, graph._pred)
+    for own in tables:
+        own[""] = {}
+    _track_late(())
+    for own in tables:
+        del own[""]
+    return graph
+
+
 def typed_part(graph: nx.DiGraph) -> nx.DiGraph:
     """The graph of the nodes of ``TYPED_KINDS`` and the edges among them: ``graph.subgraph(those).copy()`` (the same
     nodes, neighbours and attributes in the same order), but each edge holds the same edge data as in ``graph``
     (networkx's copy makes a dictionary per edge), and its tables are put out of the collector's reach as they are
     made (``_track_late``), as a projection's are."""
-    typed = graph_classes()[0]()
+    typed = _new_graph()
     nodes, succ, pred = typed._node, typed._succ, typed._pred
-    for own in (nodes, succ, pred):  # (as in build_projection)
-        own[""] = {}
-    _track_late(())
-    for own in (nodes, succ, pred):
-        del own[""]
     keep = {n: None for n, kind in graph.nodes(data="kind") if kind in TYPED_KINDS}
     for n in keep:
         nodes[n], succ[n], pred[n] = dict(graph._node[n]), {}, {}
