@@ -433,16 +433,15 @@ def _findall(lines: re.Pattern[str], answer: Iterable[bytes], chunk: int = FINDA
     found: list = []
     held: list[bytes] = []
     size = 0
-    for piece in itertools.chain(answer, [b"\n"]):
+    for piece in answer:
         held.append(piece)
         size += len(piece)
-        if size < chunk and piece != b"\n":
-            continue
-        data = b"".join(held)
-        end = data.rfind(b"\n") + 1
-        found += lines.findall(data[:end].decode("utf-8"))
-        held, size = [data[end:]], len(data) - end
-    return found
+        if size >= chunk:
+            data = b"".join(held)
+            end = data.rfind(b"\n") + 1
+            found += lines.findall(data[:end].decode("utf-8"))
+            held, size = [data[end:]], len(data) - end
+    return found + lines.findall(b"".join(held).decode("utf-8"))
 
 
 def _batches(iris: list[str]) -> list[list[str]]:

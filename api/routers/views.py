@@ -13,7 +13,7 @@ from pydantic import StringConstraints
 
 from reformkg.api import i18n
 from reformkg.api.deps import StoreDep
-from reformkg.api.routers.ui import error_response, render
+from reformkg.api.routers.ui import IRI_PATTERN, error_response, render
 from reformkg.graph import views
 from reformkg.graph.projection import stale_allowed
 from reformkg.graph.resolve import resolve
@@ -23,8 +23,6 @@ router = APIRouter(prefix="/graph", tags=["views"])
 
 #: The kinds of entity a view draws (``views.KIND_STYLES``), which the ego view can keep.
 NodeKind = StrEnum("NodeKind", {kind: kind for kind in views.KIND_STYLES})
-#: An absolute IRI: a scheme, a colon, then no space.
-ABSOLUTE_IRI = r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+$"
 
 
 class Lang(StrEnum):
@@ -87,7 +85,7 @@ def ego(
         Query(description="Show only neighbours of these kinds (another word: 422)"),
     ] = None,
     predicate: Annotated[
-        list[Annotated[str, StringConstraints(pattern=ABSOLUTE_IRI)]] | None,
+        list[Annotated[str, StringConstraints(pattern=IRI_PATTERN)]] | None,
         Query(description="Follow only links with these predicate IRIs (absolute; anything else: 422)"),
     ] = None,
     provenance: Provenance = False,
