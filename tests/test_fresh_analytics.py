@@ -811,6 +811,46 @@ def test_full_collections_wait_until_the_last_of_concurrent_makings_ends():
     assert gc.get_threshold() == before
 
 
+#: The projection's edges as SPARQL's filters say what they are (``projection-edges`` has the engine test no term, its
+#: reader telling IRIs from the answer, and has the predicates it knows written as numbers).
+EDGES_BY_FILTER = """
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?s ?p ?o WHERE {
+  ?s ?p ?o . FILTER(isIRI(?o) && isIRI(?s))
+  FILTER(?p NOT IN (rdf:type, rdfs:isDefinedBy, rdfs:subClassOf, rdfs:subPropertyOf, rdfs:domain, rdfs:range,
+                    rdfs:seeAlso, dcterms:license))
+}"""
+
+
+def test_the_projection_s_edges_are_the_links_between_iris_whatever_their_predicates():
+    """Blank nodes, literals (one holding a tab and a line break, one that reads as an IRI), SHACL and OWL links, listed
+    and unlisted predicates: ``build_projection`` makes the edges the filters make, each named by its predicate."""
+    store = OxigraphStore()
+    more = '<urn:t:a1> rdfs:comment "a\\tb\\nc", "urn:t:a2" . <urn:t:a2> dcterms:isPartOf <urn:t:a1> .'
+    store.oxigraph.load((EDGE_CASES + more).encode(), format=ox.RdfFormat.TURTLE)
+    built = build_projection(store).graph
+    pairs = projection.edge_predicates(projection.table(store.query(EDGES_BY_FILTER)))
+    assert sorted((s, o, data["predicate"]) for s, o, data in built.edges(data=True)) == sorted(
+        (s, o, preds[0]) for (s, o), preds in pairs.items()
+    )
+    assert {p for preds in pairs.values() for p in preds} & set(projection.NUMBERED_PREDICATES)
+    assert {p for preds in pairs.values() for p in preds} - set(projection.NUMBERED_PREDICATES)  # rko:near, …
+    assert ("urn:t:a2", "urn:t:a1") in pairs and ("urn:t:a1", "urn:t:a2") not in pairs  # not from the literal
+
+
+def test_the_numbered_predicates_are_predicates_edges_are_made_of():
+    """A number stands for a predicate that makes an edge: none is listed twice, in a skipped namespace, or among
+    those the links queries leave out."""
+    listed = projection.NUMBERED_PREDICATES
+    assert len(set(listed)) == len(listed) > 20
+    assert not [p for p in listed if p.startswith(projection.SKIPPED_PREDICATE_PREFIXES)]
+    left_out = re.search(r"NOT IN \(([^)]*)\)", queries.text("projection-edges")).group(1)
+    assert not [p for p in listed if p.rsplit("#", 1)[-1].rsplit("/", 1)[-1] + "," in left_out.replace(")", ",")]
+    assert projection.NUMBERED_MARK in queries.text("projection-edges")
+    assert "COALESCE(?k, ?p) AS ?q" in queries.text("projection-edges")
+
+
 def test_the_projection_is_networkx_s_graph_of_its_edges_with_shared_read_only_edge_data(seed_store):
     """``build_projection`` fills networkx's tables itself, each edge with the one ``EdgeData`` of its predicate and
     label: the graph is the one ``add_edge`` makes of the same edges (nodes and neighbours in the same order, both
@@ -820,7 +860,7 @@ def test_the_projection_is_networkx_s_graph_of_its_edges_with_shared_read_only_e
     built = build_projection(seed_store)
     g = built.graph
     again = nx.DiGraph()  # add_edge in the order of the pairs, each named by its first predicate, labelled by all
-    pairs = projection.edge_predicates(projection.table(seed_store.query(queries.text("projection-edges"))))
+    pairs = projection.edge_predicates(projection.table(seed_store.query(EDGES_BY_FILTER)))
     for (s, o), preds in pairs.items():
         label = " / ".join(built.predicate_label(p) for p in preds)
         again.add_edge(s, o, predicate=preds[0], label=label)
