@@ -56,6 +56,9 @@ EGO_CAP = 80
 PER_LINK = 8
 HUB_DEGREE = 25
 OVERVIEW_CAP = 300
+#: At most this many reforms in the ownership view (their pilots come with them): a hierarchical picture of more is
+#: not read, and at national scale there are tens of thousands.
+OWNERSHIP_CAP = 150
 RKO = "https://w3id.org/reformkg/ontology#"
 PROV = "http://www.w3.org/ns/prov#"
 ASSOCIATED = PROV + "wasAssociatedWith"
@@ -158,6 +161,9 @@ class ViewData:
     switches: list[Switch] = field(default_factory=list)
     hierarchical: bool = False
     font_scale: float = 1.0  # the overview draws many nodes small: its names are drawn larger
+    #: A link in the details of a selected node of these kinds to this view kept to it: (query parameter, kinds,
+    #: the link's words in Chinese, in English); the parameter takes the node's IRI.
+    focus: tuple[str, tuple[str, ...], str, str] | None = None
 
     @property
     def title(self) -> str:
@@ -232,11 +238,18 @@ def _roles(store: Store, proj: Projection, reforms: list[str] | None = None) -> 
 def _read_roles(
     store: Store, proj: Projection, reforms: list[str] | None = None
 ) -> dict[tuple[str, str], tuple[str, str]]:
-    roles = {}
     if reforms is not None and not reforms:
-        return roles
-    for reform, owners in ownership.owners(store, reforms).items():
-        for owner in owners:
+        return {}
+    return _role_words(proj, ownership.owners(store, reforms))
+
+
+def _role_words(
+    proj: Projection, owners: dict[str, list[ownership.Owner]], reforms: Iterable[str] | None = None
+) -> dict[tuple[str, str], tuple[str, str]]:
+    """(owner, reform) -> the role's words, for the reforms of ``owners`` (those of ``reforms`` only, when given)."""
+    roles = {}
+    for reform in owners if reforms is None else reforms:
+        for owner in owners.get(reform, ()):
             if owner.role and proj.knows(owner.role):
                 words = (proj.label(owner.role, "zh"), proj.label(owner.role, "en"))
             else:
@@ -570,17 +583,40 @@ def _status_links(proj: Projection) -> list[tuple[str, str, str]]:
     return found
 
 
-def ownership_data(store: Store, *, participants: bool = False) -> ViewData:
+def ownership_data(
+    store: Store, *, participants: bool = False, agency: str | None = None, cap: int = OWNERSHIP_CAP
+) -> ViewData:
     """Who owns which reform: owners with their roles on the edges (``ownership.owners``), the organisation tree
     above them (``ownership.OrganisationTree``), pilots under their reform. A reform the source names no owner for
     gets an "owner not named in the source" node, and the bodies that accepted or assessed it or its pilots.
-    ``participants`` adds the organisations that take part in a reform's measures, as participants."""
+    ``participants`` adds the organisations that take part in a reform's measures, as participants.
+
+    ``agency`` (an IRI) keeps the reforms it owns, directly or through its sub-organisations (``ownership.reforms_of``:
+    UnknownEntity when the graph does not hold it). At most ``cap`` reforms are drawn (with their pilots): when there
+    are more, as at national scale, those of the owners with the most reforms first, and the page says how many it
+    shows of how many."""
     proj = project(store)
     graph = proj.graph
     view = ViewData(title_zh="谁负责哪项改革", title_en="Who owns which reform", hierarchical=True)
-    owners = ownership.owners(store)
-    roles = _roles(store, proj)
+    # what the view reads beside the projection, read once per projection (seconds at national scale)
+    owners = proj.derive("owners", lambda: ownership.owners(store))
     reforms = sorted(n for n, kind in graph.nodes(data="kind") if kind == "reform")
+    if agency is not None:
+        owned = {found.reform for found in ownership.reforms_of(store, agency, owners)}
+        reforms = [r for r in reforms if r in owned]
+        view.title_zh += f"：{proj.label(agency, 'zh')}及其下属单位"
+        view.title_en += f": {proj.label(agency, 'en')} and the bodies under it"
+    reforms, total = _fewest_owners_first(graph, owners, reforms, cap)
+    if agency is not None and not total:
+        view.note_zh, view.note_en = "此单位及其下属单位不负责任何改革", "neither it nor a body under it owns a reform"
+    if len(reforms) < total:
+        view.note_zh = f"共 {total} 项改革，显示负责改革最多的单位的 {len(reforms)} 项；点选一个单位，只看它负责的改革"
+        view.note_en = (
+            f"{len(reforms)} of {total} reforms, those of the owners with the most reforms first; "
+            "select an agency to see only its reforms"
+        )
+    view.focus = ("agency", ("agency", "organisation"), "只看此单位负责的改革", "Only the reforms it owns")
+    roles = _roles(store, proj) if len(reforms) == total and agency is None else _role_words(proj, owners, reforms)
     nodes: dict[str, dict] = {}
     edges: list[dict] = []
     level: dict[str, int] = {}
@@ -589,7 +625,7 @@ def ownership_data(store: Store, *, participants: bool = False) -> ViewData:
         if iri not in nodes:
             nodes[iri] = _node(proj, iri)
 
-    tree = ownership.OrganisationTree.of(store)
+    tree = proj.derive("organisation-tree", lambda: ownership.OrganisationTree.of(store))
     organisations: set[str] = set()
     for reform in reforms:
         add(reform)
@@ -604,7 +640,7 @@ def ownership_data(store: Store, *, participants: bool = False) -> ViewData:
         if whole in nodes:
             edges.append(_graph_edge(proj, pilot, whole))
     assessed: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for assessor, target, stage in _status_links(proj):
+    for assessor, target, stage in proj.derive("status-links", lambda: _status_links(proj)):
         assessed[target].append((assessor, stage))
     for reform in reforms:
         if owners.get(reform) or reform in parts:
@@ -666,6 +702,37 @@ def ownership_data(store: Store, *, participants: bool = False) -> ViewData:
         )
     ]
     return _note_stale(view, proj, store)
+
+
+def _fewest_owners_first(
+    graph, owners: dict[str, list[ownership.Owner]], reforms: list[str], cap: int
+) -> tuple[list[str], int]:
+    """``reforms`` (sorted) when they are at most ``cap`` (pilots not counted: they follow their reform), else the
+    reforms of the owners with the most of them, owner by owner (ties by IRI), until ``cap`` are taken, then the
+    reforms no owner is named for; each kept reform's pilots come with it. Returns them, sorted, with how many
+    there were."""
+    wholes = {r: o for r in reforms for o, d in graph.succ[r].items() if d["predicate"].endswith("/isPartOf")}
+    tops = [r for r in reforms if r not in wholes]
+    if len(tops) <= cap:
+        return reforms, len(tops)
+    by_owner: dict[str, list[str]] = defaultdict(list)
+    for reform in tops:
+        for owner in owners.get(reform, ()):
+            by_owner[owner.agent].append(reform)
+    chosen: dict[str, None] = {}
+    for agent in sorted(by_owner, key=lambda a: (-len(by_owner[a]), a)):
+        for reform in by_owner[agent]:
+            if len(chosen) < cap:
+                chosen[reform] = None
+        if len(chosen) >= cap:
+            break
+    for reform in tops:
+        if len(chosen) >= cap:
+            break
+        if not owners.get(reform):
+            chosen[reform] = None
+    kept = [r for r in reforms if r in chosen or wholes.get(r) in chosen]
+    return kept, len(tops)
 
 
 def _measures_of(proj: Projection, reform: str) -> list[str]:
@@ -831,6 +898,9 @@ def page_context(view: ViewData, *, lang: str = "en") -> dict[str, Any]:
         "lang": lang,
         "switches": [{"name": s.name, "label": s.label_zh if zh else s.label_en, "on": s.on} for s in view.switches],
         "counts": {"nodes": len(nodes), "edges": len(edges)},
+        "focus": None
+        if view.focus is None
+        else {"param": view.focus[0], "kinds": list(view.focus[1]), "label": view.focus[2] if zh else view.focus[3]},
     }
 
 

@@ -201,6 +201,18 @@ class LiveServer:
         self._thread.join(10)
 
 
+def synthetic_farms(tmp_path_factory, farms: int) -> OxigraphStore:
+    """An in-memory store of the synthetic national forest-farm graph (``benchmarks.bench.generate``) of ``farms``
+    farms."""
+    from benchmarks.bench import generate
+
+    data = tmp_path_factory.mktemp("farms") / "farms.nt"
+    generate(data, farms)
+    store = OxigraphStore()
+    store.load_file(data)
+    return store
+
+
 @pytest.fixture(scope="module")
 def seed_store():
     """An in-memory store holding the built seed graph (ontology + data), shared read-only by a module's tests."""

@@ -104,3 +104,43 @@ def test_ownership_view_draws_no_company_as_owner(browser, live_seed_app):
         edges = page.evaluate("window.reformkgEdges.get().map(e => [e.from, e.label])")
         assert {label for source, label in edges if any(c in source for c in COMPANIES)} == {"参与举措"}
         offline.assert_clean()
+
+
+def click_node(page, node_id: str) -> None:
+    """Click a node at its place on the canvas (zoomed on it) and wait for its details."""
+    target = page.evaluate(
+        """(id) => {
+          const net = window.reformkgNetwork;
+          net.focus(id, {scale: 1.5, animation: false});
+          const dom = net.canvasToDOM(net.getPositions([id])[id]);
+          const box = document.querySelector('#network canvas').getBoundingClientRect();
+          return {x: box.left + dom.x, y: box.top + dom.y};
+        }""",
+        node_id,
+    )
+    page.wait_for_timeout(700)  # (two clicks close together are a double click, which opens the entity's page)
+    page.mouse.click(target["x"], target["y"])
+    page.locator("#details").wait_for(state="visible", timeout=5_000)
+    assert page.evaluate("window.reformkgNetwork.getSelectedNodes()[0]") == node_id
+
+
+@pytest.mark.slow
+def test_ownership_view_keeps_to_the_agency_selected(browser, live_seed_app):
+    """A click on an owner shows a link that keeps the view to the reforms it owns (the other switches as they were);
+    on a reform it is not offered."""
+    office = "https://w3id.org/reformkg/id/org/kunming-poverty-alleviation-office"
+    with open_view(browser, f"{live_seed_app.url}/graph/ownership?participants=true") as offline:
+        page = offline.page
+        click_node(page, FOREST_REFORM)
+        assert page.locator("#details-focus").is_hidden()
+        click_node(page, office)
+        link = page.locator("#details-focus")
+        assert link.is_visible() and link.inner_text() == "只看此单位负责的改革"
+        with page.expect_navigation():
+            link.click()
+        page.wait_for_function("document.body.dataset.stabilised === 'true'", timeout=60_000)
+        assert "participants=true" in page.url and "agency=" in page.url
+        owns = page.evaluate("window.reformkgEdges.get().filter(e => e.label.includes('责任单位')).map(e => e.from)")
+        assert set(owns) == {office}
+        assert page.locator("h1").inner_text().startswith("谁负责哪项改革：")
+        offline.assert_clean()

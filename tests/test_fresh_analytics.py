@@ -17,6 +17,7 @@ from reformkg.graph import analytics, projection, queries, views
 from reformkg.graph.projection import LocalProjection, build_projection
 from reformkg.graph.settings import Settings
 from reformkg.graph.store import OxigraphStore, Pieces
+from tests.conftest import synthetic_farms
 
 RKO = "https://w3id.org/reformkg/ontology#"
 ID = "https://w3id.org/reformkg/id/"
@@ -71,13 +72,7 @@ def test_ego_from_sparql_is_the_ego_from_the_projection_on_a_synthetic_graph(syn
 
 @pytest.fixture(scope="module")
 def synthetic_store(tmp_path_factory):
-    from benchmarks.bench import generate
-
-    data = tmp_path_factory.mktemp("farms") / "farms.nt"
-    generate(data, 60)
-    store = OxigraphStore()
-    store.load_file(data)
-    return store
+    return synthetic_farms(tmp_path_factory, 60)
 
 
 @pytest.mark.parametrize("which", ["seed", "synthetic"])

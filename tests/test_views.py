@@ -10,8 +10,10 @@ from fastapi.testclient import TestClient
 
 from reformkg.api.app import create_app
 from reformkg.graph import views
+from reformkg.graph.errors import UnknownEntity
 from reformkg.graph.settings import Settings
 from reformkg.graph.store import OxigraphStore
+from tests.conftest import synthetic_farms
 
 RKO = "https://w3id.org/reformkg/ontology#"
 KUNMING = "https://w3id.org/reformkg/id/place/kunming"
@@ -182,6 +184,66 @@ def test_ownership_view_draws_owners_only_with_roles(seed_store):
     takes_part = [e for e in with_participants.edges if e.get("kind") == "participant"]
     assert "https://w3id.org/reformkg/id/org/jd-com" in {e["from"] for e in takes_part}
     assert {e["from"] for e in with_participants.edges if e.get("kind") == "owns"} == owners
+
+
+@pytest.fixture(scope="module")
+def farms_store(tmp_path_factory):
+    """A synthetic national graph of 300 forest farms (300 reforms, county bureaus owning most of them)."""
+    store = synthetic_farms(tmp_path_factory, 300)
+    yield store
+    store.close()
+
+
+def test_ownership_view_draws_at_most_its_cap_the_owners_with_most_reforms_first(farms_store):
+    from reformkg.graph import ownership
+
+    owners = ownership.owners(farms_store)
+    count: dict[str, int] = {}
+    for named in owners.values():
+        for owner in named:
+            count[owner.agent] = count.get(owner.agent, 0) + 1
+    view = views.ownership_data(farms_store, cap=25)
+    reforms = [n["id"] for n in view.nodes if n["kind"] == "reform"]
+    assert len(reforms) == 25 and len(owners) == 300
+    assert (view.note_zh, view.note_en) == (
+        "共 300 项改革，显示负责改革最多的单位的 25 项；点选一个单位，只看它负责的改革",
+        "25 of 300 reforms, those of the owners with the most reforms first; select an agency to see only its reforms",
+    )
+    # every reform of the owner with the most is drawn, and no owner drawn has more reforms than one left out
+    ranked = sorted(count, key=lambda a: (-count[a], a))
+    assert {r for r, named in owners.items() if ranked[0] in {o.agent for o in named}} <= set(reforms)
+    drawn = {e["from"] for e in view.edges if e.get("kind") == "owns"}
+    left_out = [a for a in count if a not in drawn]
+    assert min(count[a] for a in drawn if a in ranked[:3]) >= max(count[a] for a in left_out)
+    assert {e["to"] for e in view.edges if e.get("kind") == "owns"} == set(reforms)
+    whole = views.ownership_data(farms_store, cap=300)
+    assert len([n for n in whole.nodes if n["kind"] == "reform"]) == 300 and not whole.note_en
+
+
+def test_ownership_view_kept_to_one_agency_draws_the_reforms_it_owns(farms_store, seed_store):
+    from reformkg.graph import ownership
+
+    department = "https://w3id.org/reformkg/id/org/province-03-forestry-department"
+    owned = {found.reform for found in ownership.reforms_of(farms_store, department)}
+    view = views.ownership_data(farms_store, agency=department)
+    assert {n["id"] for n in view.nodes if n["kind"] == "reform"} == owned and len(owned) > 1
+    assert view.title_en == "Who owns which reform: Province 03 forestry department and the bodies under it"
+    assert department in {n["id"] for n in view.nodes}  # the tree above the owners reaches it
+    assert not view.note_en
+    poverty_office = "https://w3id.org/reformkg/id/org/kunming-poverty-alleviation-office"
+    seed_view = views.ownership_data(seed_store, agency=poverty_office)
+    assert {e["from"] for e in seed_view.edges if e.get("kind") == "owns"} == {poverty_office}
+    assert seed_view.title_zh.startswith("谁负责哪项改革：") and seed_view.title_zh.endswith("及其下属单位")
+    with pytest.raises(UnknownEntity):
+        views.ownership_data(seed_store, agency="https://w3id.org/reformkg/id/org/no-such-office")
+
+
+def test_the_ownership_page_takes_an_agency_by_name_and_offers_the_filter_on_its_agencies(client):
+    page = client.get("/graph/ownership", params={"agency": "kunming-poverty-alleviation-office"})
+    assert page.status_code == 200 and "details-focus" in page.text
+    assert "Kunming Municipal Poverty Alleviation" in page.text or "扶贫" in page.text
+    missing = client.get("/graph/ownership", params={"agency": "no-such-office"})
+    assert missing.status_code == 404
 
 
 def test_overview_is_capped_and_grouped(seed_store):

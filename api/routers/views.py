@@ -36,7 +36,8 @@ LangQuery = Annotated[
 Provenance = Annotated[bool, Query(description="Draw provenance too: source sentences, items, data sets, notes")]
 Observations = Annotated[bool, Query(description="Draw each figure as its own node instead of one 'N figures' node")]
 
-#: A page, or a JSON error: 503 when the store fails, and for the ego view 404 for an entity not in the graph.
+#: A page, or a JSON error: 503 when the store fails, and for the views that name an entity (ego, ownership kept to an
+#: agency) 404 for one not in the graph, 400 for a name that fits several.
 STORE_DOWN = {
     503: error_response("The store could not answer, or the first projection is still being built (Retry-After)")
 }
@@ -120,20 +121,30 @@ def overview(
     return _page(request, view, "overview")
 
 
-@router.get("/ownership", response_class=HTMLResponse, summary="Who owns which reform", responses=STORE_DOWN)
+@router.get("/ownership", response_class=HTMLResponse, summary="Who owns which reform", responses=UNKNOWN)
 def ownership(
     request: Request,
     store: StoreDep,
     participants: Annotated[
         bool, Query(description="Also draw organisations that take part in a reform's measures, as participants")
     ] = False,
+    agency: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            description="Only the reforms this agency owns, directly or through the bodies under it: its IRI, its "
+            "slug, or a label (Chinese, English, pinyin)",
+        ),
+    ] = None,
     lang: LangQuery = None,
 ) -> HTMLResponse:
     """Owners (lead owner or co-owner, the role on the edge) and the organisation tree above them; a reform whose
-    source names no owner is marked so, with the bodies that accepted or assessed it or its pilots. From the whole
-    projection, as the overview."""
+    source names no owner is marked so, with the bodies that accepted or assessed it or its pilots. At most 150
+    reforms (those of the owners with the most reforms first; the page says how many of how many); ``agency`` keeps
+    one agency's. From the whole projection, as the overview."""
+    iri = None if agency is None else resolve(store, agency, prefer=("org",))
     with stale_allowed():
-        view = views.ownership_data(store, participants=participants)
+        view = views.ownership_data(store, participants=participants, agency=iri)
     return _page(request, view, "ownership")
 
 
