@@ -28,6 +28,7 @@ text from the data never becomes markup.
 
 from __future__ import annotations
 
+import copy
 import heapq
 import itertools
 import math
@@ -465,8 +466,17 @@ def overview_data(
     drawn while they fit in the cap (the best connected of them when they do not, as at national scale). Each group
     starts around its reform (a seeded position), so the groups stay apart on the canvas. The graph's tables are read
     directly: through networkx's views (a subgraph's neighbours, ``graph.nodes[n]``) each step cost a call or more,
-    millions of them at 50,000 farms."""
+    millions of them at 50,000 farms. It depends on the projection alone (and the owners' roles kept with it), so it
+    is drawn once per projection and switches; each request gets its own copy, marked stale when it is."""
     proj = project(store)
+    made = proj.derive(
+        f"overview:{cap}:{provenance}:{observations}",
+        lambda: _overview(store, proj, cap, provenance, observations),
+    )
+    return _note_stale(copy.deepcopy(made), proj, store)
+
+
+def _overview(store: Store, proj: Projection, cap: int, provenance: bool, observations: bool) -> ViewData:
     graph = proj.graph
     attrs, succ, pred = graph._node, graph._succ, graph._pred
     candidates = [n for n, kind in graph.nodes(data="kind") if not _hidden(kind, provenance, observations)]
@@ -533,7 +543,7 @@ def overview_data(
         view.note_zh = f"共 {total} 个实体，显示连接最多的 {len(chosen)} 个"
         view.note_en = f"the {len(chosen)} best connected of {total} entities"
     view.switches = _detail_switches(provenance, observations)
-    return _note_stale(view, proj, store)
+    return view
 
 
 def _group_positions(

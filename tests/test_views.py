@@ -246,6 +246,23 @@ def test_the_ownership_page_takes_an_agency_by_name_and_offers_the_filter_on_its
     assert missing.status_code == 404
 
 
+def test_the_overview_is_drawn_once_per_projection_and_each_caller_gets_a_copy(tmp_path_factory):
+    store = synthetic_farms(tmp_path_factory, 20)
+    first = views.overview_data(store)
+    again = views.overview_data(store)
+    assert (again.nodes, again.edges, again.note_en) == (first.nodes, first.edges, first.note_en)
+    first.nodes.clear()
+    assert views.overview_data(store).nodes == again.nodes and again.nodes
+    agency = "https://w3id.org/reformkg/id/org/a-new-bureau"
+    store.update(
+        f"INSERT DATA {{ <{agency}> a <https://w3id.org/reformkg/ontology#Agency> ; "
+        f'<http://www.w3.org/2000/01/rdf-schema#label> "A new bureau"@en ; '
+        "<http://www.w3.org/ns/org#subOrganizationOf> <https://w3id.org/reformkg/id/org/province-00-government> }"
+    )
+    assert agency in {n["id"] for n in views.overview_data(store).nodes}  # the next projection's overview
+    store.close()
+
+
 def test_overview_is_capped_and_grouped(seed_store):
     view = views.overview_data(seed_store)
     assert len(view.nodes) <= views.OVERVIEW_CAP
