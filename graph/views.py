@@ -232,16 +232,14 @@ def _roles(store: Store, proj: Projection, reforms: list[str] | None = None) -> 
     """(owner, reform) -> the role's words, from the ownership tracer. On the whole projection, for every reform and
     kept with it (one query per state of the store, not one per view); on part of it, for ``reforms`` only."""
     if isinstance(proj, LocalProjection):
-        return _read_roles(store, proj, reforms or [])
-    return proj.derive("roles", lambda: _read_roles(store, proj))
+        return _role_words(proj, ownership.owners(store, reforms)) if reforms else {}
+    return proj.derive("roles", lambda: _role_words(proj, _owners(store, proj)))
 
 
-def _read_roles(
-    store: Store, proj: Projection, reforms: list[str] | None = None
-) -> dict[tuple[str, str], tuple[str, str]]:
-    if reforms is not None and not reforms:
-        return {}
-    return _role_words(proj, ownership.owners(store, reforms))
+def _owners(store: Store, proj: Projection) -> dict[str, list[ownership.Owner]]:
+    """Every reform's owners (``ownership.owners``), read once per projection (seconds at national scale) for the
+    views drawn from it."""
+    return proj.derive("owners", lambda: ownership.owners(store))
 
 
 def _role_words(
@@ -609,14 +607,14 @@ def ownership_data(
     graph = proj.graph
     view = ViewData(title_zh="谁负责哪项改革", title_en="Who owns which reform", hierarchical=True)
     # what the view reads beside the projection, read once per projection (seconds at national scale)
-    owners = proj.derive("owners", lambda: ownership.owners(store))
+    owners = _owners(store, proj)
     reforms = sorted(n for n, kind in graph.nodes(data="kind") if kind == "reform")
     if agency is not None:
         owned = {found.reform for found in ownership.reforms_of(store, agency, owners)}
         reforms = [r for r in reforms if r in owned]
         view.title_zh += f"：{proj.label(agency, 'zh')}及其下属单位"
         view.title_en += f": {proj.label(agency, 'en')} and the bodies under it"
-    reforms, total = _fewest_owners_first(graph, owners, reforms, cap)
+    reforms, total, wholes = _most_owned_first(graph, owners, reforms, cap)
     if agency is not None and not total:
         view.note_zh, view.note_en = "此单位及其下属单位不负责任何改革", "neither it nor a body under it owns a reform"
     if len(reforms) < total:
@@ -626,7 +624,7 @@ def ownership_data(
             "select an agency to see only its reforms"
         )
     view.focus = ("agency", ("agency", "organisation"), "只看此单位负责的改革", "Only the reforms it owns")
-    roles = _roles(store, proj) if len(reforms) == total and agency is None else _role_words(proj, owners, reforms)
+    roles = _role_words(proj, owners, reforms)
     nodes: dict[str, dict] = {}
     edges: list[dict] = []
     level: dict[str, int] = {}
@@ -645,7 +643,7 @@ def ownership_data(
             add(owner.agent)
             organisations.add(owner.agent)
             edges.append(_edge(owner.agent, reform, roles.get((owner.agent, reform), OWNS), kind="owns"))
-    parts = {r: o for r in reforms for o, d in graph.succ[r].items() if d["predicate"].endswith("/isPartOf")}
+    parts = {pilot: whole for pilot, whole in wholes.items() if pilot in nodes}
     for pilot, whole in parts.items():
         if whole in nodes:
             edges.append(_graph_edge(proj, pilot, whole))
@@ -714,17 +712,17 @@ def ownership_data(
     return _note_stale(view, proj, store)
 
 
-def _fewest_owners_first(
+def _most_owned_first(
     graph, owners: dict[str, list[ownership.Owner]], reforms: list[str], cap: int
-) -> tuple[list[str], int]:
+) -> tuple[list[str], int, dict[str, str]]:
     """``reforms`` (sorted) when they are at most ``cap`` (pilots not counted: they follow their reform), else the
     reforms of the owners with the most of them, owner by owner (ties by IRI), until ``cap`` are taken, then the
     reforms no owner is named for; each kept reform's pilots come with it. Returns them, sorted, with how many
-    there were."""
+    there were, and each pilot's reform (``dcterms:isPartOf``) among ``reforms``."""
     wholes = {r: o for r in reforms for o, d in graph.succ[r].items() if d["predicate"].endswith("/isPartOf")}
     tops = [r for r in reforms if r not in wholes]
     if len(tops) <= cap:
-        return reforms, len(tops)
+        return reforms, len(tops), wholes
     by_owner: dict[str, list[str]] = defaultdict(list)
     for reform in tops:
         for owner in owners.get(reform, ()):
@@ -742,7 +740,7 @@ def _fewest_owners_first(
         if not owners.get(reform):
             chosen[reform] = None
     kept = [r for r in reforms if r in chosen or wholes.get(r) in chosen]
-    return kept, len(tops)
+    return kept, len(tops), wholes
 
 
 def _measures_of(proj: Projection, reform: str) -> list[str]:
