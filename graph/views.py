@@ -37,6 +37,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from reformkg.graph import ownership
 from reformkg.graph.errors import InputError, UnknownEntity
@@ -57,9 +58,12 @@ EGO_CAP = 80
 PER_LINK = 8
 HUB_DEGREE = 25
 OVERVIEW_CAP = 300
-#: At most this many reforms in the ownership view (their pilots come with them): a hierarchical picture of more is
-#: not read, and at national scale there are tens of thousands.
-OWNERSHIP_CAP = 150
+#: At most this many reforms in the ownership view (their pilots come with them): in its columns, 150 were drawn too
+#: small to read once the view was fitted to the window, and at national scale there are tens of thousands.
+OWNERSHIP_CAP = 60
+#: When the reforms do not all fit, each owner drawn shows at least this many of its reforms (more when few owners
+#: share the cap) and one "+N" node for the rest, which opens the view kept to that owner.
+OWNED_SHOWN = 8
 RKO = "https://w3id.org/reformkg/ontology#"
 PROV = "http://www.w3.org/ns/prov#"
 ASSOCIATED = PROV + "wasAssociatedWith"
@@ -614,7 +618,7 @@ def ownership_data(
         reforms = [r for r in reforms if r in owned]
         view.title_zh += f"：{proj.label(agency, 'zh')}及其下属单位"
         view.title_en += f": {proj.label(agency, 'en')} and the bodies under it"
-    reforms, total, wholes = _most_owned_first(graph, owners, reforms, cap)
+    reforms, total, wholes, hidden = _most_owned_first(graph, owners, reforms, cap)
     if agency is not None and not total:
         view.note_zh, view.note_en = "此单位及其下属单位不负责任何改革", "neither it nor a body under it owns a reform"
     if len(reforms) < total:
@@ -643,6 +647,15 @@ def ownership_data(
             add(owner.agent)
             organisations.add(owner.agent)
             edges.append(_edge(owner.agent, reform, roles.get((owner.agent, reform), OWNS), kind="owns"))
+    for agent, count in hidden.items():  # each drawn owner's reforms that did not fit: one node, to its own view
+        if agent not in nodes:
+            continue
+        more = f"more:{agent}"
+        url = None if agent == agency else f"/graph/ownership?agency={quote(agent, safe='')}"
+        nodes[more] = _synthetic(
+            more, "more", f"另有 {count} 项改革未画出", f"+{count} more reforms, not drawn", url=url, count=count
+        )
+        edges.append(_edge(agent, more, OWNS, kind="more", dashes=True))
     parts = {pilot: whole for pilot, whole in wholes.items() if pilot in nodes}
     for pilot, whole in parts.items():
         if whole in nodes:
@@ -694,7 +707,7 @@ def ownership_data(
         level[org] = at
         todo.extend((parent, at - 1) for parent in tree.parents.get(org, ()) if parent in nodes)
     for iri, node in nodes.items():
-        if node["kind"] == "reform":
+        if node["kind"] in ("reform", "more"):
             level[iri] = depth + 1 + (1 if iri in parts else 0)
         elif iri not in level:
             level[iri] = depth
@@ -714,33 +727,38 @@ def ownership_data(
 
 def _most_owned_first(
     graph, owners: dict[str, list[ownership.Owner]], reforms: list[str], cap: int
-) -> tuple[list[str], int, dict[str, str]]:
-    """``reforms`` (sorted) when they are at most ``cap`` (pilots not counted: they follow their reform), else the
-    reforms of the owners with the most of them, owner by owner (ties by IRI), until ``cap`` are taken, then the
-    reforms no owner is named for; each kept reform's pilots come with it. Returns them, sorted, with how many
-    there were, and each pilot's reform (``dcterms:isPartOf``) among ``reforms``."""
+) -> tuple[list[str], int, dict[str, str], dict[str, int]]:
+    """``reforms`` (sorted) when they are at most ``cap`` (pilots not counted: they follow their reform). Else the
+    owners with the most of them, owner by owner (ties by IRI), each with ``OWNED_SHOWN`` of its reforms or its share
+    of the cap when that is more, until ``cap`` are taken, then the reforms no owner is named for; each kept reform's
+    pilots come with it. Returns the reforms kept, sorted, how many there were, each pilot's reform
+    (``dcterms:isPartOf``) among ``reforms``, and for each owner drawn how many of its reforms are not."""
     wholes = {r: o for r in reforms for o, d in graph.succ[r].items() if d["predicate"].endswith("/isPartOf")}
     tops = [r for r in reforms if r not in wholes]
     if len(tops) <= cap:
-        return reforms, len(tops), wholes
+        return reforms, len(tops), wholes, {}
     by_owner: dict[str, list[str]] = defaultdict(list)
     for reform in tops:
         for owner in owners.get(reform, ()):
             by_owner[owner.agent].append(reform)
+    each = max(OWNED_SHOWN, cap // max(1, len(by_owner)))
     chosen: dict[str, None] = {}
+    drawn: list[str] = []
     for agent in sorted(by_owner, key=lambda a: (-len(by_owner[a]), a)):
-        for reform in by_owner[agent]:
-            if len(chosen) < cap:
-                chosen[reform] = None
         if len(chosen) >= cap:
             break
+        drawn.append(agent)
+        for reform in by_owner[agent][:each]:
+            if len(chosen) < cap:
+                chosen[reform] = None
     for reform in tops:
         if len(chosen) >= cap:
             break
         if not owners.get(reform):
             chosen[reform] = None
     kept = [r for r in reforms if r in chosen or wholes.get(r) in chosen]
-    return kept, len(tops), wholes
+    hidden = {a: n for a in drawn if (n := sum(r not in chosen for r in by_owner[a]))}
+    return kept, len(tops), wholes, hidden
 
 
 def _measures_of(proj: Projection, reform: str) -> list[str]:
@@ -880,7 +898,7 @@ def page_context(view: ViewData, *, lang: str = "en") -> dict[str, Any]:
                 "enabled": True,
                 "direction": "LR",
                 "levelSeparation": 300,
-                "nodeSpacing": 75,
+                "nodeSpacing": 100,
                 "treeSpacing": 90,
                 "sortMethod": "directed",
                 "shakeTowards": "roots",

@@ -144,3 +144,38 @@ def test_ownership_view_keeps_to_the_agency_selected(browser, live_seed_app):
         assert set(owns) == {office}
         assert page.locator("h1").inner_text().startswith("谁负责哪项改革：")
         offline.assert_clean()
+
+
+#: Where a node of a view is drawn on the screen, and the view's zoom.
+PLACES = """() => {
+  const net = window.reformkgNetwork;
+  const box = document.querySelector('#network canvas').getBoundingClientRect();
+  const ys = Object.values(net.getPositions()).map(p => net.canvasToDOM(p).y);
+  return {scale: net.getScale(), top: Math.min(...ys), bottom: Math.max(...ys), height: box.height};
+}"""
+
+
+@pytest.mark.slow
+def test_a_tall_ownership_view_starts_readable_at_its_top_and_a_short_one_whole(
+    browser, live_seed_app, tmp_path_factory
+):
+    """Fitted whole, 60 reforms in a column would be drawn too small to read: the view starts at its top, at a zoom
+    that reads, the rest below; the seed's view fits whole."""
+    from reformkg.api.app import create_app
+    from reformkg.graph.settings import Settings
+    from tests.conftest import LiveServer, synthetic_farms
+
+    with open_view(browser, f"{live_seed_app.url}/graph/ownership") as offline:
+        seed = offline.page.evaluate(PLACES)
+        assert seed["top"] >= 0 and seed["bottom"] <= seed["height"]  # whole
+    server = LiveServer(create_app(Settings(store="memory"), synthetic_farms(tmp_path_factory, 300)))
+    try:
+        with open_view(browser, f"{server.url}/graph/ownership") as offline:
+            tall = offline.page.evaluate(PLACES)
+            assert tall["scale"] >= 0.6 - 1e-6  # (the template's READABLE)
+            assert 0 <= tall["top"] < 100 and tall["bottom"] > 3 * tall["height"]  # its top on screen, most below
+            more = offline.page.evaluate("window.reformkgNodes.get({filter: n => n.kind === 'more'}).length")
+            assert more > 3
+            offline.assert_clean()
+    finally:
+        server.stop()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -195,29 +195,40 @@ def farms_store(tmp_path_factory):
 
 
 def test_ownership_view_draws_at_most_its_cap_the_owners_with_most_reforms_first(farms_store):
+    """Over the cap, the owners with the most reforms come first, each with its share of them and one "+N" node for
+    the rest, which opens the view kept to that owner."""
     from reformkg.graph import ownership
 
     owners = ownership.owners(farms_store)
-    count: dict[str, int] = {}
-    for named in owners.values():
+    mine: dict[str, set[str]] = {}
+    for reform, named in owners.items():
         for owner in named:
-            count[owner.agent] = count.get(owner.agent, 0) + 1
+            mine.setdefault(owner.agent, set()).add(reform)
     view = views.ownership_data(farms_store, cap=25)
-    reforms = [n["id"] for n in view.nodes if n["kind"] == "reform"]
+    reforms = {n["id"] for n in view.nodes if n["kind"] == "reform"}
     assert len(reforms) == 25 and len(owners) == 300
     assert (view.note_zh, view.note_en) == (
         "共 300 项改革，显示负责改革最多的单位的 25 项；点选一个单位，只看它负责的改革",
         "25 of 300 reforms, those of the owners with the most reforms first; select an agency to see only its reforms",
     )
-    # every reform of the owner with the most is drawn, and no owner drawn has more reforms than one left out
-    ranked = sorted(count, key=lambda a: (-count[a], a))
-    assert {r for r, named in owners.items() if ranked[0] in {o.agent for o in named}} <= set(reforms)
-    drawn = {e["from"] for e in view.edges if e.get("kind") == "owns"}
-    left_out = [a for a in count if a not in drawn]
-    assert min(count[a] for a in drawn if a in ranked[:3]) >= max(count[a] for a in left_out)
-    assert {e["to"] for e in view.edges if e.get("kind") == "owns"} == set(reforms)
+    ranked = sorted(mine, key=lambda a: (-len(mine[a]), a))
+    drawn = sorted({e["from"] for e in view.edges if e.get("kind") == "owns"}, key=ranked.index)
+    assert drawn == ranked[: len(drawn)] and len(drawn) > 2  # those that own the most
+    assert {e["to"] for e in view.edges if e.get("kind") == "owns"} == reforms
+    each = max(views.OWNED_SHOWN, 25 // len(mine))
+    more = {n["id"]: n for n in view.nodes if n["kind"] == "more"}
+    for agent in drawn:
+        shown = mine[agent] & reforms
+        assert len(shown) == min(each, len(mine[agent])) or agent == drawn[-1]  # (the last fills what is left)
+        left = len(mine[agent]) - len(shown)
+        node = more.get(f"more:{agent}")
+        assert (node["count"] if node else 0) == left
+        if node:
+            assert node["url"] == "/graph/ownership?agency=" + quote(agent, safe="")
+            assert node["label_zh"] == f"另有 {left} 项改革未画出"
     whole = views.ownership_data(farms_store, cap=300)
     assert len([n for n in whole.nodes if n["kind"] == "reform"]) == 300 and not whole.note_en
+    assert not [n for n in whole.nodes if n["kind"] == "more"]
 
 
 def test_ownership_view_kept_to_one_agency_draws_the_reforms_it_owns(farms_store, seed_store):

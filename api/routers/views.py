@@ -139,9 +139,9 @@ def ownership(
     lang: LangQuery = None,
 ) -> HTMLResponse:
     """Owners (lead owner or co-owner, the role on the edge) and the organisation tree above them; a reform whose
-    source names no owner is marked so, with the bodies that accepted or assessed it or its pilots. At most 150
-    reforms (those of the owners with the most reforms first; the page says how many of how many); ``agency`` keeps
-    one agency's. From the whole projection, as the overview."""
+    source names no owner is marked so, with the bodies that accepted or assessed it or its pilots. At most 60
+    reforms (the owners with the most reforms first, each with a "+N" node for those not drawn; the page says how many
+    of how many); ``agency`` keeps one agency's. From the whole projection, as the overview."""
     iri = None if agency is None else resolve(store, agency, prefer=("org",))
     with stale_allowed():
         view = views.ownership_data(store, participants=participants, agency=iri)
