@@ -160,14 +160,15 @@ def test_a_tall_ownership_view_starts_readable_at_its_top_and_a_short_one_whole(
     browser, live_seed_app, tmp_path_factory
 ):
     """Fitted whole, 60 reforms in a column would be drawn too small to read: the view starts at its top, at a zoom
-    that reads, the rest below; the seed's view fits whole."""
+    that reads, the rest below; the seed's view fits whole, with its participants too."""
     from reformkg.api.app import create_app
     from reformkg.graph.settings import Settings
     from tests.conftest import LiveServer, synthetic_farms
 
-    with open_view(browser, f"{live_seed_app.url}/graph/ownership") as offline:
-        seed = offline.page.evaluate(PLACES)
-        assert seed["top"] >= 0 and seed["bottom"] <= seed["height"]  # whole
+    for path in ("/graph/ownership", "/graph/ownership?participants=true"):
+        with open_view(browser, live_seed_app.url + path) as offline:
+            seed = offline.page.evaluate(PLACES)
+            assert seed["top"] >= 0 and seed["bottom"] <= seed["height"], path  # whole
     server = LiveServer(create_app(Settings(store="memory"), synthetic_farms(tmp_path_factory, 300)))
     try:
         with open_view(browser, f"{server.url}/graph/ownership") as offline:
