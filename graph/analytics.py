@@ -38,6 +38,8 @@ from reformkg.graph.projection import (
     entity_url,
     kept,
     local_name,
+    numbered,
+    predicate_named,
     project,
     stale_for,
     start_making,
@@ -247,7 +249,7 @@ class TypedGraph:
             for n, origin, p, o in rows:
                 (untyped if origin[:1] == "<" else unsure)[n] = None
                 if p[:1] == "<" and o[:1] == "<":
-                    place_links.append((n, p[1:-1], o[1:-1]))
+                    place_links.append((n, p, o[1:-1]))
             _release(rows)
             for batch in _batches(list(unsure)):
                 found = {str(row["n"]) for row in queries.run(store, "projection-untyped-places", n=batch).rows()}
@@ -256,7 +258,8 @@ class TypedGraph:
                 kinds.setdefault(n, "place")
 
             # each answer's links between entities of the part, as it comes: the reforms' while the engine seeks
-            # the measures' (SHACL and OWL predicates left out, as projection.edge_predicates leaves them)
+            # the measures' (SHACL and OWL predicates left out, as projection.edge_predicates leaves them; a
+            # predicate is its cell, a number or an IRI in brackets: projection.predicate_named)
             pairs: dict[tuple[str, str], None] = {}  # in the order read, each pair once
             skipped: dict[str, bool] = {}
             answers = [*links, [r for r in place_links if r[0] in untyped]]
@@ -265,7 +268,7 @@ class TypedGraph:
                 rows = _taken(answers.pop(0))
                 for p in {p for _, p, _ in rows}:
                     if p not in skipped:
-                        skipped[p] = p.startswith(SKIPPED_PREDICATE_PREFIXES)
+                        skipped[p] = predicate_named(p).startswith(SKIPPED_PREDICATE_PREFIXES)
                 for part in _parts(rows):
                     pairs.update(
                         dict.fromkeys((s, o) for s, p, o in part if s in kinds and o in kinds and not skipped[p])
@@ -382,11 +385,12 @@ class TypedGraph:
 #: How many of ``TypedGraph.read``'s queries run at once.
 READ_THREADS = 2
 #: Lines of the TSV answers ``TypedGraph.read`` keeps: one IRI (a member), a link from an IRI to an IRI
-#: (``?s ?p ?o``), and a place with no type (an IRI), one entity linked to it and a link out of it (``?n ?from ?p ?o``,
-#: any cells). The engine writes an IRI ``<…>``, which holds no ``>``, tab or line break, and a blank node or literal
-#: otherwise; a tab or line break in a literal is escaped. The groups leave out the brackets of the IRIs read whole.
+#: (``?s ?q ?o``, the predicate's cell a number or an IRI: ``projection.predicate_named``), and a place with no type
+#: (an IRI), one entity linked to it and a link out of it (``?n ?from ?p ?o``, any cells). The engine writes an IRI
+#: ``<…>``, which holds no ``>``, tab or line break, and a blank node or literal otherwise; a tab or line break in a
+#: literal is escaped. The groups leave out the brackets of the IRIs read whole; a predicate's cell is kept as written.
 _IRI_LINE = re.compile(r"^<([^>\t\n]*)>$", re.MULTILINE)
-_LINK_LINE = re.compile(r"^<([^>\t\n]*)>\t<([^>\t\n]*)>\t<([^>\t\n]*)>$", re.MULTILINE)
+_LINK_LINE = re.compile(r"^<([^>\t\n]*)>\t(<[^>\t\n]*>|[0-9]+)\t<([^>\t\n]*)>$", re.MULTILINE)
 _PLACE_LINE = re.compile(r"^<([^>\t\n]*)>\t([^\t\n]*)\t([^\t\n]*)\t([^\t\n]*)$", re.MULTILINE)
 
 
@@ -410,8 +414,10 @@ class _Reader:
         self.pool.shutdown(cancel_futures=True)
 
     def start(self, name: str, lines: re.Pattern[str], **bindings):
-        """A future of the answer's lines of the form ``lines``: a list of their groups (a string when one)."""
-        return self.pool.submit(lambda: _findall(lines, queries.run(self.store, name, **bindings).pieces("tsv").take()))
+        """A future of the answer's lines of the form ``lines``: a list of their groups (a string when one). A query
+        with ``NUMBERED_MARK`` has the predicates it knows written as numbers (``projection.numbered``)."""
+        sparql = queries.with_bindings(numbered(queries.text(name)), bindings)
+        return self.pool.submit(lambda: _findall(lines, self.store.query(sparql).pieces("tsv").take()))
 
 
 def _taken(job) -> list:

@@ -184,15 +184,17 @@ def test_the_ranking_read_parses_an_answer_piece_by_piece_as_whole(chunk, size):
     ASCII."""
     answer = (
         '?s\t?p\t?o\n<urn:a>\t<urn:p>\t<urn:b>\n_:b1\t<urn:p>\t<urn:c>\n<urn:a>\t<urn:p>\t"x\ty"@zh\n'
-        '<urn:c>\t<urn:q>\t<urn:a>\n<urn:a>\t<urn:label>\t"昆明市"@zh\n<urn:d>\t<urn:p>\t<urn:地方>'
+        '<urn:c>\t<urn:q>\t<urn:a>\n<urn:a>\t<urn:label>\t"昆明市"@zh\n<urn:e>\t27\t<urn:f>\n<urn:e>\t"27"\t<urn:f>\n'
+        "<urn:d>\t<urn:p>\t<urn:地方>"
     )
     for text in (answer, answer + "\n", "", "\n"):
         whole = analytics._LINK_LINE.findall(text)
         assert analytics._findall(analytics._LINK_LINE, _written(text, size).take(), chunk) == whole
     assert analytics._findall(analytics._LINK_LINE, _written(answer, size).take(), chunk) == [
-        ("urn:a", "urn:p", "urn:b"),
-        ("urn:c", "urn:q", "urn:a"),
-        ("urn:d", "urn:p", "urn:地方"),
+        ("urn:a", "<urn:p>", "urn:b"),
+        ("urn:c", "<urn:q>", "urn:a"),
+        ("urn:e", "27", "urn:f"),
+        ("urn:d", "<urn:p>", "urn:地方"),
     ]
     members = '?s\n<urn:a>\n_:b\n"lit"\n<urn:b>\n'
     assert analytics._findall(analytics._IRI_LINE, _written(members, size).take(), chunk) == ["urn:a", "urn:b"]
