@@ -822,6 +822,55 @@ def forest_farms_data(store: Store) -> ViewData:
 
 
 # -- rendering ---------------------------------------------------------------------------------------------------------
+
+#: A layout by levels (the ownership view): the least room between two nodes of a level; how wide a name may run
+#: under its node before it wraps (``widthConstraint``), in Chinese and in English, whose names are longer; and the
+#: font of a reform's name (larger than an agency's, smaller than elsewhere, where it stands alone).
+NODE_SPACING_MIN = 100
+NAME_WIDTH = {"zh": 240, "en": 300}
+LEVELS_REFORM_FONT = 19
+
+
+#: The most lines a name runs to under its node in a layout by levels; a longer one is cut short on the canvas (whole
+#: in its tooltip and details).
+LEVELS_NAME_LINES = 3
+
+
+def _text_width(text: str, size: float) -> float:
+    """About how wide ``text`` is drawn at a font of ``size`` px: a Han character about as wide as the font is high, a
+    Latin letter about half as wide, and some more for a name wrapped at word ends."""
+    return sum(size if ord(c) > 0x2E7F else 0.56 * size for c in text) * 1.15
+
+
+def _clip_name(text: str, size: float, name_width: int, lines: int = LEVELS_NAME_LINES) -> str:
+    """``text`` as it fits in ``lines`` lines of ``name_width`` px: whole when it does, else cut at a word's end (or a
+    character, in Chinese) with "…"."""
+    room = lines * name_width
+    if _text_width(text, size) <= room:
+        return text
+    kept = ""
+    for c in text:
+        if _text_width(kept + c + "…", size) > room:
+            break
+        kept += c
+    if " " in kept and not text[len(kept) : len(kept) + 1].isspace():
+        kept = kept[: kept.rindex(" ")]
+    return kept.rstrip(" ,;:-") + "…"
+
+
+def _node_spacing(nodes: list[dict], name_width: int) -> int:
+    """``nodeSpacing`` (and ``treeSpacing``) for a layout by levels: room for the tallest name, as vis-network wraps it
+    under its node at ``name_width`` (``_text_width``; a line is 1.2 font sizes high), so that the next node of the
+    level does not sit on its last lines (English names of agencies wrap to three lines). Above and below the name: a
+    node's shape (16 px each way at most) and a margin."""
+    tallest = 0.0
+    for node in nodes:
+        size = node.get("font", {}).get("size", 17)
+        lines = max(1, math.ceil(_text_width(str(node.get("label") or ""), size) / name_width))
+        tallest = max(tallest, lines * 1.2 * size)
+    return max(NODE_SPACING_MIN, math.ceil(2 * 16 + 14 + tallest))
+
+
 def page_context(view: ViewData, *, lang: str = "en") -> dict[str, Any]:
     """What a page needs to draw a view: vis-network nodes and edges (labels in ``lang``, shortened on the canvas,
     whole in the tooltip and the details), the options, the legend and the counts."""
@@ -893,22 +942,30 @@ def page_context(view: ViewData, *, lang: str = "en") -> dict[str, Any]:
         "nodes": {"font": {"size": 15, "face": "system-ui, 'Noto Sans CJK SC', 'WenQuanYi Micro Hei', sans-serif"}},
     }
     if view.hierarchical:
+        name_width = NAME_WIDTH["zh" if zh else "en"]
+        for node in nodes:
+            if node["kind"] == "reform":
+                node["font"]["size"] = LEVELS_REFORM_FONT
+            node["label"] = _clip_name(node["name"], node["font"]["size"], name_width)
+        spacing = _node_spacing(nodes, name_width)
         options["layout"] = {
             "hierarchical": {
                 "enabled": True,
                 "direction": "LR",
                 "levelSeparation": 300,
-                "nodeSpacing": 100,
-                "treeSpacing": 90,
+                "nodeSpacing": spacing,
+                "treeSpacing": spacing,
                 "sortMethod": "directed",
                 "shakeTowards": "roots",
             }
         }
         options["physics"] = {"enabled": False}
+        # Level with each other, two nodes make a level edge, and vis-network draws the label of a level edge aligned
+        # "middle" at the network's origin, away from its line (it zeroes the label's place for rotation and skips
+        # the rotation at an angle of 0). A layout by levels makes such edges often, so its labels lie level.
+        options["edges"]["font"]["align"] = "horizontal"
         options["nodes"]["font"]["size"] = 17
-        options["nodes"]["widthConstraint"] = {"maximum": 240}
-        for node in nodes:
-            node["label"] = node["name"]
+        options["nodes"]["widthConstraint"] = {"maximum": name_width}
     net = _network(nodes, edges)
     nodes, edges = net.nodes, net.edges
     kinds_used = sorted({n["kind"] for n in nodes}, key=list(KIND_STYLES).index)

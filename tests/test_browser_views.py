@@ -30,9 +30,10 @@ SLUG = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+){2,}")
 
 
 @contextmanager
-def open_view(browser, url: str) -> Iterator[OfflinePage]:
-    """The view at ``url`` in a Chinese browser, laid out; closed afterwards."""
-    offline = OfflinePage(browser, extra_http_headers=ZH)
+def open_view(browser, url: str, language: str = ZH["Accept-Language"]) -> Iterator[OfflinePage]:
+    """The view at ``url`` in a browser that asks for ``language`` (Chinese unless told), laid out; closed
+    afterwards."""
+    offline = OfflinePage(browser, extra_http_headers={"Accept-Language": language})
     try:
         offline.page.goto(url)
         offline.page.wait_for_function("document.body.dataset.stabilised === 'true'", timeout=60_000)
@@ -169,6 +170,11 @@ def test_a_tall_ownership_view_starts_readable_at_its_top_and_a_short_one_whole(
         with open_view(browser, live_seed_app.url + path) as offline:
             seed = offline.page.evaluate(PLACES)
             assert seed["top"] >= 0 and seed["bottom"] <= seed["height"], path  # whole
+        # English names are longer, so the nodes of a level stand further apart: whole, or readable from its top
+        with open_view(browser, live_seed_app.url + path, "en-GB,en;q=0.9") as offline:
+            seed = offline.page.evaluate(PLACES)
+            whole = seed["top"] >= 0 and seed["bottom"] <= seed["height"]
+            assert whole or (seed["scale"] >= 0.6 - 1e-6 and 0 <= seed["top"] < 100), (path, seed)
     server = LiveServer(create_app(Settings(store="memory"), synthetic_farms(tmp_path_factory, 300)))
     try:
         with open_view(browser, f"{server.url}/graph/ownership") as offline:
@@ -180,3 +186,73 @@ def test_a_tall_ownership_view_starts_readable_at_its_top_and_a_short_one_whole(
             offline.assert_clean()
     finally:
         server.stop()
+
+
+#: Dark pixels (edge labels are drawn near-black; edge lines are grey #8a8a8a) in a box of the canvas around the
+#: middle of each level edge with a label: (label, dark pixels) pairs.
+LABEL_INK = """() => {
+  const net = window.reformkgNetwork;
+  const canvas = document.querySelector('#network canvas');
+  const ctx = canvas.getContext('2d');
+  const ratio = canvas.width / canvas.getBoundingClientRect().width;
+  const pos = net.getPositions();
+  function ink(point) {
+    const dom = net.canvasToDOM(point);
+    const w = Math.round(24 * ratio), h = Math.round(10 * ratio);
+    const data = ctx.getImageData(Math.round(dom.x * ratio) - w, Math.round(dom.y * ratio) - h, 2 * w, 2 * h).data;
+    let dark = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 3] > 200 && data[i] < 90 && data[i + 1] < 90 && data[i + 2] < 90) dark++;
+    }
+    return dark;
+  }
+  const level = window.reformkgEdges.get().filter(e => e.label && pos[e.from] && pos[e.to]
+    && Math.abs(pos[e.from].y - pos[e.to].y) < 0.5 && Math.abs(pos[e.from].x - pos[e.to].x) > 60);
+  return level.map(e => [e.label, ink({x: (pos[e.from].x + pos[e.to].x) / 2, y: pos[e.from].y})]);
+}"""
+
+
+@pytest.mark.slow
+def test_a_level_edge_s_label_is_drawn_on_its_line(browser, live_seed_app):
+    """In the ownership view kept to the organisation department, the general office of the discipline commission
+    and the commission sit level, so the edge between them is level: its label "隶属" is drawn at the middle of its
+    line (vis-network drew a level edge's label aligned "middle" at the network's origin, off the line)."""
+    path = "/graph/ownership?agency=kunming-organization-department"
+    with open_view(browser, live_seed_app.url + path) as offline:
+        page = offline.page
+        page.evaluate("window.reformkgNetwork.redraw()")
+        found = page.evaluate(LABEL_INK)
+        assert found, "the view has no level edge with a label: the test needs one"
+        for label, dark in found:
+            assert dark > 20, f"nothing drawn on the level edge {label!r} ({dark} dark pixels)"
+        offline.assert_clean()
+
+
+#: Each node's name (its label's box) and the shapes of the other nodes it overlaps, in canvas coordinates.
+NAMES_ON_SHAPES = """() => {
+  const nodes = window.reformkgNetwork.body.nodes;
+  const ids = window.reformkgNodes.getIds();
+  const hits = [];
+  for (const a of ids) {
+    const label = nodes[a].labelModule.size;
+    for (const b of ids) {
+      const box = nodes[b].shape.boundingBox;
+      if (a === b || !label.width) continue;
+      if (label.left < box.right && box.left < label.left + label.width
+          && label.top < box.bottom && box.top < label.top + label.height) hits.push([a, b]);
+    }
+  }
+  return hits;
+}"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["en-GB,en;q=0.9", "zh-CN,zh;q=0.9"])
+def test_no_name_sits_on_another_node_in_the_ownership_view(browser, live_seed_app, language):
+    """A layout by levels spaces the nodes of a level for the tallest name under them: the English names of the
+    discipline commission and its general office wrap to four lines, and with the spacing the Chinese names need, the
+    next node of the level sat on their last lines."""
+    for path in ("/graph/ownership?agency=kunming-organization-department", "/graph/ownership"):
+        with open_view(browser, live_seed_app.url + path, language) as offline:
+            assert offline.page.evaluate(NAMES_ON_SHAPES) == [], (language, path)
+            offline.assert_clean()
