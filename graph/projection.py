@@ -243,6 +243,11 @@ class Projection:
         with self._lock:
             return self.derived.setdefault(key, value)
 
+    def has_derived(self, key: str) -> bool:
+        """Whether ``derive`` has made ``key`` on this projection."""
+        with self._lock:
+            return key in self.derived
+
     def predicate_label(self, predicate: str) -> str:
         return self.predicate_labels.get(predicate) or humanise(local_name(predicate))
 
@@ -858,6 +863,18 @@ class _Builder:
             if done:
                 return
 
+    def offer(self, generation: int, result: Any) -> None:
+        """Keep ``result``, made elsewhere for ``generation``, as the latest when it is newer than the latest."""
+        with self.changed:
+            if self.latest is None or generation > self.latest[0]:
+                self.latest = (generation, result)
+                self.changed.notify_all()
+
+    def latest_made(self) -> tuple[int, Any] | None:
+        """The latest result made, of whichever generation."""
+        with self.changed:
+            return self.latest
+
     def made(self, generation: int) -> tuple[int, Any] | None:
         """The latest result when it is of ``generation``, else None."""
         with self.changed:
@@ -932,6 +949,33 @@ def project(store: Store) -> Projection:
     latest one built at once, and the build runs on in the background.
     """
     return kept(store, "projection", _make_projection)[1]
+
+
+def drawn(store: Store, key: str, make) -> tuple[int, Any]:
+    """``(generation, make(projection))`` for the store's projection (``project``), made once per projection
+    (``Projection.derive``, under ``key``), with the generation of the projection it was made from.
+
+    Inside ``stale_allowed()``, when the projection at hand has none made yet and one made from an earlier projection
+    is kept, that one comes at once while this projection's is made on a thread of its own (at a lower priority): a
+    result that takes seconds to make from the whole projection (the overview at national scale) does not keep the
+    first request after a rebuild waiting. With none kept (the first ever), it is made here, as outside
+    ``stale_allowed()``."""
+    proj = project(store)
+    builder = _builder(store, key, lambda s: _draw(s, key, make))
+    if _stale_ok.get() and not proj.has_derived(key):
+        latest = builder.latest_made()
+        if latest is not None and latest[0] < proj.generation:
+            builder.want(store.generation)
+            return latest
+    value = proj.derive(key, lambda: make(proj))
+    builder.offer(proj.generation, value)
+    return proj.generation, value
+
+
+def _draw(store: Store, key: str, make) -> tuple[int, Any]:
+    """``drawn``'s making on its builder's thread: from the store's projection as it is now (waited for)."""
+    proj = project(store)
+    return proj.generation, proj.derive(key, lambda: make(proj))
 
 
 def current(store: Store) -> Projection | None:
