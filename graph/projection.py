@@ -952,8 +952,9 @@ def project(store: Store) -> Projection:
 
 
 def drawn(store: Store, key: str, make) -> tuple[int, Any]:
-    """``(generation, make(projection))`` for the store's projection (``project``), made once per projection
-    (``Projection.derive``, under ``key``), with the generation of the projection it was made from.
+    """``(generation, make(store, projection))`` for the store's projection (``project``), made once per projection
+    (``Projection.derive``, under ``key``), with the generation of the projection it was made from. ``make`` is kept
+    with the store's builder of ``key``, so it must not hold the store itself (it is handed it).
 
     Inside ``stale_allowed()``, when the projection at hand has none made yet and one made from an earlier projection
     is kept, that one comes at once while this projection's is made on a thread of its own (at a lower priority): a
@@ -967,7 +968,7 @@ def drawn(store: Store, key: str, make) -> tuple[int, Any]:
         if latest is not None and latest[0] < proj.generation:
             builder.want(store.generation)
             return latest
-    value = proj.derive(key, lambda: make(proj))
+    value = proj.derive(key, lambda: make(store, proj))
     builder.offer(proj.generation, value)
     return proj.generation, value
 
@@ -975,7 +976,7 @@ def drawn(store: Store, key: str, make) -> tuple[int, Any]:
 def _draw(store: Store, key: str, make) -> tuple[int, Any]:
     """``drawn``'s making on its builder's thread: from the store's projection as it is now (waited for)."""
     proj = project(store)
-    return proj.generation, proj.derive(key, lambda: make(proj))
+    return proj.generation, proj.derive(key, lambda: make(store, proj))
 
 
 def current(store: Store) -> Projection | None:

@@ -480,7 +480,7 @@ def overview_data(
     when it is. On the web, the first request after a rebuild gets the previous overview at once, marked stale, while
     the new one is drawn on a thread of its own (8 to 9 s at 50,000 farms)."""
     key = f"overview:{cap}:{provenance}:{observations}"
-    generation, made = drawn(store, key, lambda proj: _overview(store, proj, cap, provenance, observations))
+    generation, made = drawn(store, key, lambda s, proj: _overview(s, proj, cap, provenance, observations))
     stale = stale_for(generation, store)
     if stale is not None and building(store, key):
         stale["rebuilding"] = True
@@ -833,22 +833,23 @@ def forest_farms_data(store: Store) -> ViewData:
 # -- rendering ---------------------------------------------------------------------------------------------------------
 
 #: A layout by levels (the ownership view): the least room between two nodes of a level; how wide a name may run
-#: under its node before it wraps (``widthConstraint``), in Chinese and in English, whose names are longer; and the
-#: font of a reform's name (larger than an agency's, smaller than elsewhere, where it stands alone).
+#: under its node before it wraps (``widthConstraint``), in Chinese and in English, whose names are longer; the most
+#: lines it runs to (a longer one is cut short on the canvas, whole in its tooltip and details); and the font of a
+#: reform's name (larger than an agency's, smaller than elsewhere, where it stands alone).
 NODE_SPACING_MIN = 100
 NAME_WIDTH = {"zh": 240, "en": 300}
+LEVELS_NAME_LINES = 3
 LEVELS_REFORM_FONT = 19
 
 
-#: The most lines a name runs to under its node in a layout by levels; a longer one is cut short on the canvas (whole
-#: in its tooltip and details).
-LEVELS_NAME_LINES = 3
+def _char_width(c: str, size: float) -> float:
+    """About how wide a character is drawn at a font of ``size`` px: a Han character about as wide as the font is
+    high, a Latin letter about half as wide, and some more for a name wrapped at word ends."""
+    return (size if ord(c) > 0x2E7F else 0.56 * size) * 1.15
 
 
 def _text_width(text: str, size: float) -> float:
-    """About how wide ``text`` is drawn at a font of ``size`` px: a Han character about as wide as the font is high, a
-    Latin letter about half as wide, and some more for a name wrapped at word ends."""
-    return sum(size if ord(c) > 0x2E7F else 0.56 * size for c in text) * 1.15
+    return sum(_char_width(c, size) for c in text)
 
 
 def _clip_name(text: str, size: float, name_width: int, lines: int = LEVELS_NAME_LINES) -> str:
@@ -857,12 +858,12 @@ def _clip_name(text: str, size: float, name_width: int, lines: int = LEVELS_NAME
     room = lines * name_width
     if _text_width(text, size) <= room:
         return text
-    kept = ""
-    for c in text:
-        if _text_width(kept + c + "…", size) > room:
-            break
-        kept += c
-    if " " in kept and not text[len(kept) : len(kept) + 1].isspace():
+    width, end = _char_width("…", size), 0
+    while width + _char_width(text[end], size) <= room:
+        width += _char_width(text[end], size)
+        end += 1
+    kept = text[:end]
+    if " " in kept and not text[end].isspace():
         kept = kept[: kept.rindex(" ")]
     return kept.rstrip(" ,;:-") + "…"
 
@@ -969,9 +970,9 @@ def page_context(view: ViewData, *, lang: str = "en") -> dict[str, Any]:
             }
         }
         options["physics"] = {"enabled": False}
-        # Level with each other, two nodes make a level edge, and vis-network draws the label of a level edge aligned
-        # "middle" at the network's origin, away from its line (it zeroes the label's place for rotation and skips
-        # the rotation at an angle of 0). A layout by levels makes such edges often, so its labels lie level.
+        # Two nodes level with each other make a level edge, and vis-network drew the label of such an edge, aligned
+        # "middle", away from its line, at the network's origin (seen in Chromium). A layout by levels makes such
+        # edges often, so its labels lie level.
         options["edges"]["font"]["align"] = "horizontal"
         options["nodes"]["font"]["size"] = 17
         options["nodes"]["widthConstraint"] = {"maximum": name_width}

@@ -324,6 +324,36 @@ def test_after_a_rebuild_the_web_gets_the_previous_overview_at_once_while_the_ne
     store.close()
 
 
+def test_what_the_overview_s_builder_keeps_does_not_hold_the_store(seed_store):
+    """The overview's builder is kept per store, in a map whose keys are weak: the function it keeps to draw the
+    overview again must not hold the store (through its closure, at any depth), or the store could never be freed."""
+    from reformkg.graph import projection
+
+    with projection.stale_allowed():
+        assert views.overview_data(seed_store).nodes
+    builder = projection._builder(seed_store, f"overview:{views.OVERVIEW_CAP}:False:False")
+    reached, todo = [], [builder.make]
+    while todo:
+        function = todo.pop()
+        for cell in function.__closure__ or ():
+            value = cell.cell_contents
+            reached.append(value)
+            if callable(value) and hasattr(value, "__closure__"):
+                todo.append(value)
+    assert reached and not any(value is seed_store for value in reached)
+
+
+def test_a_long_name_is_cut_at_a_word_on_the_canvas_of_the_ownership_view_and_whole_in_its_tooltip(seed_store):
+    context = views.page_context(views.ownership_data(seed_store), lang="en")
+    name = "Demonstration building of Kunming as a national small and micro enterprise entrepreneurship and innovation"
+    node = next(n for n in context["nodes"] if n["name"].startswith(name))
+    assert node["label"].endswith("…") and node["name"].startswith(node["label"][:-1])
+    assert node["name"][len(node["label"]) - 1] == " "  # cut at a word's end
+    assert node["name"] in node["title"]
+    short = next(n for n in context["nodes"] if n["name"] == "CPC Kunming Municipal Committee")
+    assert short["label"] == short["name"]
+
+
 def test_overview_is_capped_and_grouped(seed_store):
     view = views.overview_data(seed_store)
     assert len(view.nodes) <= views.OVERVIEW_CAP
