@@ -462,6 +462,13 @@ _typed_kept: weakref.WeakKeyDictionary[Store, tuple[int, TypedGraph]] = weakref.
 PATCH_MAX_TOUCHED = 5000
 
 
+def forget(store: Store) -> None:
+    """Let go of the typed part kept in memory for the store (``Store.close`` calls it, after its closing callbacks:
+    ``keep_typed`` reads it)."""
+    _typed_kept.pop(store, None)
+    _typed_on_disk.pop(store, None)
+
+
 def _make_ranking(store: Store) -> tuple[int, dict[str, Any]]:
     store.track_touched = True  # from now on, updates with a WHERE say what they may touch (Store.touched_since)
     generation = store.generation

@@ -992,6 +992,16 @@ def building(store: Store, what: str = "projection") -> bool:
     return builder is not None and builder.running
 
 
+def forget(store: Store) -> None:
+    """Let go of the store's projection and every other result kept for it (``Store.close`` calls it). A making still
+    running finishes, and its result is not kept."""
+    with _builders_lock:
+        mine = _builders.pop(store, None)
+    for builder in (mine or {}).values():
+        with builder.changed:
+            builder.latest = None
+
+
 def clear_cache() -> None:
     """Forget every projection (and other result ``kept``) made; a making that runs still finishes."""
     with _builders_lock:

@@ -658,8 +658,20 @@ class Store(ABC):
     def rdflib(self):
         """This store as an ``rdflib.Dataset`` whose default graph is the union of its graphs."""
 
-    def close(self) -> None:  # noqa: B027 - backends without resources need not override it
+    def close(self) -> None:
         """Release the store."""
+        self._forget_derived()
+
+    def _forget_derived(self) -> None:
+        """Let go of what was made from this store (its projection, the results kept beside it, its ranking's typed
+        part), as it closes: a closed store object can outlive its close (a reference cycle that a projection's
+        ``gc.freeze`` put out of the collector's reach stays until the process ends: three seed stores built,
+        projected and closed in one process kept their three projections), and a projection of 50,000 farms takes
+        about 600 MiB. Only the modules already imported have anything to let go of."""
+        for name in ("reformkg.graph.projection", "reformkg.graph.analytics"):
+            module = sys.modules.get(name)
+            if module is not None:
+                module.forget(self)
 
 
 class OxigraphStore(Store):
@@ -1082,6 +1094,7 @@ class OxigraphStore(Store):
                 self._record_state()
         if self._owned:
             self._remove_owner()
+        self._forget_derived()
 
 
 #: Skolem IRIs that stand for blank nodes on a load through SPARQL Update into an engine that refuses blank nodes in
@@ -1539,6 +1552,7 @@ class RemoteStore(Store):
 
     def close(self) -> None:
         self._http.close()
+        self._forget_derived()
 
 
 def open_store(

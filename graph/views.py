@@ -478,7 +478,7 @@ def overview_data(
     millions of them at 50,000 farms. It depends on the projection alone (and the owners' roles kept with it), so it
     is drawn once per projection and switches (``projection.drawn``); each request gets its own copy, marked stale
     when it is. On the web, the first request after a rebuild gets the previous overview at once, marked stale, while
-    the new one is drawn on a thread of its own (8 to 9 s at 50,000 farms)."""
+    the new one is drawn on a thread of its own (6 to 9 s at 50,000 farms in the runs measured)."""
     key = f"overview:{cap}:{provenance}:{observations}"
     generation, made = drawn(store, key, lambda s, proj: _overview(s, proj, cap, provenance, observations))
     stale = stale_for(generation, store)
