@@ -962,7 +962,8 @@ def drawn(store: Store, key: str, make) -> tuple[int, Any]:
     first request after a rebuild waiting. With none kept (the first ever), it is made here, as outside
     ``stale_allowed()``."""
     proj = project(store)
-    builder = _builder(store, key, lambda s: _draw(s, key, make))
+    # (on the builder's thread no stale answer is allowed: there it waits for the projection of the store as it is)
+    builder = _builder(store, key, lambda s: drawn(s, key, make))
     if _stale_ok.get() and not proj.has_derived(key):
         latest = builder.latest_made()
         if latest is not None and latest[0] < proj.generation:
@@ -971,12 +972,6 @@ def drawn(store: Store, key: str, make) -> tuple[int, Any]:
     value = proj.derive(key, lambda: make(store, proj))
     builder.offer(proj.generation, value)
     return proj.generation, value
-
-
-def _draw(store: Store, key: str, make) -> tuple[int, Any]:
-    """``drawn``'s making on its builder's thread: from the store's projection as it is now (waited for)."""
-    proj = project(store)
-    return proj.generation, proj.derive(key, lambda: make(store, proj))
 
 
 def current(store: Store) -> Projection | None:
