@@ -125,6 +125,30 @@ WORDS: dict[str, tuple[str, str]] = {
     "analytics.reforms": ("所负责的改革", "Reforms owned"),
     "analytics.json": ("程序可用 JSON：", "For programs, JSON:"),
     "analytics.exports": ("导出：", "Exports:"),
+    # an agency's reforms
+    "ownership.title": ("{name}负责的改革", "Reforms owned by {name}"),
+    "ownership.lead": (
+        "包括它自己负责的，以及它的下属单位（org:subOrganizationOf，任意层级）负责的改革："
+        "共 {total} 项，其中自己负责 {direct} 项。",
+        "Those it owns itself, and those a body under it owns (org:subOrganizationOf, at any depth): {total} in "
+        "all, {direct} owned by itself.",
+    ),
+    "ownership.links": (
+        "一项改革由它之下的几个单位共同负责时，每个单位各占一行：共 {links} 行。",
+        "A reform owned by several bodies under it has a row for each: {links} rows.",
+    ),
+    "ownership.none": ("它及其下属单位都不负责任何改革。", "Neither it nor a body under it owns a reform."),
+    "ownership.reform": ("改革", "Reform"),
+    "ownership.owner": ("改革所列负责单位", "Owner the reform names"),
+    "ownership.role": ("角色", "Role"),
+    "ownership.path": ("隶属路径", "Through"),
+    "ownership.itself": ("本单位", "itself"),
+    "ownership.graph": ("图中查看", "See it as a graph"),
+    "ownership.agency_page": ("单位页面", "The agency's page"),
+    "ownership.shown": ("第 {start}–{end} 行，共 {total} 行", "Rows {start}–{end} of {total}"),
+    "ownership.previous": ("上一页", "Previous"),
+    "ownership.next": ("下一页", "Next"),
+    "ownership.download": ("下载：", "Download:"),
     # query page
     "query.title": ("SPARQL 查询", "Query the reform graph"),
     "query.lead": (

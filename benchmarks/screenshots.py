@@ -36,6 +36,8 @@ SHOTS: dict[str, tuple[str, str, bool]] = {
     "view-ego-haikou-zh": (f"/graph/ego?iri={quote(HAIKOU_SITE, safe='')}&hops=2", ZH, False),
     "view-overview-en": ("/graph/overview", EN, False),
     "analytics-agencies-zh": ("/analytics/agencies", ZH, False),
+    "agency-reforms-zh": ("/analytics/ownership?agency=kunming-municipal-party-committee", ZH, False),
+    "agency-reforms-en": ("/analytics/ownership?agency=kunming-municipal-government", EN, False),
     "timeline-haikou-zh": ("/reforms/haikou-forest-farm-reform-pilot/timeline", ZH, False),
     "query-en": ("/query", EN, False),
     "search-zh": ("/search?q=%E6%9E%97%E5%9C%BA", ZH, False),

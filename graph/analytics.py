@@ -691,22 +691,71 @@ def rankings_csv(ranking: dict[str, Any], output: IO[str]) -> None:
 # -- ownership -------------------------------------------------------------------------------------------------------
 def trace_ownership(store: Store, agency: str) -> list[dict[str, Any]]:
     """Every reform an agency owns, directly or through sub-organisations (``ownership.reforms_of``), as JSON: the
-    reform, the owner the reform names, the role and the path agency -> ... -> owner -> reform."""
+    reform, the owner the reform names, the role (its IRI, local name, and labels in Chinese and English) and the path
+    agency -> ... -> owner -> reform (its IRIs, with their English and Chinese labels)."""
     found = ownership.reforms_of(store, agency)
     proj = LocalProjection(store)
-    proj.describe({n for owned in found for n in (*owned.path, owned.owner)})
+    proj.describe({n for owned in found for n in (*owned.path, owned.owner, *filter(None, [owned.role]))})
     return [
         {
             "reform": node_info(proj, owned.reform),
             "owner": node_info(proj, owned.owner),
             "role": owned.role,
             "role_label": local_name(owned.role) if owned.role else None,
+            "role_label_zh": proj.label(owned.role, "zh") if owned.role else None,
+            "role_label_en": proj.label(owned.role, "en") if owned.role else None,
             "direct": owned.direct,
             "path": list(owned.path),
             "path_labels": [proj.label(n) for n in owned.path],
+            "path_labels_zh": [proj.label(n, "zh") for n in owned.path],
         }
         for owned in found
     ]
+
+
+#: The columns of ``ownership_csv``.
+OWNERSHIP_CSV_FIELDS = [
+    "reform",
+    "reform_label_zh",
+    "reform_label_en",
+    "owner",
+    "owner_label_zh",
+    "owner_label_en",
+    "role",
+    "role_label_zh",
+    "role_label_en",
+    "direct",
+    "path",
+    "path_labels_zh",
+    "path_labels_en",
+]
+
+
+def ownership_csv(traced: list[dict[str, Any]], output: IO[str]) -> None:
+    """Write ``trace_ownership``'s answer as CSV, one reform per row: the reform, the owner it names and the role
+    (IRIs, with their labels in Chinese and English), whether the agency owns it itself, and the path from the agency
+    down to the reform (IRIs, then labels, joined by " > ")."""
+    writer = csv.writer(output, lineterminator="\n")
+    writer.writerow(OWNERSHIP_CSV_FIELDS)
+    for row in traced:
+        reform, owner = row["reform"], row["owner"]
+        writer.writerow(
+            [
+                reform["iri"],
+                reform["label_zh"],
+                reform["label_en"],
+                owner["iri"],
+                owner["label_zh"],
+                owner["label_en"],
+                row["role"] or "",
+                row["role_label_zh"] or "",
+                row["role_label_en"] or "",
+                "true" if row["direct"] else "false",
+                " > ".join(row["path"]),
+                " > ".join(row["path_labels_zh"]),
+                " > ".join(row["path_labels"]),
+            ]
+        )
 
 
 def coownership_network(store: Store):

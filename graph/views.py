@@ -172,6 +172,8 @@ class ViewData:
     #: A link in the details of a selected node of these kinds to this view kept to it: (query parameter, kinds,
     #: the link's words in Chinese, in English); the parameter takes the node's IRI.
     focus: tuple[str, tuple[str, ...], str, str] | None = None
+    #: A page that lists all of what the view could not draw whole: (its URL, the link's words in Chinese, in English).
+    whole_list: tuple[str, str, str] | None = None
 
     @property
     def title(self) -> str:
@@ -636,6 +638,9 @@ def ownership_data(
             f"{len(reforms)} of {total} reforms, those of the owners with the most reforms first; "
             "select an agency to see only its reforms"
         )
+        if agency is not None:  # all of them, as a list
+            url = f"/analytics/ownership?agency={quote(agency, safe='')}"
+            view.whole_list = (url, f"全部 {total} 项的列表", f"the list of all {total}")
     view.focus = ("agency", ("agency", "organisation"), "只看此单位负责的改革", "Only the reforms it owns")
     roles = _role_words(proj, owners, reforms)
     nodes: dict[str, dict] = {}
@@ -657,10 +662,10 @@ def ownership_data(
             organisations.add(owner.agent)
             edges.append(_edge(owner.agent, reform, roles.get((owner.agent, reform), OWNS), kind="owns"))
     for agent, count in hidden.items():  # each drawn owner's reforms that did not fit: one node, to its own view
-        if agent not in nodes:
+        if agent not in nodes:  # (or, in the view kept to that owner, to the list of all its reforms)
             continue
         more = f"more:{agent}"
-        url = None if agent == agency else f"/graph/ownership?agency={quote(agent, safe='')}"
+        url = f"/{'analytics' if agent == agency else 'graph'}/ownership?agency={quote(agent, safe='')}"
         nodes[more] = _synthetic(
             more, "more", f"另有 {count} 项改革未画出", f"+{count} more reforms, not drawn", url=url, count=count
         )
@@ -991,6 +996,9 @@ def page_context(view: ViewData, *, lang: str = "en") -> dict[str, Any]:
         "lang": lang,
         "switches": [{"name": s.name, "label": s.label_zh if zh else s.label_en, "on": s.on} for s in view.switches],
         "counts": {"nodes": len(nodes), "edges": len(edges)},
+        "whole_list": None
+        if view.whole_list is None
+        else {"url": view.whole_list[0], "words": view.whole_list[1] if zh else view.whole_list[2]},
         "focus": None
         if view.focus is None
         else {"param": view.focus[0], "kinds": list(view.focus[1]), "label": view.focus[2] if zh else view.focus[3]},

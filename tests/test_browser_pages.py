@@ -1,6 +1,7 @@
 """The pages in a real Chromium, network blocked except loopback: the front page, a reform's page, the agency
-ranking, the timelines and the API docs load with no console error; the language switch turns the page and its
-graph labels; a reform is two clicks from the front page and every page leads back."""
+ranking, an agency's reforms, the timelines and the API docs load with no console error; the language switch turns
+the page and its graph labels; a reform is two clicks from the front page and every page leads back; from the ranking,
+an agency's count of reforms opens the list of them."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ PAGES = [
     "/id/reform/kunming-precision-poverty-alleviation",
     "/id/reform/kunming-state-forest-farm-reform",
     "/analytics/agencies",
+    "/analytics/ownership?agency=kunming-municipal-party-committee",
     "/reforms/haikou-forest-farm-reform-pilot/timeline",
     "/search?q=lufengcun",
     "/query",
@@ -63,4 +65,24 @@ def test_from_the_front_page_to_a_reform_and_back_in_english(offline, live_seed_
     page.locator("[data-site-header] a.brand").click()
     page.wait_for_url(live_seed_app.url + "/")
     assert page.locator("h1").first.inner_text() == "The reforms"
+    offline.assert_clean()
+
+
+@pytest.mark.slow
+def test_from_the_ranking_an_agencys_count_of_reforms_opens_their_list(offline, live_seed_app):
+    page = offline.page
+    page.goto(live_seed_app.url + "/analytics/agencies")
+    row = page.locator("tr[data-agency='https://w3id.org/reformkg/id/org/kunming-municipal-party-committee']")
+    count = row.locator("td").last
+    assert count.inner_text() == "1"
+    count.locator("a").click()
+    page.wait_for_url("**/analytics/ownership?agency=*")
+    assert page.locator("h1").inner_text() == "中共昆明市委负责的改革"  # a page, not the JSON it used to get
+    assert "共 1 项" in page.locator("main").inner_text()  # the count clicked
+    assert page.locator("tr[data-reform]").count() == 2  # (one reform, owned through two bodies)
+    assert page.locator("tr[data-reform] td.path").first.inner_text() == "中共昆明市委 → 中共昆明市委组织部"
+    page.locator("[data-lang-switch]").click()
+    page.wait_for_url("**lang=en")
+    assert page.locator("h1").inner_text() == "Reforms owned by CPC Kunming Municipal Committee"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     offline.assert_clean()

@@ -13,8 +13,11 @@ error handler.
 
 from __future__ import annotations
 
+import io
+import re
 from enum import StrEnum
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -23,7 +26,7 @@ from reformkg.api import i18n
 from reformkg.api.deps import StoreDep
 from reformkg.api.negotiation import prefers_html
 from reformkg.api.routers.ui import error_response, render
-from reformkg.graph import analytics
+from reformkg.graph import analytics, entities, views
 from reformkg.graph import ownership as tracer
 from reformkg.graph.projection import project, stale_allowed, stale_note
 from reformkg.graph.resolve import resolve
@@ -122,12 +125,81 @@ def agencies(
     return render(request, "analytics.html", context, nav="analytics")
 
 
-@router.get("/ownership", summary="Every reform an agency owns, with the path", responses=UNKNOWN)
-def ownership(store: StoreDep, agency: Iri) -> list[dict]:
+class TraceFormat(StrEnum):
+    json = "json"
+    html = "html"
+    csv = "csv"
+
+
+#: How many reforms one page of an agency's list shows (a national department owns thousands).
+OWNERSHIP_PAGE_ROWS = 500
+
+
+@router.get(
+    "/ownership",
+    summary="Every reform an agency owns, with the path",
+    response_class=JSONResponse,
+    responses={
+        200: {
+            "description": "The reforms: JSON for programs, a page with a table for a browser, or CSV",
+            "content": {
+                "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+                "text/html": {"schema": {"type": "string"}},
+                "text/csv": {"schema": {"type": "string", "format": "binary"}},
+            },
+        },
+        **UNKNOWN,
+    },
+)
+def ownership(
+    request: Request,
+    store: StoreDep,
+    agency: Iri,
+    fmt: Annotated[
+        TraceFormat | None,
+        Query(alias="format", description="json, html or csv; by default as the Accept header asks (json or html)"),
+    ] = None,
+    page: Annotated[int, Query(ge=1, description=f"The page's number ({OWNERSHIP_PAGE_ROWS} reforms each; html)")] = 1,
+) -> Response:
     """The reforms an agency owns directly or through its sub-organisations (``org:subOrganizationOf``), each with
     the role and the path agency → … → owning sub-organisation → reform. The agency by IRI, slug or label; a name
-    that fits nothing: 404, several: 400."""
-    return analytics.trace_ownership(store, resolve(store, agency, prefer=("org",)))
+    that fits nothing: 404, several: 400. A browser gets a page listing them (the agency's own first, then by how far
+    down the tree the owner is), ``OWNERSHIP_PAGE_ROWS`` at a time; ``format=csv`` downloads the whole list."""
+    iri = resolve(store, agency, prefer=("org",))
+    traced = analytics.trace_ownership(store, iri)
+    kind = fmt or (TraceFormat.html if prefers_html(request.headers.get("accept")) else TraceFormat.json)
+    if kind == TraceFormat.json:
+        return JSONResponse(traced)
+    if kind == TraceFormat.csv:
+        output = io.StringIO()
+        analytics.ownership_csv(traced, output)
+        headers = {"Content-Disposition": f'attachment; filename="reformkg-reforms-of-{_file_slug(iri)}.csv"'}
+        return Response(output.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+    lang = i18n.choose(request)
+    pages = max(1, -(-len(traced) // OWNERSHIP_PAGE_ROWS))
+    page = min(page, pages)
+    first = (page - 1) * OWNERSHIP_PAGE_ROWS
+    zh, en = entities.labels(store, [iri]).get(iri, (None, None))
+    name = (zh or en if lang == "zh" else en or zh) or views.readable(iri)
+    context = {
+        "title": i18n.translator(lang)("ownership.title").format(name=name),
+        "agency": {"iri": iri, "label_zh": zh or "", "label_en": en or ""},
+        "rows": traced[first : first + OWNERSHIP_PAGE_ROWS],
+        "first": first,
+        "total": len(traced),
+        "reforms": len({row["reform"]["iri"] for row in traced}),
+        "direct": len({row["reform"]["iri"] for row in traced if row["direct"]}),
+        "page": page,
+        "pages": pages,
+        "query": f"agency={quote(iri, safe='')}",
+    }
+    return render(request, "ownership.html", context, nav="analytics")
+
+
+def _file_slug(iri: str) -> str:
+    """The last segment of an IRI, kept to letters, digits, dot, dash and underscore: for a download's name."""
+    last = iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", last).strip("-") or "agency"
 
 
 @router.get("/path", summary="Shortest path between two entities", responses=NO_PATH)
