@@ -1,8 +1,9 @@
 """Find entities by label: Chinese, English, pinyin with or without tones or spaces, and alternative spellings.
 
-The index is built in memory from one SPARQL query over ``rdfs:label``, ``skos:prefLabel`` and ``skos:altLabel`` in
-every language, and rebuilt when the store's generation changes. Every label is normalised (case-folded, tones and
-other diacritics stripped, spaces, hyphens and punctuation removed); a Chinese label is also indexed by its pinyin.
+The index is built in memory from one SPARQL query over ``rdfs:label``, ``skos:prefLabel``, ``skos:altLabel`` and
+``rko:sourceLabel`` (the source's own words for an entity) in every language, and rebuilt when the store's generation
+changes. Every label is normalised (case-folded, tones and other diacritics stripped, spaces, hyphens and punctuation
+removed); a Chinese label is also indexed by its pinyin.
 Ranking: an exact match beats a prefix, a prefix beats a substring; within a tier entities minted by reformkg beat
 concepts and ontology terms, and a label close in length to the query beats a longer one.
 """
@@ -25,6 +26,11 @@ ID_BASE = "https://w3id.org/reformkg/id/"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SKOS_PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
 SKOS_ALT = "http://www.w3.org/2004/02/skos/core#altLabel"
+#: The source's own words for an entity where they differ from its label ("昆明市委", "市扶贫办"): a kind of
+#: skos:altLabel in the ontology, found as one.
+SOURCE_LABEL = "https://w3id.org/reformkg/ontology#sourceLabel"
+#: The labels that name an entity in results; the others (skos:altLabel, rko:sourceLabel) only find it.
+PRIMARY_LABELS = frozenset({RDFS_LABEL, SKOS_PREF})
 SKOS_CONCEPT = "http://www.w3.org/2004/02/skos/core#Concept"
 OWL_NAMED_INDIVIDUAL = "http://www.w3.org/2002/07/owl#NamedIndividual"
 
@@ -125,7 +131,7 @@ class SearchIndex:
                 continue
             seen.add((iri, prop, str(label)))
             lang = label.language if isinstance(label, ox.Literal) and label.language else ""
-            primary = prop != SKOS_ALT
+            primary = prop in PRIMARY_LABELS
             if primary and lang == "zh" and entry.label_zh is None:
                 entry.label_zh = label.value
             if primary and lang == "en" and entry.label_en is None:

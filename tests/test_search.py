@@ -49,6 +49,25 @@ def test_short_chinese_name_finds_the_poverty_alleviation_office(seed_store):
     assert hit.type_label_zh == "机关部门"
 
 
+def test_the_sources_own_words_for_an_entity_find_it(seed_store):
+    """``rko:sourceLabel`` (a kind of skos:altLabel) holds how the newsletter itself names an entity: each of them
+    finds that entity first, and names it (``resolve``). "昆明市委" is a prefix of the Kunming leading group's label
+    (昆明市委、市政府成立的…领导小组) and a part of 中共昆明市委's, so without the source's words it named the group."""
+    from reformkg.graph.resolve import resolve
+
+    words = seed_store.query(
+        "SELECT ?entity ?label WHERE { ?entity <https://w3id.org/reformkg/ontology#sourceLabel> ?label }"
+    ).rows()
+    assert len(words) >= 18
+    for row in words:
+        assert search(seed_store, row["label"])[0].iri == row["entity"], row
+        assert resolve(seed_store, row["label"]) == row["entity"], row
+    committee = ID + "org/kunming-municipal-party-committee"
+    assert resolve(seed_store, "昆明市委", prefer=("org",)) == committee
+    first = search(seed_store, "昆明市委")[0]
+    assert first.label_zh == "中共昆明市委" and first.matched == "昆明市委"  # named by its label, found by the source's
+
+
 def test_ranking_exact_then_prefix_then_substring(seed_store):
     hits = search(seed_store, "海口林场", limit=50)
     scores = {h.iri: h.score for h in hits}
