@@ -692,10 +692,20 @@ def rankings_csv(ranking: dict[str, Any], output: IO[str]) -> None:
 def trace_ownership(store: Store, agency: str) -> list[dict[str, Any]]:
     """Every reform an agency owns, directly or through sub-organisations (``ownership.reforms_of``), as JSON: the
     reform, the owner the reform names, the role (its IRI, local name, and labels in Chinese and English) and the path
-    agency -> ... -> owner -> reform (its IRIs, with their English and Chinese labels)."""
-    found = ownership.reforms_of(store, agency)
-    proj = LocalProjection(store)
-    proj.describe({n for owned in found for n in (*owned.path, owned.owner, *filter(None, [owned.role]))})
+    agency -> ... -> owner -> reform (its IRIs, with their English and Chinese labels).
+
+    When the whole projection is built for the store as it is now, every reform's owners and the names come from it
+    (the owners read once per projection, as the views read them); else they are read for this answer. At 50,000
+    farms a provincial department's 1,551 reforms took 5.2 and 5.5 s read for the answer."""
+    whole = current(store)
+    found = ownership.reforms_of(store, agency, None if whole is None else ownership.owners_kept(store, whole))
+    wanted = {n for owned in found for n in (*owned.path, owned.owner, *filter(None, [owned.role]))}
+    proj: Projection
+    if whole is not None and all(whole.knows(n) for n in wanted):
+        proj = whole
+    else:
+        proj = LocalProjection(store)
+        proj.describe(wanted)
     return [
         {
             "reform": node_info(proj, owned.reform),

@@ -120,6 +120,12 @@ def owners(store: Store, reforms: list[str] | None = None) -> dict[str, list[Own
     return {reform: [Owner(a, r) for a, r in sorted(named.items())] for reform, named in sorted(roles.items())}
 
 
+def owners_kept(store: Store, proj) -> dict[str, list[Owner]]:
+    """Every reform's owners (``owners``), read once per projection of the store (``proj``, a
+    ``projection.Projection``: seconds at national scale) for whatever is drawn or listed from it."""
+    return proj.derive("owners", lambda: owners(store))
+
+
 def owners_of(store: Store, reform: str) -> list[Owner]:
     """The owners one reform names (empty when it is not a reform or names none)."""
     roles: dict[str, str | None] = {}

@@ -247,8 +247,8 @@ def _roles(store: Store, proj: Projection, reforms: list[str] | None = None) -> 
 
 def _owners(store: Store, proj: Projection) -> dict[str, list[ownership.Owner]]:
     """Every reform's owners (``ownership.owners``), read once per projection (seconds at national scale) for the
-    views drawn from it."""
-    return proj.derive("owners", lambda: ownership.owners(store))
+    views drawn from it (``ownership.owners_kept``)."""
+    return ownership.owners_kept(store, proj)
 
 
 def _role_words(

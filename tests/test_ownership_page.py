@@ -174,3 +174,27 @@ def test_the_view_kept_to_an_agency_links_the_reforms_it_could_not_draw_to_the_l
     assert whole.whole_list is None and "data-whole-list" not in views.render(whole)
     drawn_whole = views.ownership_data(farms, agency=bureau)
     assert drawn_whole.whole_list is None  # all of its reforms are drawn
+
+
+def test_with_the_projection_built_the_list_comes_from_it_and_is_the_same(monkeypatch):
+    """Once the whole projection is built for the store as it is, the list takes every reform's owners (read once
+    per projection, as the views read them) and the names from it, and answers as it did without."""
+    from reformkg.graph.build import build
+    from reformkg.graph.projection import LocalProjection, project
+    from reformkg.graph.store import OxigraphStore
+
+    settings = Settings()
+    store = OxigraphStore()
+    build(store, settings.ontology_dir, settings.data_dir)
+    agencies = (COMMITTEE, AG + "kunming-municipal-government", AG + "kunming-poverty-alleviation-office")
+    try:
+        before = {agency: analytics.trace_ownership(store, agency) for agency in agencies}
+        proj = project(store)
+        assert "owners" not in proj.derived
+        assert {agency: analytics.trace_ownership(store, agency) for agency in agencies} == before
+        assert "owners" in proj.derived  # read once, kept with the projection
+        monkeypatch.setattr(ownership, "owners", lambda *_a, **_k: pytest.fail("the owners read again"))
+        monkeypatch.setattr(LocalProjection, "describe", lambda *_a, **_k: pytest.fail("the names read again"))
+        assert {agency: analytics.trace_ownership(store, agency) for agency in agencies} == before
+    finally:
+        store.close()
