@@ -126,6 +126,12 @@ def owners_kept(store: Store, proj) -> dict[str, list[Owner]]:
     return proj.derive("owners", lambda: owners(store))
 
 
+def tree_kept(store: Store, proj) -> OrganisationTree:
+    """The organisation tree (``OrganisationTree.of``), read once per projection of the store (``proj``), so that what
+    is drawn or listed from the projection takes the tree of the same state of the store as its owners."""
+    return proj.derive("organisation-tree", lambda: OrganisationTree.of(store))
+
+
 def owners_of(store: Store, reform: str) -> list[Owner]:
     """The owners one reform names (empty when it is not a reform or names none)."""
     roles: dict[str, str | None] = {}
@@ -143,9 +149,14 @@ def _keep_role(named: dict[str, str | None], owner: str, role: str | None) -> No
         named[owner] = role
 
 
-def reforms_of(store: Store, agency: str, named: dict[str, list[Owner]] | None = None) -> list[OwnedReform]:
+def reforms_of(
+    store: Store,
+    agency: str,
+    named: dict[str, list[Owner]] | None = None,
+    tree: OrganisationTree | None = None,
+) -> list[OwnedReform]:
     """Every reform ``agency`` owns, directly or through its sub-organisations, at any depth (``named``: the owners
-    as ``owners`` reads them, when the caller has them).
+    as ``owners`` reads them, and ``tree``, the organisation tree, when the caller has them).
 
     Direct ownership first, then by the length of the chain, the reform and the owner. An organisation that owns a
     reform through two routes gets the shortest. UnknownEntity when the graph holds nothing about ``agency`` (or it
@@ -157,7 +168,7 @@ def reforms_of(store: Store, agency: str, named: dict[str, list[Owner]] | None =
         known = False
     if not known:
         raise UnknownEntity(agency, f"no agency <{agency}> in the graph")
-    tree = OrganisationTree.of(store)
+    tree = OrganisationTree.of(store) if tree is None else tree
     found = []
     chains: dict[str, list[str] | None] = {}  # each owner's chain up to the agency, found once
     for reform, listed in (owners(store) if named is None else named).items():
@@ -171,14 +182,19 @@ def reforms_of(store: Store, agency: str, named: dict[str, list[Owner]] | None =
     return found
 
 
-def reform_counts(store: Store, agencies: list[str]) -> dict[str, int]:
+def reform_counts(
+    store: Store,
+    agencies: list[str],
+    named: dict[str, list[Owner]] | None = None,
+    tree: OrganisationTree | None = None,
+) -> dict[str, int]:
     """How many reforms each agency owns, directly or through its sub-organisations (as ``reforms_of`` counts them),
-    in two queries for all of them."""
-    tree = OrganisationTree.of(store)
+    in two queries for all of them (none when the caller has the owners, ``named``, and the ``tree``)."""
+    tree = OrganisationTree.of(store) if tree is None else tree
     counts = dict.fromkeys(agencies, 0)
-    for named in owners(store).values():
+    for listed in (owners(store) if named is None else named).values():
         reached: set[str] = set()
-        for owner in named:
+        for owner in listed:
             reached.add(owner.agent)
             reached.update(tree.above(owner.agent))
         for agency in reached & counts.keys():

@@ -625,7 +625,8 @@ def ownership_data(
     owners = _owners(store, proj)
     reforms = sorted(n for n, kind in graph.nodes(data="kind") if kind == "reform")
     if agency is not None:
-        owned = {found.reform for found in ownership.reforms_of(store, agency, owners)}
+        tree = ownership.tree_kept(store, proj)
+        owned = {found.reform for found in ownership.reforms_of(store, agency, owners, tree)}
         reforms = [r for r in reforms if r in owned]
         view.title_zh += f"：{proj.label(agency, 'zh')}及其下属单位"
         view.title_en += f": {proj.label(agency, 'en')} and the bodies under it"
@@ -651,7 +652,7 @@ def ownership_data(
         if iri not in nodes:
             nodes[iri] = _node(proj, iri)
 
-    tree = proj.derive("organisation-tree", lambda: ownership.OrganisationTree.of(store))
+    tree = ownership.tree_kept(store, proj)
     organisations: set[str] = set()
     for reform in reforms:
         add(reform)

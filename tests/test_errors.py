@@ -111,7 +111,7 @@ def test_unknown_entity_is_404_json_or_a_page(seeded):
 
 def test_a_route_without_an_html_error_page_answers_json_even_to_a_browser(seeded):
     for path, params in [
-        ("/analytics/ownership", {"agency": ID + "org/no-such-agency"}),
+        ("/analytics/path", {"from": ID + "org/no-such-agency", "to": ID + "org/kunming-municipal-government"}),
         ("/graph/ego", {"iri": ID + "place/atlantis"}),
         ("/api/reforms/no-such-reform", {}),
     ]:
@@ -203,9 +203,9 @@ def test_remote_error_is_502_and_names_no_answer():
 
 def test_the_documented_error_responses_match_the_handler(seeded):
     spec = seeded.get("/openapi.json").json()["paths"]
-    for path in ("/id/{path}", "/reforms/{reform_id}/timeline"):
+    for path in ("/id/{path}", "/reforms/{reform_id}/timeline", "/analytics/ownership"):
         assert "text/html" in spec[path]["get"]["responses"]["404"]["content"], path
-    for path in ("/analytics/ownership", "/graph/ego", "/api/reforms/{slug}"):
+    for path in ("/analytics/path", "/graph/ego", "/api/reforms/{slug}"):
         assert "text/html" not in spec[path]["get"]["responses"]["404"]["content"], path
 
 

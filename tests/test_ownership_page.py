@@ -20,7 +20,8 @@ from reformkg.graph import analytics, ownership, views
 from reformkg.graph.settings import Settings
 from tests.conftest import synthetic_farms
 
-AG = "https://w3id.org/reformkg/id/org/"
+ID = "https://w3id.org/reformkg/id/"
+AG = ID + "org/"
 COMMITTEE = AG + "kunming-municipal-party-committee"
 HTML_ZH = {"Accept": "text/html,application/xhtml+xml", "Accept-Language": "zh-CN,zh;q=0.9"}
 HTML_EN = {"Accept": "text/html,application/xhtml+xml", "Accept-Language": "en-GB,en;q=0.9"}
@@ -38,8 +39,9 @@ def rows(html: str) -> list[tuple[str, list[str]]]:
     return [(iri, [text(cell) for cell in CELL.findall(body)]) for iri, body in ROW.findall(html)]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def client(seed_store):
+    """A client of its own for each test: the language a test chooses (kept in a cookie) stays in that test."""
     return TestClient(create_app(Settings(store="memory"), seed_store))
 
 
@@ -91,7 +93,6 @@ def test_an_english_reader_gets_it_in_english(client):
     direct = client.get("/analytics/ownership", params={"agency": office}, headers=HTML_EN)
     assert rows(direct.text)[0][1][2:4] == ["itself", "lead owner"]
     assert "1 in all, 1 owned by itself." in text(direct.text) and "rows." not in text(direct.text)
-    client.cookies.clear()  # (the language chosen, kept for the next pages)
 
 
 def test_programs_get_json_as_before_and_a_download_gets_csv(client, seed_store):
@@ -120,8 +121,52 @@ def test_an_agency_that_owns_nothing_says_so_and_an_unknown_one_is_not_found(cli
         "/analytics/ownership", params={"agency": "kunming-state-forest-farm-reform-leading-group"}, headers=HTML_ZH
     )
     assert group.status_code == 200 and "它及其下属单位都不负责任何改革。" in group.text and not rows(group.text)
+    # a browser gets its errors as pages, a program as JSON
     missing = client.get("/analytics/ownership", params={"agency": AG + "no-such-office"}, headers=HTML_ZH)
-    assert missing.status_code == 404
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    assert "no-such-office" in text(missing.text)
+    several = client.get("/analytics/ownership", params={"agency": "昆明"}, headers=HTML_ZH)
+    assert several.status_code == 400 and several.headers["content-type"].startswith("text/html")
+    assert "fits several entities" in text(several.text)
+    assert client.get("/analytics/ownership", params={"agency": "昆明"}).json()["detail"]
+    # the answer varies with what is asked for: a cache must not give a browser the JSON
+    for path, params in (("/analytics/ownership", {"agency": COMMITTEE}), ("/analytics/agencies", {})):
+        answer = client.get(path, params=params)
+        assert answer.headers["content-type"] == "application/json"
+        assert "Accept" in answer.headers["vary"] and "Accept-Language" in answer.headers["vary"]
+
+
+def test_each_name_is_marked_with_its_own_language(tmp_path):
+    """A name in one language only is shown in it, marked so, on a page in the other; the English of ``node_info``
+    (which repeats the Chinese where there is none) is no English name, on the page or in the CSV."""
+    from reformkg.graph.store import OxigraphStore
+
+    store = OxigraphStore()
+    store.update(
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX prov: <http://www.w3.org/ns/prov#> "
+        "PREFIX rko: <https://w3id.org/reformkg/ontology#> PREFIX org: <http://www.w3.org/ns/org#> "
+        f'INSERT DATA {{ <{ID}reform/r> a rko:ReformPilot ; rdfs:label "试点"@zh ; prov:wasAssociatedWith <{AG}unit> . '
+        f'<{AG}unit> a rko:Agency ; rdfs:label "单位"@zh ; org:subOrganizationOf <{AG}top> . '
+        f'<{AG}top> a rko:Agency ; rdfs:label "Top"@en }}'
+    )
+    try:
+        client = TestClient(create_app(Settings(store="memory"), store))
+        english = client.get("/analytics/ownership", params={"agency": AG + "top"}, headers=HTML_EN).text
+        row = ROW.findall(english)[0][1]
+        assert '<span lang="zh">试点</span></a>' in row and '<span lang="zh">单位</span></a>' in row
+        assert 'lang="en"' not in row.split('class="path"')[0]  # no Chinese marked English, no English repeated
+        assert '<span lang="en">Top</span></a> → <a href="/id/org/unit"><span lang="zh">单位</span>' in row
+        chinese = client.get("/analytics/ownership", params={"agency": AG + "top"}, headers=HTML_ZH).text
+        assert '<span lang="en">Top</span></a> → ' in ROW.findall(chinese)[0][1]  # no Chinese name: the English
+        table = list(
+            csv.DictReader(
+                io.StringIO(client.get("/analytics/ownership", params={"agency": AG + "top", "format": "csv"}).text)
+            )
+        )
+        assert [(r["reform_label_zh"], r["reform_label_en"], r["owner_label_en"]) for r in table] == [("试点", "", "")]
+        assert (table[0]["path_labels_zh"], table[0]["path_labels_en"]) == (" > 单位 > 试点", "Top >  > ")
+    finally:
+        store.close()
 
 
 def test_a_long_list_comes_a_page_at_a_time(farms, monkeypatch):
@@ -177,8 +222,9 @@ def test_the_view_kept_to_an_agency_links_the_reforms_it_could_not_draw_to_the_l
 
 
 def test_with_the_projection_built_the_list_comes_from_it_and_is_the_same(monkeypatch):
-    """Once the whole projection is built for the store as it is, the list takes every reform's owners (read once
-    per projection, as the views read them) and the names from it, and answers as it did without."""
+    """Once the whole projection is built for the store as it is, the list takes every reform's owners and the
+    organisation tree (read once per projection, as the views read them) and the names from it, and answers as it
+    did without; so does the ranking page's count of each agency's reforms."""
     from reformkg.graph.build import build
     from reformkg.graph.projection import LocalProjection, project
     from reformkg.graph.store import OxigraphStore
@@ -187,14 +233,21 @@ def test_with_the_projection_built_the_list_comes_from_it_and_is_the_same(monkey
     store = OxigraphStore()
     build(store, settings.ontology_dir, settings.data_dir)
     agencies = (COMMITTEE, AG + "kunming-municipal-government", AG + "kunming-poverty-alleviation-office")
+    client = TestClient(create_app(Settings(store="memory"), store))
+    counts = re.compile(r'<tr data-agency="([^"]+)">.*?<td class="num">(?:<a [^>]*>)?(\d+)(?:</a>)?</td>\s*</tr>', re.S)
     try:
         before = {agency: analytics.trace_ownership(store, agency) for agency in agencies}
+        ranked = counts.findall(client.get("/analytics/agencies", headers=HTML_ZH).text)
+        assert (COMMITTEE, "1") in ranked and len(ranked) > 5
         proj = project(store)
-        assert "owners" not in proj.derived
+        assert "owners" not in proj.derived and "organisation-tree" not in proj.derived
         assert {agency: analytics.trace_ownership(store, agency) for agency in agencies} == before
-        assert "owners" in proj.derived  # read once, kept with the projection
+        assert "owners" in proj.derived and "organisation-tree" in proj.derived  # read once, kept with it
         monkeypatch.setattr(ownership, "owners", lambda *_a, **_k: pytest.fail("the owners read again"))
+        monkeypatch.setattr(ownership.OrganisationTree, "of", lambda *_a, **_k: pytest.fail("the tree read again"))
         monkeypatch.setattr(LocalProjection, "describe", lambda *_a, **_k: pytest.fail("the names read again"))
         assert {agency: analytics.trace_ownership(store, agency) for agency in agencies} == before
+        # the ranking's counts of reforms come from the projection too
+        assert counts.findall(client.get("/analytics/agencies", headers=HTML_ZH).text) == ranked
     finally:
         store.close()

@@ -68,6 +68,28 @@ def test_the_sources_own_words_for_an_entity_find_it(seed_store):
     assert first.label_zh == "中共昆明市委" and first.matched == "昆明市委"  # named by its label, found by the source's
 
 
+def test_words_two_sources_use_for_two_entities_name_neither(seed_store):
+    """The source's words mean one thing in one newsletter: where two entities are named so (another city's 市委 in
+    another issue), the name fits both and names neither."""
+    from reformkg.graph.build import build
+    from reformkg.graph.resolve import Ambiguous, resolve
+
+    settings = Settings()
+    store = OxigraphStore()
+    build(store, settings.ontology_dir, settings.data_dir)
+    try:
+        assert resolve(store, "市委") == ID + "org/kunming-municipal-party-committee"
+        store.update(
+            f"INSERT DATA {{ GRAPH <urn:test:other-issue> {{ <{ID}org/other-city-party-committee> "
+            '<http://www.w3.org/2000/01/rdf-schema#label> "中共某市委"@zh ; '
+            '<https://w3id.org/reformkg/ontology#sourceLabel> "市委"@zh } }'
+        )
+        with pytest.raises(Ambiguous, match="fits several entities"):
+            resolve(store, "市委")
+    finally:
+        store.close()
+
+
 def test_ranking_exact_then_prefix_then_substring(seed_store):
     hits = search(seed_store, "海口林场", limit=50)
     scores = {h.iri: h.score for h in hits}

@@ -25,10 +25,10 @@ from fastapi.responses import JSONResponse, Response
 from reformkg.api import i18n
 from reformkg.api.deps import StoreDep
 from reformkg.api.negotiation import prefers_html
-from reformkg.api.routers.ui import error_response, render
+from reformkg.api.routers.ui import VARY, error_response, render
 from reformkg.graph import analytics, entities, views
 from reformkg.graph import ownership as tracer
-from reformkg.graph.projection import project, stale_allowed, stale_note
+from reformkg.graph.projection import current, project, stale_allowed, stale_note
 from reformkg.graph.resolve import resolve
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
@@ -111,9 +111,11 @@ def agencies(
         ranking = analytics.rank_agencies(store, limit=limit)
     html = fmt == ResultKind.html if fmt else prefers_html(request.headers.get("accept"))
     if not html:
-        return JSONResponse(ranking)
+        return JSONResponse(ranking, headers={"Vary": VARY})
     rows = ranking["agencies"][: limit or 200]
-    owned = tracer.reform_counts(store, [r["iri"] for r in rows])
+    whole = current(store)  # the owners and the tree, read once per projection when it is built for the store as it is
+    kept = {} if whole is None else {"named": tracer.owners_kept(store, whole), "tree": tracer.tree_kept(store, whole)}
+    owned = tracer.reform_counts(store, [r["iri"] for r in rows], **kept)
     top = max((r["pagerank"] for r in rows), default=0) or 1
     for row in rows:
         row["reforms"] = owned.get(row["iri"], 0)
@@ -148,7 +150,9 @@ OWNERSHIP_PAGE_ROWS = 500
                 "text/csv": {"schema": {"type": "string", "format": "binary"}},
             },
         },
-        **UNKNOWN,
+        400: error_response("The name fits several entities (the message lists them)", html=True),
+        404: error_response("No such entity in the graph", html=True),
+        **STORE_DOWN,
     },
 )
 def ownership(
@@ -159,17 +163,18 @@ def ownership(
         TraceFormat | None,
         Query(alias="format", description="json, html or csv; by default as the Accept header asks (json or html)"),
     ] = None,
-    page: Annotated[int, Query(ge=1, description=f"The page's number ({OWNERSHIP_PAGE_ROWS} reforms each; html)")] = 1,
+    page: Annotated[int, Query(ge=1, description=f"The page's number ({OWNERSHIP_PAGE_ROWS} rows each; html)")] = 1,
 ) -> Response:
     """The reforms an agency owns directly or through its sub-organisations (``org:subOrganizationOf``), each with
     the role and the path agency → … → owning sub-organisation → reform. The agency by IRI, slug or label; a name
-    that fits nothing: 404, several: 400. A browser gets a page listing them (the agency's own first, then by how far
-    down the tree the owner is), ``OWNERSHIP_PAGE_ROWS`` at a time; ``format=csv`` downloads the whole list."""
+    that fits nothing: 404, several: 400 (a browser gets them as a page). A browser gets a page listing the reforms
+    (those the agency owns itself first, then by how far down the tree the owner is), 500 rows at a time; a reform
+    owned by several bodies under the agency has a row for each. ``format=csv`` downloads the whole list."""
     iri = resolve(store, agency, prefer=("org",))
     traced = analytics.trace_ownership(store, iri)
     kind = fmt or (TraceFormat.html if prefers_html(request.headers.get("accept")) else TraceFormat.json)
     if kind == TraceFormat.json:
-        return JSONResponse(traced)
+        return JSONResponse(traced, headers={"Vary": VARY})
     if kind == TraceFormat.csv:
         output = io.StringIO()
         analytics.ownership_csv(traced, output)
