@@ -92,12 +92,12 @@ def export(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write; default: stdout")] = None,
 ) -> None:
     """Export the projected graph as GraphML or GEXF (Gephi), or the agency ranking as CSV."""
-    from reformkg.graph.analytics import export_text
+    from reformkg.graph.analytics import SPREADSHEET_BOM, export_text
 
     with cli_store(write=False) as store:
         body = export_text(store, fmt.value)
-    if output is None:
-        sys.stdout.buffer.write(body)
+    if output is None:  # (for a pipe: the CSV without the byte-order mark a file for a spreadsheet starts with)
+        sys.stdout.buffer.write(body.removeprefix(SPREADSHEET_BOM.encode()))
         sys.stdout.buffer.flush()
     else:
         try:

@@ -962,10 +962,18 @@ def export_gexf(store: Store, output: IO[bytes], *, typed: bool = False) -> None
     nx.write_gexf(graph, output)
 
 
+#: What a CSV file for a spreadsheet starts with: the UTF-8 byte-order mark, without which Excel reads the file in the
+#: system's code page (GBK on a Chinese Windows) and shows the Chinese names garbled. Python reads such a file with
+#: ``encoding="utf-8-sig"``.
+SPREADSHEET_BOM = "\ufeff"
+
+
 def export_text(store: Store, fmt: str) -> bytes:
-    """An export as bytes: ``graphml``, ``gexf`` or ``csv`` (the agency ranking)."""
+    """An export as bytes: ``graphml``, ``gexf`` or ``csv`` (the agency ranking, for a spreadsheet:
+    ``SPREADSHEET_BOM`` first)."""
     if fmt == "csv":
         text = io.StringIO()
+        text.write(SPREADSHEET_BOM)
         rankings_csv(rank_agencies(store), text)
         return text.getvalue().encode()
     buffer = io.BytesIO()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import io
 import itertools
 
@@ -121,8 +122,9 @@ def test_graphml_and_gexf_parse_back(seed_store):
 
 
 def test_rankings_csv(seed_store):
-    text = analytics.export_text(seed_store, "csv").decode()
-    header, *rows = text.splitlines()
+    data = analytics.export_text(seed_store, "csv")
+    assert data.startswith(codecs.BOM_UTF8)  # so that a spreadsheet reads it as UTF-8
+    header, *rows = data.decode("utf-8-sig").splitlines()
     assert header == "rank,iri,label_zh,label_en,degree,pagerank,betweenness"
     assert any(OFFICE in row for row in rows)
 
@@ -178,6 +180,12 @@ def test_cli(seed_store, monkeypatch, tmp_path):
     out = tmp_path / "g.graphml"
     result = runner.invoke(cli.analytics_app, ["export", "--format", "graphml", "-o", str(out)])
     assert result.exit_code == 0 and nx.read_graphml(out).number_of_nodes() > 0
+    # the ranking as CSV: a file for a spreadsheet starts with the byte-order mark, standard output (a pipe) does not
+    ranking = tmp_path / "ranking.csv"
+    assert runner.invoke(cli.analytics_app, ["export", "--format", "csv", "-o", str(ranking)]).exit_code == 0
+    assert ranking.read_bytes().startswith(codecs.BOM_UTF8 + b"rank,iri,")
+    piped = runner.invoke(cli.analytics_app, ["export", "--format", "csv"])
+    assert piped.exit_code == 0 and piped.stdout_bytes.startswith(b"rank,iri,")
     assert runner.invoke(cli.analytics_app, ["trace", f"{AG}nobody"]).exit_code == 1
 
 

@@ -5,6 +5,7 @@ lead to it."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -109,7 +110,8 @@ def test_programs_get_json_as_before_and_a_download_gets_csv(client, seed_store)
     assert download.headers["content-disposition"] == (
         'attachment; filename="reformkg-reforms-of-kunming-municipal-party-committee.csv"'
     )
-    table = list(csv.DictReader(io.StringIO(download.text)))
+    assert download.content.startswith(codecs.BOM_UTF8)  # so that a spreadsheet reads it as UTF-8
+    table = list(csv.DictReader(io.StringIO(download.content.decode("utf-8-sig"))))
     assert list(table[0]) == analytics.OWNERSHIP_CSV_FIELDS
     assert [r["reform"] for r in table] == [row["reform"]["iri"] for row in traced]
     assert table[0]["path_labels_zh"] == "中共昆明市委 > 中共昆明市委组织部 > 容错纠错防错体系"
@@ -160,7 +162,11 @@ def test_each_name_is_marked_with_its_own_language(tmp_path):
         assert '<span lang="en">Top</span></a> → ' in ROW.findall(chinese)[0][1]  # no Chinese name: the English
         table = list(
             csv.DictReader(
-                io.StringIO(client.get("/analytics/ownership", params={"agency": AG + "top", "format": "csv"}).text)
+                io.StringIO(
+                    client.get("/analytics/ownership", params={"agency": AG + "top", "format": "csv"}).content.decode(
+                        "utf-8-sig"
+                    )
+                )
             )
         )
         assert [(r["reform_label_zh"], r["reform_label_en"], r["owner_label_en"]) for r in table] == [("试点", "", "")]

@@ -177,6 +177,7 @@ def ownership(
         return JSONResponse(traced, headers={"Vary": VARY})
     if kind == TraceFormat.csv:
         output = io.StringIO()
+        output.write(analytics.SPREADSHEET_BOM)  # (for a spreadsheet)
         analytics.ownership_csv(traced, output)
         headers = {"Content-Disposition": f'attachment; filename="reformkg-reforms-of-{_file_slug(iri)}.csv"'}
         return Response(output.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
