@@ -686,13 +686,25 @@ def _pagerank(n: int, edges, alpha: float = 0.85, tol: float = 1.0e-6, max_iter:
     return x, degree
 
 
+#: What a spreadsheet takes a cell for a formula by when the cell starts with it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(value: str) -> str:
+    """A name from the graph as a spreadsheet cell that stays text: one that starts as a formula would
+    (``FORMULA_STARTS``: a label such as ``=HYPERLINK(…)`` in an ingested bulletin) gets an apostrophe before it,
+    which a spreadsheet shows as text and does not run."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def rankings_csv(ranking: dict[str, Any], output: IO[str]) -> None:
-    """Write an agency ranking as CSV (one row per agency)."""
+    """Write an agency ranking as CSV (one row per agency), each name kept text (``as_text``)."""
     fields = ["rank", "iri", "label_zh", "label_en", "degree", "pagerank", "betweenness"]
     writer = csv.DictWriter(output, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in ranking["agencies"]:
-        writer.writerow({**row, "betweenness": "" if row["betweenness"] is None else row["betweenness"]})
+        names = {key: as_text(row.get(key) or "") for key in ("label_zh", "label_en")}
+        writer.writerow({**row, **names, "betweenness": "" if row["betweenness"] is None else row["betweenness"]})
 
 
 # -- ownership -------------------------------------------------------------------------------------------------------
@@ -762,28 +774,29 @@ def ownership_csv(traced: list[dict[str, Any]], output: IO[str]) -> None:
     """Write ``trace_ownership``'s answer as CSV, a row for each owner a reform names under the agency: the reform,
     that owner and its role (IRIs, with their labels in Chinese and in English, empty where there is none), whether
     the agency owns it itself, and the path from the agency down to the reform: its IRIs, its Chinese labels and its
-    English labels (empty where one has none), each joined by " > "."""
+    English labels (empty where one has none), each joined by " > ". Every name is kept text (``as_text``)."""
     writer = csv.writer(output, lineterminator="\n")
     writer.writerow(OWNERSHIP_CSV_FIELDS)
     for row in traced:
         reform, owner = row["reform"], row["owner"]
+        english_path = (
+            en if en != zh else "" for zh, en in zip(row["path_labels_zh"], row["path_labels"], strict=True)
+        )
         writer.writerow(
             [
                 reform["iri"],
-                reform["label_zh"],
-                english(reform),
+                as_text(reform["label_zh"]),
+                as_text(english(reform)),
                 owner["iri"],
-                owner["label_zh"],
-                english(owner),
+                as_text(owner["label_zh"]),
+                as_text(english(owner)),
                 row["role"] or "",
-                row["role_label_zh"] or "",
-                row["role_label_en"] or "",
+                as_text(row["role_label_zh"] or ""),
+                as_text(row["role_label_en"] or ""),
                 "true" if row["direct"] else "false",
                 " > ".join(row["path"]),
-                " > ".join(row["path_labels_zh"]),
-                " > ".join(
-                    en if en != zh else "" for zh, en in zip(row["path_labels_zh"], row["path_labels"], strict=True)
-                ),
+                as_text(" > ".join(row["path_labels_zh"])),
+                as_text(" > ".join(english_path)),
             ]
         )
 

@@ -257,3 +257,32 @@ def test_with_the_projection_built_the_list_comes_from_it_and_is_the_same(monkey
         assert counts.findall(client.get("/analytics/agencies", headers=HTML_ZH).text) == ranked
     finally:
         store.close()
+
+
+def test_a_name_that_reads_as_a_formula_stays_text_in_the_csv_files():
+    """A label from an ingested bulletin such as =HYPERLINK(…) would run as a formula in a spreadsheet that opens the
+    CSV: in the agency's list and in the ranking it gets an apostrophe before it (shown as text, not run)."""
+    from reformkg.graph.store import OxigraphStore
+
+    formula = '=HYPERLINK("http://example.org/x","点击")'
+    store = OxigraphStore()
+    store.update(
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX prov: <http://www.w3.org/ns/prov#> "
+        "PREFIX rko: <https://w3id.org/reformkg/ontology#> "
+        f'INSERT DATA {{ <{ID}reform/r> a rko:ReformPilot ; rdfs:label "+1 改革"@zh , "@sum(1)"@en ; '
+        f"prov:wasAssociatedWith <{AG}unit> . <{AG}unit> a rko:Agency ; rdfs:label "
+        + '"=HYPERLINK(\\"http://example.org/x\\",\\"点击\\")"@zh ; rdfs:label "-unit"@en }'
+    )
+    try:
+        client = TestClient(create_app(Settings(store="memory"), store))
+        listed = client.get("/analytics/ownership", params={"agency": AG + "unit", "format": "csv"})
+        row = next(csv.DictReader(io.StringIO(listed.content.decode("utf-8-sig"))))
+        assert (row["reform_label_zh"], row["reform_label_en"]) == ("'+1 改革", "'@sum(1)")
+        assert row["path_labels_zh"] == f"'{formula} > +1 改革"  # (the cell starts as a formula; inside, it is text)
+        assert row["path_labels_en"] == "'-unit > @sum(1)"
+        ranking = analytics.export_text(store, "csv").decode("utf-8-sig")
+        agency = next(r for r in csv.DictReader(io.StringIO(ranking)) if r["iri"] == AG + "unit")
+        assert (agency["label_zh"], agency["label_en"]) == (f"'{formula}", "'-unit")
+        assert analytics.as_text("中共昆明市委") == "中共昆明市委" and analytics.as_text("") == ""
+    finally:
+        store.close()
